@@ -1,0 +1,171 @@
+// Local environment steps shared by `npm start`, the end-to-end tests and the benchmarks:
+// .dev.vars, local D1 migrations, the KV seed, a `wrangler dev` child process, and the FHIR seed
+// loaded through the API (PUT by id, so loading twice changes nothing).
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { RESOURCE_TYPES } from './seed/generate.ts'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler')
+const NODE_BIN = path.join(ROOT, 'node_modules', '.bin')
+
+/** Environment for wrangler: Node 22 from node_modules first on PATH, no metrics. */
+export function wranglerEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PATH: `${NODE_BIN}${path.delimiter}${process.env.PATH ?? ''}`,
+    WRANGLER_SEND_METRICS: 'false',
+  }
+}
+
+function wrangler(args: string[], quiet = false): void {
+  const result = spawnSync(WRANGLER, args, {
+    cwd: ROOT,
+    env: wranglerEnv(),
+    stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    encoding: 'utf8',
+  })
+  if (result.status !== 0) {
+    if (quiet) process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}`)
+    throw new Error(`wrangler ${args.slice(0, 3).join(' ')} failed (exit ${result.status})`)
+  }
+}
+
+/** Creates .dev.vars from .dev.vars.example when it is missing; returns the root credentials. */
+export function ensureDevVars(): { id: string; secret: string } {
+  const file = path.join(ROOT, '.dev.vars')
+  if (!existsSync(file)) {
+    copyFileSync(path.join(ROOT, '.dev.vars.example'), file)
+    console.log('created .dev.vars from .dev.vars.example (dev-only root credentials)')
+  }
+  return readRootCredentials(file)
+}
+
+export function readRootCredentials(file: string): { id: string; secret: string } {
+  const vars = Object.fromEntries(
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => /^[A-Z_]+=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1).trim()])
+  )
+  if (!vars.ROOT_CLIENT_ID || !vars.ROOT_CLIENT_SECRET) {
+    throw new Error(`${file} must set ROOT_CLIENT_ID and ROOT_CLIENT_SECRET`)
+  }
+  return { id: vars.ROOT_CLIENT_ID, secret: vars.ROOT_CLIENT_SECRET }
+}
+
+const persistArgs = (persistTo?: string) => (persistTo ? ['--persist-to', persistTo] : [])
+
+export function applyMigrations(persistTo?: string, quiet = false): void {
+  wrangler(['d1', 'migrations', 'apply', 'DB', '--local', ...persistArgs(persistTo)], quiet)
+}
+
+/** Writes seed/kv.json (demo Client with a hashed secret, and its AccessPolicy) into local KV. */
+export function seedKv(persistTo?: string, quiet = false): void {
+  wrangler(['kv', 'bulk', 'put', 'seed/kv.json', '--binding', 'AUTH', '--local', ...persistArgs(persistTo)], quiet)
+}
+
+export interface DevServer {
+  child: ChildProcess
+  url: string
+  stop(): Promise<void>
+}
+
+/** Starts `wrangler dev` and resolves once /health answers. */
+export async function startDev(options: {
+  port: number
+  persistTo?: string
+  inherit?: boolean
+  vars?: Record<string, string>
+}): Promise<DevServer> {
+  const args = ['dev', '--port', String(options.port), '--ip', '127.0.0.1', ...persistArgs(options.persistTo)]
+  for (const [key, value] of Object.entries(options.vars ?? {})) args.push('--var', `${key}:${value}`)
+  const child = spawn(WRANGLER, args, {
+    cwd: ROOT,
+    env: wranglerEnv(),
+    stdio: options.inherit ? ['inherit', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+    detached: !options.inherit,
+  })
+  let output = ''
+  child.stdout?.on('data', (d) => (output += d))
+  child.stderr?.on('data', (d) => (output += d))
+  const url = `http://127.0.0.1:${options.port}`
+  const stop = async () => {
+    if (child.exitCode !== null) return
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    try {
+      if (options.inherit) child.kill('SIGINT')
+      else process.kill(-child.pid!, 'SIGTERM')
+    } catch {
+      // already gone
+    }
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))])
+  }
+  const deadline = Date.now() + 90_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output}`)
+    try {
+      const res = await fetch(`${url}/health`)
+      if (res.ok) return { child, url, stop }
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop()
+      throw new Error(`wrangler dev did not become healthy in 90 s:\n${output}`)
+    }
+    await new Promise((r) => setTimeout(r, 250))
+  }
+}
+
+export function basicHeader(id: string, secret: string): string {
+  return `Basic ${Buffer.from(`${id}:${secret}`, 'utf8').toString('base64')}`
+}
+
+/** Every resource of the shipped FHIR seed (seed/fhir/*.ndjson), referenced types first. */
+export function seedResources(dir = path.join(ROOT, 'seed', 'fhir')): Record<string, unknown>[] {
+  if (!existsSync(dir)) return []
+  const rank = (name: string) => {
+    const i = (RESOURCE_TYPES as readonly string[]).indexOf(name.replace(/\.ndjson$/, ''))
+    return i < 0 ? RESOURCE_TYPES.length : i
+  }
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.ndjson'))
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
+    .flatMap((name) =>
+      readFileSync(path.join(dir, name), 'utf8')
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+    )
+}
+
+/** PUTs every seed resource by id (create, or no new version when identical); returns counts. */
+export async function seedFhir(
+  url: string,
+  root: { id: string; secret: string },
+  resources = seedResources(),
+  concurrency = 8
+): Promise<{ created: number; existing: number }> {
+  const counts = { created: 0, existing: 0 }
+  const authorization = basicHeader(root.id, root.secret)
+  let next = 0
+  const worker = async () => {
+    while (next < resources.length) {
+      const resource = resources[next++]!
+      const res = await fetch(`${url}/fhir/${resource.resourceType}/${resource.id}`, {
+        method: 'PUT',
+        headers: { authorization, 'content-type': 'application/fhir+json' },
+        body: JSON.stringify(resource),
+      })
+      if (res.status === 201) counts.created++
+      else if (res.status === 200) counts.existing++
+      else throw new Error(`seeding ${resource.resourceType}/${resource.id}: ${res.status} ${await res.text()}`)
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  return counts
+}

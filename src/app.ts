@@ -1,0 +1,51 @@
+// Builds the Hono app: the public health check, authentication of every other request, the admin
+// API (Clients, AccessPolicies), the FHIR API at /fhir, and the one place errors become responses.
+
+import { Hono, type Context } from 'hono'
+import type { AppEnv } from './env.ts'
+import { authentication } from './auth/authenticate.ts'
+import { adminRoutes } from './admin/routes.ts'
+import { fhirRoutes } from './fhir/routes.ts'
+import { fhirJson } from './fhir/media.ts'
+import { FhirError, operationOutcome } from './fhir/outcome.ts'
+
+export function buildApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+
+  // Public: registered before the authentication middleware, so it never runs for these.
+  app.get('/health', (c) => c.json({ status: 'ok' }))
+
+  app.use('*', authentication())
+  app.route('/', adminRoutes)
+  app.route('/fhir', fhirRoutes)
+
+  app.notFound((c) =>
+    fhirJson(
+      c,
+      operationOutcome({
+        severity: 'error',
+        code: 'not-found',
+        diagnostics: `No route for ${c.req.method} ${new URL(c.req.url).pathname}`,
+      }),
+      404
+    )
+  )
+  app.onError(errorResponse)
+  return app
+}
+
+/** FhirError -> its OperationOutcome; anything else is logged and answered without internals. */
+export function errorResponse(err: Error, c: Context<AppEnv>): Response {
+  if (err instanceof FhirError) return fhirJson(c, err.outcome, err.status as 500, err.headers)
+  const reference = crypto.randomUUID()
+  console.error(JSON.stringify({ msg: 'unhandled error', reference, error: String(err), stack: err.stack }))
+  return fhirJson(
+    c,
+    operationOutcome({
+      severity: 'fatal',
+      code: 'exception',
+      diagnostics: `Internal server error (reference ${reference})`,
+    }),
+    500
+  )
+}

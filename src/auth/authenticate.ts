@@ -1,0 +1,113 @@
+// Authentication of every request: root client (Worker secrets), KV Clients over HTTP Basic, or anonymous.
+// Secrets are verified with PBKDF2 and constant-time comparison; a per-isolate cache of verified
+// (client, secret digest) pairs keeps the warm path to one SHA-256. Wrong credentials never fall back
+// to anonymous access.
+
+import type { MiddlewareHandler } from 'hono'
+import { digestsEqual, randomBytes, sha256, stringsEqual } from '../lib/crypto.ts'
+import { parseSecretHash, verifySecret } from '../lib/secrets.ts'
+import { FhirError } from '../fhir/outcome.ts'
+import { parseAuthorization } from './basic.ts'
+import { cacheTtlMs, getClient, type StoredClient } from './store.ts'
+import type { AppEnv } from '../env.ts'
+
+export type Principal =
+  | { kind: 'anonymous' }
+  | { kind: 'root'; id: string }
+  | { kind: 'client'; id: string; client: StoredClient }
+
+export const REALM = 'edge-fhir'
+const ID_SYNTAX = /^[A-Za-z0-9\-.]{1,64}$/
+
+export function unauthorized(diagnostics: string): FhirError {
+  return new FhirError(
+    401,
+    { severity: 'error', code: 'login', diagnostics },
+    { 'WWW-Authenticate': `Basic realm="${REALM}", charset="UTF-8"` }
+  )
+}
+
+/** Middleware: sets `principal`, or answers 401 before any handler (or D1 query) runs. */
+export function authentication(): MiddlewareHandler<AppEnv> {
+  return async function authenticate(c, next) {
+    c.set('principal', await identify(c.env, c.req.header('authorization')))
+    await next()
+  }
+}
+
+export async function identify(env: Env, header: string | undefined): Promise<Principal> {
+  const credentials = parseAuthorization(header)
+  switch (credentials.kind) {
+    case 'none':
+      return { kind: 'anonymous' }
+    case 'invalid':
+      throw unauthorized(`Invalid credentials: ${credentials.reason}`)
+    case 'bearer':
+      throw unauthorized('Bearer tokens are not accepted yet: use HTTP Basic client credentials')
+    case 'basic':
+      return authenticateBasic(env, credentials.id, credentials.secret)
+  }
+}
+
+async function authenticateBasic(env: Env, id: string, secret: string): Promise<Principal> {
+  const rootId = env.ROOT_CLIENT_ID
+  if (rootId && env.ROOT_CLIENT_SECRET && id === rootId) {
+    if (await stringsEqual(secret, env.ROOT_CLIENT_SECRET)) return { kind: 'root', id }
+    throw unauthorized('Invalid client credentials')
+  }
+  if (!ID_SYNTAX.test(id)) throw unauthorized('Invalid client credentials')
+  const client = await getClient(env, id)
+  if (!(await clientSecretMatches(env, client, id, secret)) || !client) {
+    throw unauthorized('Invalid client credentials')
+  }
+  if (client.active === false) throw unauthorized('Client is not active')
+  if (!client.grant_types?.includes('basic')) {
+    throw unauthorized('Client is not allowed to use HTTP Basic authentication (grant_types lacks "basic")')
+  }
+  return { kind: 'client', id, client }
+}
+
+// Per-isolate: client id -> the stored hash it was verified against, and a peppered digest of the
+// secret that matched it. The pepper never leaves this isolate.
+const verified = new Map<string, { hash: string; digest: Uint8Array; expires: number }>()
+let pepper: Uint8Array | undefined // made on first use: Workers forbid randomness at global scope
+const MAX_VERIFIED = 10_000
+
+async function pepperedDigest(secret: string): Promise<Uint8Array> {
+  pepper ??= randomBytes(32)
+  const text = new TextEncoder().encode(secret)
+  const input = new Uint8Array(pepper.byteLength + text.byteLength)
+  input.set(pepper)
+  input.set(text, pepper.byteLength)
+  return sha256(input)
+}
+
+async function clientSecretMatches(
+  env: Env,
+  client: StoredClient | null,
+  id: string,
+  secret: string
+): Promise<boolean> {
+  const stored = typeof client?.secret === 'string' ? client.secret : undefined
+  const digest = await pepperedDigest(secret)
+  const hit = verified.get(id)
+  if (stored && hit && hit.hash === stored && hit.expires > Date.now() && digestsEqual(hit.digest, digest)) {
+    return true
+  }
+  const parsed = stored ? parseSecretHash(stored) : null
+  if (stored && !parsed) {
+    console.warn(
+      JSON.stringify({
+        msg: 'refusing Client whose secret is not in the stored hash form (see `npm run hash-secret`)',
+        client: id,
+      })
+    )
+  }
+  // Unknown client, client without a secret, or a plain-text secret: same PBKDF2 work, answer false.
+  const ok = await verifySecret(secret, parsed)
+  if (ok && stored) {
+    if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!)
+    verified.set(id, { hash: stored, digest, expires: Date.now() + cacheTtlMs(env) })
+  }
+  return ok
+}

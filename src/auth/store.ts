@@ -1,0 +1,157 @@
+// KV access for Clients and AccessPolicies (binding AUTH, keys `Client/<id>` and `AccessPolicy/<id>`),
+// behind a per-isolate cache. Entries live at most AUTH_CACHE_TTL_SECONDS (clamped to 0..60 s, KV's own
+// propagation delay), so a warm isolate answers without any KV read. Writes through this module update
+// the cache at once, so a change made through the admin API takes effect immediately in that isolate.
+
+export const CLIENT_PREFIX = 'Client/'
+export const POLICY_PREFIX = 'AccessPolicy/'
+const MAX_CLIENT_ENTRIES = 10_000
+
+export interface StoredClient {
+  resourceType: 'Client'
+  id: string
+  secret?: string
+  grant_types?: string[]
+  active?: boolean
+  [field: string]: unknown
+}
+
+export interface StoredPolicy {
+  resourceType: 'AccessPolicy'
+  id: string
+  engine?: string
+  link?: unknown[]
+  [field: string]: unknown
+}
+
+interface Entry<T> {
+  value: T
+  expires: number
+}
+
+// Module scope is the isolate: these are the caches the README describes.
+const clients = new Map<string, Entry<StoredClient | null>>()
+let policyCache: Entry<StoredPolicy[]> | undefined
+let policyLoad: Promise<StoredPolicy[]> | undefined
+let policyGeneration = 0
+
+export function cacheTtlMs(env: Env): number {
+  const seconds = Number(env.AUTH_CACHE_TTL_SECONDS ?? '60')
+  return Number.isFinite(seconds) ? Math.min(Math.max(seconds, 0), 60) * 1000 : 60_000
+}
+
+/**
+ * Reads a Client (null when absent or not a JSON object), from the isolate cache when fresh enough;
+ * `{ fresh: true }` (the admin API) always reads KV.
+ */
+export async function getClient(
+  env: Env,
+  id: string,
+  options: { fresh?: boolean } = {}
+): Promise<StoredClient | null> {
+  const now = Date.now()
+  const hit = clients.get(id)
+  if (!options.fresh && hit && hit.expires > now) return hit.value
+  const raw = await env.AUTH.get(CLIENT_PREFIX + id, 'text')
+  const value = raw === null ? null : parseStored<StoredClient>(raw, 'Client', id)
+  rememberClient(env, id, value, now)
+  return value
+}
+
+function rememberClient(env: Env, id: string, value: StoredClient | null, now = Date.now()) {
+  if (clients.size >= MAX_CLIENT_ENTRIES) clients.delete(clients.keys().next().value!)
+  clients.delete(id)
+  clients.set(id, { value, expires: now + cacheTtlMs(env) })
+}
+
+export async function putClient(env: Env, client: StoredClient): Promise<void> {
+  await env.AUTH.put(CLIENT_PREFIX + client.id, JSON.stringify(client))
+  rememberClient(env, client.id, client)
+}
+
+export async function deleteClient(env: Env, id: string): Promise<void> {
+  await env.AUTH.delete(CLIENT_PREFIX + id)
+  rememberClient(env, id, null)
+}
+
+/** Every AccessPolicy; KV is listed at most once per TTL per isolate (concurrent loads share one). */
+export async function listPolicies(env: Env): Promise<StoredPolicy[]> {
+  if (policyCache && policyCache.expires > Date.now()) return policyCache.value
+  if (policyLoad) return policyLoad
+  const generation = policyGeneration
+  const load = loadPolicies(env)
+  policyLoad = load
+  try {
+    const value = await load
+    // A write in this isolate during the load may not be in what the load read: keep the load's
+    // answer for this request only, and let the next request read KV again.
+    if (generation === policyGeneration) policyCache = { value, expires: Date.now() + cacheTtlMs(env) }
+    return value
+  } finally {
+    if (policyLoad === load) policyLoad = undefined
+  }
+}
+
+async function loadPolicies(env: Env): Promise<StoredPolicy[]> {
+  const names: string[] = []
+  let cursor: string | undefined
+  do {
+    const page: KVNamespaceListResult<unknown> = await env.AUTH.list({ prefix: POLICY_PREFIX, cursor })
+    for (const key of page.keys) names.push(key.name)
+    cursor = page.list_complete ? undefined : page.cursor
+  } while (cursor)
+  const bodies = await Promise.all(names.map((name) => env.AUTH.get(name, 'text')))
+  const result: StoredPolicy[] = []
+  bodies.forEach((raw, i) => {
+    const id = names[i]!.slice(POLICY_PREFIX.length)
+    const policy = raw === null ? null : parseStored<StoredPolicy>(raw, 'AccessPolicy', id)
+    if (policy) result.push(policy)
+  })
+  return sortById(result)
+}
+
+export async function getPolicy(env: Env, id: string): Promise<StoredPolicy | null> {
+  const raw = await env.AUTH.get(POLICY_PREFIX + id, 'text')
+  return raw === null ? null : parseStored<StoredPolicy>(raw, 'AccessPolicy', id)
+}
+
+export async function putPolicy(env: Env, policy: StoredPolicy): Promise<void> {
+  await env.AUTH.put(POLICY_PREFIX + policy.id, JSON.stringify(policy))
+  updateCachedPolicies((list) => [...list.filter((p) => p.id !== policy.id), policy])
+}
+
+export async function deletePolicy(env: Env, id: string): Promise<void> {
+  await env.AUTH.delete(POLICY_PREFIX + id)
+  updateCachedPolicies((list) => list.filter((p) => p.id !== id))
+}
+
+function updateCachedPolicies(change: (list: StoredPolicy[]) => StoredPolicy[]) {
+  policyGeneration++
+  policyLoad = undefined
+  if (policyCache) policyCache = { value: sortById(change(policyCache.value)), expires: policyCache.expires }
+}
+
+function sortById<T extends { id: string }>(list: T[]): T[] {
+  return list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+}
+
+/** Forget everything cached in this isolate (tests, and after bulk KV changes). */
+export function clearAuthCache(): void {
+  clients.clear()
+  policyCache = undefined
+  policyLoad = undefined
+  policyGeneration++
+}
+
+function parseStored<T extends { id: string }>(raw: string, type: string, id: string): T | null {
+  try {
+    const value: unknown = JSON.parse(raw)
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      return { ...(value as object), resourceType: type, id } as unknown as T
+    }
+  } catch {
+    // fall through
+  }
+  console.warn(JSON.stringify({ msg: 'ignoring malformed KV value', key: `${type}/${id}` }))
+  return null
+}

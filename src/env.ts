@@ -1,0 +1,11 @@
+// The one Hono generic every router uses: generated bindings (`Env`, from `wrangler types`) and the
+// per-request variables set by the authentication middleware.
+
+import type { Principal } from './auth/authenticate.ts'
+
+export interface AppEnv {
+  Bindings: Env
+  Variables: {
+    principal: Principal
+  }
+}

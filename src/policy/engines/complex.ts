@@ -1,0 +1,95 @@
+// The complex engine (aidbox.md §2.4): `and` / `or` lists of nested rules, each with its own
+// engine. `and` stops at the first false rule, `or` at the first true one; rules run top to bottom.
+import { childPath, fail } from './errors.ts'
+import type { IssueList } from './errors.ts'
+import type {
+  AccessPolicyInput,
+  CompiledComplex,
+  CompiledPolicy,
+  EvaluationContext,
+  PolicyRequest,
+} from './types.ts'
+
+/** Compiles one nested rule (injected by index.ts, which owns the engine dispatch). */
+export type CompileRule = (
+  rule: unknown,
+  path: string,
+  issues: IssueList,
+  depth: number
+) => CompiledPolicy | undefined
+
+/** Deepest nesting of complex rules accepted. */
+export const MAX_COMPLEX_DEPTH = 16
+
+/**
+ * Validates and compiles a complex rule: exactly one of `and` / `or` (both at one level is an
+ * error, as in Aidbox), holding a non-empty array of rules [I: an empty `and` would allow
+ * everything].
+ */
+export function compileComplexInto(
+  policy: AccessPolicyInput,
+  path: string,
+  issues: IssueList,
+  depth: number,
+  compileRule: CompileRule
+): CompiledComplex | undefined {
+  const hasAnd = policy.and !== undefined
+  const hasOr = policy.or !== undefined
+  if (hasAnd && hasOr) {
+    return fail(issues, path, 'complex policy must not have both "and" and "or" at the same level')
+  }
+  if (!hasAnd && !hasOr) return fail(issues, path, 'complex policy needs "and" or "or"')
+  if (depth >= MAX_COMPLEX_DEPTH) {
+    return fail(issues, path, `complex rules are nested deeper than ${MAX_COMPLEX_DEPTH}`)
+  }
+  const op = hasAnd ? 'and' : 'or'
+  const list = policy[op]
+  const at = childPath(path, op)
+  if (!Array.isArray(list) || list.length === 0) {
+    return fail(issues, at, `"${op}" must be a non-empty array of rules`)
+  }
+  const rules: CompiledPolicy[] = []
+  let ok = true
+  list.forEach((rule: unknown, i) => {
+    const compiled = compileRule(rule, childPath(at, i), issues, depth + 1)
+    if (compiled) rules.push(compiled)
+    else ok = false
+  })
+  if (!ok) return undefined
+  return { engine: 'complex', op, rules, sync: rules.every((r) => r.sync) }
+}
+
+/** Evaluates a complex rule whose rules are all synchronous. */
+export function evaluateComplexSync(
+  compiled: CompiledComplex,
+  request: PolicyRequest,
+  evaluateRule: (rule: CompiledPolicy, request: PolicyRequest) => boolean
+): boolean {
+  const stopOn = compiled.op === 'or'
+  for (const rule of compiled.rules) {
+    if (evaluateRule(rule, request) === stopOn) return stopOn
+  }
+  return !stopOn
+}
+
+/** Evaluates a complex rule that contains sql rules; synchronous rules are not awaited. */
+export async function evaluateComplexAsync(
+  compiled: CompiledComplex,
+  request: PolicyRequest,
+  ctx: EvaluationContext,
+  evaluateRuleSync: (rule: CompiledPolicy, request: PolicyRequest) => boolean,
+  evaluateRuleAsync: (
+    rule: CompiledPolicy,
+    request: PolicyRequest,
+    ctx: EvaluationContext
+  ) => Promise<boolean>
+): Promise<boolean> {
+  const stopOn = compiled.op === 'or'
+  for (const rule of compiled.rules) {
+    const result = rule.sync
+      ? evaluateRuleSync(rule, request)
+      : await evaluateRuleAsync(rule, request, ctx)
+    if (result === stopOn) return stopOn
+  }
+  return !stopOn
+}

@@ -1,0 +1,383 @@
+// The matcho engine: Aidbox's pattern DSL (aidbox.md §2.5), compiled once into a small node tree
+// and matched against the request object without allocating on the hot path.
+import { childPath, fail, throwIfIssues } from './errors.ts'
+import type { IssueList } from './errors.ts'
+import { isObject, ownValue, parsePath, resolvePath } from './path.ts'
+import type { RequestPath } from './path.ts'
+import { compileMatchoRegex } from './regex.ts'
+
+type Scalar = string | number | boolean
+
+/** One compiled pattern node. `t` is the discriminant; the tree is immutable once built. */
+type Node =
+  | { readonly t: 'eq'; readonly v: Scalar }
+  | { readonly t: 'nil' }
+  | { readonly t: 'present' }
+  | { readonly t: 'notBlank' }
+  | { readonly t: 're'; readonly re: RegExp }
+  | { readonly t: 'ref'; readonly path: RequestPath }
+  | { readonly t: 'obj'; readonly keys: readonly string[]; readonly nodes: readonly Node[] }
+  | { readonly t: 'arr'; readonly nodes: readonly Node[] }
+  | { readonly t: 'enum'; readonly values: ReadonlySet<Scalar> }
+  | { readonly t: 'oneOf'; readonly nodes: readonly Node[] }
+  | { readonly t: 'contains'; readonly node: Node }
+  | { readonly t: 'every'; readonly node: Node }
+  | { readonly t: 'not'; readonly node: Node }
+  | { readonly t: 'reference'; readonly node: Node }
+  | { readonly t: 'presentAll'; readonly nodes: readonly Node[] }
+  | { readonly t: 'length'; readonly n: number }
+  | { readonly t: 'all'; readonly nodes: readonly Node[] }
+
+/** A compiled matcho pattern. Opaque: build with `compileMatcho`, use with `matches`. */
+export interface CompiledMatcho {
+  readonly engine: 'matcho'
+  readonly node: Node
+}
+
+/** Deepest pattern nesting accepted, so a hostile pattern cannot exhaust the stack. */
+const MAX_DEPTH = 64
+/** Deepest value nesting compared by a `.path` reference. */
+const MAX_EQUAL_DEPTH = 64
+
+const OPERATORS = new Set([
+  '$enum',
+  '$one-of',
+  '$contains',
+  '$every',
+  '$not',
+  '$reference',
+  '$present-all',
+  '$length',
+])
+
+/**
+ * Compiles a matcho pattern. Throws PolicyValidationError listing every problem: a bad `#regex`,
+ * a bad `.path`, `$one-of` sharing its object with other keys, an unknown `$` operator, a wrong
+ * operand shape.
+ */
+export function compileMatcho(pattern: unknown, path = 'matcho'): CompiledMatcho {
+  const issues: IssueList = []
+  const compiled = compileMatchoInto(pattern, path, issues)
+  throwIfIssues(issues)
+  return compiled!
+}
+
+/** Like `compileMatcho`, but appends problems to `issues` (returns undefined if there were any). */
+export function compileMatchoInto(
+  pattern: unknown,
+  path: string,
+  issues: IssueList
+): CompiledMatcho | undefined {
+  const before = issues.length
+  const node = compileNode(pattern, path, issues, 0)
+  if (node === undefined || issues.length > before) return undefined
+  return { engine: 'matcho', node }
+}
+
+/**
+ * Whether `subject` matches the pattern. `.path` references resolve against `context`, which is the
+ * subject itself for AccessPolicies (the whole request object); the `$matcho` debug endpoint passes
+ * a separate context.
+ */
+export function matches(
+  compiled: CompiledMatcho,
+  subject: unknown,
+  context: unknown = subject
+): boolean {
+  return match(compiled.node, subject, context)
+}
+
+function compileNode(p: unknown, path: string, issues: IssueList, depth: number): Node | undefined {
+  if (depth > MAX_DEPTH) return fail(issues, path, `pattern is nested deeper than ${MAX_DEPTH}`)
+  if (p === null) return { t: 'nil' }
+  switch (typeof p) {
+    case 'string':
+      return compileString(p, path, issues)
+    case 'boolean':
+      return { t: 'eq', v: p }
+    case 'number':
+      if (!Number.isFinite(p)) return fail(issues, path, 'numbers must be finite')
+      return { t: 'eq', v: p }
+    case 'object':
+      if (Array.isArray(p)) {
+        const nodes = compileList(p, path, issues, depth)
+        return nodes && { t: 'arr', nodes }
+      }
+      return compileObject(p as Record<string, unknown>, path, issues, depth)
+    default:
+      return fail(issues, path, `unsupported pattern value of type ${typeof p}`)
+  }
+}
+
+function compileString(p: string, path: string, issues: IssueList): Node | undefined {
+  if (p === 'present?') return { t: 'present' }
+  if (p === 'nil?') return { t: 'nil' }
+  if (p === 'not-blank?') return { t: 'notBlank' }
+  if (p.startsWith('#')) {
+    try {
+      return { t: 're', re: compileMatchoRegex(p.slice(1)) }
+    } catch (e) {
+      return fail(issues, path, `invalid regex "${p}": ${(e as Error).message}`)
+    }
+  }
+  if (p.startsWith('.')) {
+    const parsed = parsePath(p.slice(1))
+    if (typeof parsed === 'string') return fail(issues, path, `invalid reference "${p}": ${parsed}`)
+    return { t: 'ref', path: parsed }
+  }
+  return { t: 'eq', v: p }
+}
+
+function compileList(
+  list: readonly unknown[],
+  path: string,
+  issues: IssueList,
+  depth: number
+): Node[] | undefined {
+  const nodes: Node[] = []
+  let ok = true
+  for (let i = 0; i < list.length; i++) {
+    const node = compileNode(list[i], childPath(path, i), issues, depth + 1)
+    if (node === undefined) ok = false
+    else nodes.push(node)
+  }
+  return ok ? nodes : undefined
+}
+
+function compileObject(
+  p: Record<string, unknown>,
+  path: string,
+  issues: IssueList,
+  depth: number
+): Node | undefined {
+  const keys = Object.keys(p)
+  if (keys.includes('$one-of') && keys.length > 1) {
+    const others = keys.filter((k) => k !== '$one-of').join(', ')
+    return fail(
+      issues,
+      path,
+      `$one-of must not share an object with other keys (${others}); ` +
+        'put shared constraints inside each alternative'
+    )
+  }
+  const plainKeys: string[] = []
+  const plainNodes: Node[] = []
+  const ops: Node[] = []
+  let ok = true
+  for (const key of keys) {
+    const at = childPath(path, key)
+    const value = p[key]
+    let node: Node | undefined
+    if (key.startsWith('$')) {
+      if (!OPERATORS.has(key)) {
+        fail(issues, at, `unknown operator ${key}; expected one of ${[...OPERATORS].join(', ')}`)
+        ok = false
+        continue
+      }
+      node = compileOperator(key, value, at, issues, depth)
+      if (node) ops.push(node)
+    } else {
+      node = compileNode(value, at, issues, depth + 1)
+      if (node) {
+        plainKeys.push(key)
+        plainNodes.push(node)
+      }
+    }
+    if (node === undefined) ok = false
+  }
+  if (!ok) return undefined
+  // Plain keys first (one object check), then the operators; all must hold.
+  const nodes: Node[] = []
+  if (plainKeys.length > 0 || ops.length === 0) {
+    nodes.push({ t: 'obj', keys: plainKeys, nodes: plainNodes })
+  }
+  nodes.push(...ops)
+  return nodes.length === 1 ? nodes[0] : { t: 'all', nodes }
+}
+
+function compileOperator(
+  op: string,
+  value: unknown,
+  path: string,
+  issues: IssueList,
+  depth: number
+): Node | undefined {
+  switch (op) {
+    case '$enum': {
+      if (!Array.isArray(value) || value.length === 0) {
+        return fail(issues, path, '$enum needs a non-empty array of strings, numbers or booleans')
+      }
+      const values = new Set<Scalar>()
+      for (let i = 0; i < value.length; i++) {
+        const v: unknown = value[i]
+        const finite = typeof v !== 'number' || Number.isFinite(v)
+        if ((typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') && finite) {
+          values.add(v)
+        } else {
+          const at = childPath(path, i)
+          return fail(issues, at, '$enum values must be strings, numbers or booleans')
+        }
+      }
+      return { t: 'enum', values }
+    }
+    case '$one-of':
+    case '$present-all': {
+      if (!Array.isArray(value) || value.length === 0) {
+        return fail(issues, path, `${op} needs a non-empty array of patterns`)
+      }
+      const nodes = compileList(value, path, issues, depth)
+      if (!nodes) return undefined
+      return op === '$one-of' ? { t: 'oneOf', nodes } : { t: 'presentAll', nodes }
+    }
+    case '$length':
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+        return fail(issues, path, '$length needs a non-negative integer')
+      }
+      return { t: 'length', n: value }
+    default: {
+      // $contains, $every, $not, $reference take one pattern.
+      if (value === undefined) return fail(issues, path, `${op} needs a pattern`)
+      const node = compileNode(value, path, issues, depth + 1)
+      if (!node) return undefined
+      if (op === '$contains') return { t: 'contains', node }
+      if (op === '$every') return { t: 'every', node }
+      if (op === '$not') return { t: 'not', node }
+      return { t: 'reference', node }
+    }
+  }
+}
+
+function match(node: Node, x: unknown, ctx: unknown): boolean {
+  switch (node.t) {
+    case 'eq':
+      return x === node.v
+    case 'nil':
+      return x === undefined || x === null
+    case 'present':
+      return x !== undefined && x !== null
+    case 'notBlank':
+      return typeof x === 'string' && x.trim() !== ''
+    case 're':
+      return typeof x === 'string' && node.re.test(x)
+    case 'ref':
+      // Both sides missing compare equal: the documented trap (aidbox.md §2.5 rule 3).
+      return valueEquals(resolvePath(ctx, node.path), x, 0)
+    case 'obj': {
+      if (!isObject(x)) return false
+      const { keys, nodes } = node
+      for (let i = 0; i < keys.length; i++) {
+        if (!match(nodes[i]!, ownValue(x, keys[i]!), ctx)) return false
+      }
+      return true
+    }
+    case 'arr': {
+      if (!Array.isArray(x)) return false
+      const { nodes } = node
+      for (let i = 0; i < nodes.length; i++) {
+        if (!match(nodes[i]!, x[i], ctx)) return false
+      }
+      return true
+    }
+    case 'enum':
+      return (
+        (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') &&
+        node.values.has(x)
+      )
+    case 'oneOf':
+    case 'all': {
+      const any = node.t === 'oneOf'
+      for (const n of node.nodes) {
+        if (match(n, x, ctx) === any) return any
+      }
+      return !any
+    }
+    case 'contains':
+      return Array.isArray(x) && someMatches(node.node, x, ctx)
+    case 'every': {
+      if (!Array.isArray(x)) return false
+      for (let i = 0; i < x.length; i++) {
+        if (!match(node.node, x[i], ctx)) return false
+      }
+      return true
+    }
+    case 'not':
+      // A missing value does not match the inner pattern, so `$not` passes (aidbox.md §2.5 rule 5).
+      return !match(node.node, x, ctx)
+    case 'reference':
+      return match(node.node, toReference(x), ctx)
+    case 'presentAll': {
+      if (!Array.isArray(x)) return false
+      for (const n of node.nodes) {
+        if (!someMatches(n, x, ctx)) return false
+      }
+      return true
+    }
+    case 'length':
+      return Array.isArray(x) && x.length === node.n
+  }
+}
+
+function someMatches(node: Node, list: readonly unknown[], ctx: unknown): boolean {
+  for (let i = 0; i < list.length; i++) {
+    if (match(node, list[i], ctx)) return true
+  }
+  return false
+}
+
+/**
+ * Value equality as Clojure's `=` on JSON: missing equals null, no type coercion, deep on
+ * containers.
+ */
+function valueEquals(a: unknown, b: unknown, depth: number): boolean {
+  if (a === b) return true
+  if (a === undefined || a === null) return b === undefined || b === null
+  if (typeof a !== 'object' || typeof b !== 'object' || b === null) return false
+  if (depth >= MAX_EQUAL_DEPTH) return false
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) {
+      if (!valueEquals(a[i], b[i], depth + 1)) return false
+    }
+    return true
+  }
+  if (Array.isArray(b)) return false
+  let count = 0
+  for (const key in a) {
+    if (!Object.prototype.hasOwnProperty.call(a, key)) continue
+    count++
+    const av = (a as Record<string, unknown>)[key]
+    if (!valueEquals(av, ownValue(b, key), depth + 1)) return false
+    // A key present only as null on one side still counts as a key on the other.
+    if (av === undefined || av === null) {
+      if (!Object.prototype.hasOwnProperty.call(b, key)) return false
+    }
+  }
+  for (const key in b) {
+    if (Object.prototype.hasOwnProperty.call(b, key)) count--
+  }
+  return count === 0
+}
+
+const RELATIVE_REFERENCE =
+  /^([A-Za-z][A-Za-z0-9]{0,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/
+
+/**
+ * `$reference`: a FHIR Reference (`{reference: 'Patient/p1'}`) or a string `Patient/p1` becomes
+ * Aidbox's `{resourceType, id}`; an object that already has `resourceType` and `id` is used as is.
+ * Any other string (absolute URL, `#contained`) becomes `{uri}` [I].
+ */
+function toReference(x: unknown): unknown {
+  let text: unknown = x
+  if (isObject(x)) {
+    text = ownValue(x, 'reference')
+    if (typeof text !== 'string') {
+      const resourceType = ownValue(x, 'resourceType')
+      const id = ownValue(x, 'id')
+      if (typeof resourceType === 'string' && typeof id === 'string') return { resourceType, id }
+      return undefined
+    }
+  }
+  if (typeof text !== 'string') return undefined
+  const m = RELATIVE_REFERENCE.exec(text)
+  return m ? { resourceType: m[1], id: m[2] } : { uri: text }
+}

@@ -1,0 +1,69 @@
+// Test helpers: requests to the Worker under test (SELF), Basic credentials, and admin set-up calls.
+
+import { SELF } from 'cloudflare:test'
+
+export const ROOT_ID = 'root'
+export const ROOT_SECRET = 'test-root-secret'
+
+/** `Basic base64(id:secret)` with UTF-8 bytes, as RFC 7617 §2.1 with charset UTF-8. */
+export function basic(id: string, secret: string): string {
+  const bytes = new TextEncoder().encode(`${id}:${secret}`)
+  return `Basic ${btoa(String.fromCharCode(...bytes))}`
+}
+
+export const ROOT = basic(ROOT_ID, ROOT_SECRET)
+
+/** A fresh id, so tests never share state through KV, D1 or the isolate caches. */
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${crypto.randomUUID().slice(0, 8)}`
+}
+
+export interface CallOptions {
+  auth?: string
+  body?: unknown
+  headers?: Record<string, string>
+}
+
+export function call(method: string, path: string, options: CallOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { ...options.headers }
+  if (options.auth) headers.authorization = options.auth
+  let body: string | undefined
+  if (options.body !== undefined) {
+    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body)
+    headers['content-type'] ??= 'application/json'
+  }
+  return SELF.fetch(`https://fhir.test${path}`, { method, headers, body })
+}
+
+export async function json<T = Record<string, any>>(response: Response): Promise<T> {
+  return (await response.json()) as T
+}
+
+/** Registers a Client with `secret` through the admin API (as root). */
+export async function registerClient(
+  id: string,
+  secret: string,
+  fields: Record<string, unknown> = { grant_types: ['basic'] }
+): Promise<Response> {
+  const res = await call('PUT', `/Client/${id}`, { auth: ROOT, body: { id, secret, ...fields } })
+  if (res.status !== 201 && res.status !== 200) throw new Error(`registerClient: ${res.status} ${await res.text()}`)
+  return res
+}
+
+/** Creates an `allow` AccessPolicy linked to Client `clientId`. */
+export async function allowClient(clientId: string, policyId = `${clientId}-allow`): Promise<void> {
+  const res = await call('PUT', `/AccessPolicy/${policyId}`, {
+    auth: ROOT,
+    body: { engine: 'allow', link: [{ resourceType: 'Client', id: clientId }] },
+  })
+  if (res.status !== 201 && res.status !== 200) throw new Error(`allowClient: ${res.status} ${await res.text()}`)
+}
+
+/** A client with `basic` and an allow policy; returns its Authorization header. */
+export async function allowedClient(prefix = 'client'): Promise<{ id: string; auth: string }> {
+  const id = uniqueId(prefix)
+  const secret = `s3cret-${crypto.randomUUID()}`
+  await registerClient(id, secret)
+  await allowClient(id)
+  return { id, auth: basic(id, secret) }
+}
