@@ -1,9 +1,9 @@
 // Aidbox-compatible AccessPolicy resources: validated when saved (engine, engine body, links), so a
 // policy that cannot be evaluated is refused with 400 instead of silently denying later.
 
-import { badRequest } from '../fhir/outcome.ts'
+import { badRequest, FhirError } from '../fhir/outcome.ts'
 import type { StoredPolicy } from '../auth/store.ts'
-import { compilePolicy } from '../policy/engines/index.ts'
+import { compilePolicy, PolicyValidationError } from '../policy/engines/index.ts'
 import { linkTarget } from '../policy/links.ts'
 import { checkEnvelope } from './validate.ts'
 
@@ -26,7 +26,16 @@ export function preparePolicy(id: string, body: Record<string, unknown>): Stored
   try {
     compilePolicy(policy)
   } catch (err) {
-    throw badRequest(`Invalid AccessPolicy: ${(err as Error).message}`)
+    if (!(err instanceof PolicyValidationError)) throw err
+    throw new FhirError(
+      400,
+      err.issues.map(({ path, message }) => ({
+        severity: 'error' as const,
+        code: 'invalid' as const,
+        diagnostics: `Invalid AccessPolicy: ${path ? `${path}: ` : ''}${message}`,
+        ...(path ? { expression: [path] } : {}),
+      }))
+    )
   }
   return policy
 }

@@ -46,11 +46,12 @@ export class FhirError extends Error {
   readonly outcome: OperationOutcome
   readonly headers: Record<string, string>
 
-  constructor(status: number, issue: OutcomeIssue, headers: Record<string, string> = {}) {
-    super(issue.diagnostics ?? issue.code)
+  constructor(status: number, issue: OutcomeIssue | OutcomeIssue[], headers: Record<string, string> = {}) {
+    const issues = Array.isArray(issue) ? issue : [issue]
+    super(issues.map((i) => i.diagnostics ?? i.code).join('; '))
     this.name = 'FhirError'
     this.status = status
-    this.outcome = operationOutcome(issue)
+    this.outcome = operationOutcome(...issues)
     this.headers = headers
   }
 }

@@ -5,6 +5,7 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../env.ts'
 import { readJsonObject } from '../lib/body.ts'
+import { pruneEmpty } from './engines/index.ts'
 
 export type PolicyRequest = Record<string, unknown>
 
@@ -50,21 +51,4 @@ async function readJsonQuietly(c: Context<AppEnv>): Promise<unknown> {
 function withoutSecret(client: Record<string, unknown>): Record<string, unknown> {
   const { secret: _secret, ...rest } = client
   return rest
-}
-
-/** Removes null, '', [] and {} recursively (Aidbox removes empty values before evaluation). */
-export function pruneEmpty(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    const items = value.map(pruneEmpty).filter((v) => v !== undefined)
-    return items.length ? items : undefined
-  }
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {}
-    for (const [key, item] of Object.entries(value)) {
-      const pruned = pruneEmpty(item)
-      if (pruned !== undefined) out[key] = pruned
-    }
-    return Object.keys(out).length ? out : undefined
-  }
-  return value === null || value === '' ? undefined : value
 }

@@ -158,3 +158,17 @@ describe('AccessPolicy', () => {
     expect(await env.AUTH.get(`AccessPolicy/${id}`)).toBeNull()
   })
 })
+
+describe('AccessPolicy validation names the offending field', () => {
+  it('answers 400 with the path of a matcho regex that does not compile', async () => {
+    const id = uniqueId('badregex')
+    const res = await call('PUT', `/AccessPolicy/${id}`, {
+      auth: ROOT,
+      body: { engine: 'matcho', matcho: { uri: '#^/fhir/(' } },
+    })
+    expect(res.status).toBe(400)
+    const outcome = await json(res)
+    expect(outcome.issue[0].expression).toEqual(['matcho.uri'])
+    expect(await env.AUTH.get(`AccessPolicy/${id}`)).toBeNull()
+  })
+})
