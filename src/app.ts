@@ -6,7 +6,8 @@ import type { AppEnv } from './env.ts'
 import { authentication } from './auth/authenticate.ts'
 import { adminRoutes } from './admin/routes.ts'
 import { fhirRoutes } from './fhir/routes.ts'
-import { fhirJson } from './fhir/media.ts'
+import { searchRoutes } from './fhir/search-routes.ts'
+import { fhirJson, negotiation } from './fhir/media.ts'
 import { FhirError, operationOutcome } from './fhir/outcome.ts'
 
 export function buildApp(): Hono<AppEnv> {
@@ -17,6 +18,8 @@ export function buildApp(): Hono<AppEnv> {
 
   app.use('*', authentication())
   app.route('/', adminRoutes)
+  app.use('/fhir/*', negotiation())
+  app.route('/fhir', searchRoutes)
   app.route('/fhir', fhirRoutes)
 
   app.notFound((c) =>

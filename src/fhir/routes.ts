@@ -1,16 +1,14 @@
-// The FHIR REST sub-app mounted at /fhir (R4 http.html): search, create, read and update.
+// The FHIR REST sub-app mounted at /fhir (R4 http.html): create, read and update.
 // Each route is guarded by its Aidbox operation id; handlers stay thin and call the repository.
 
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../policy/authorize.ts'
 import { readJsonObject } from '../lib/body.ts'
-import { fhirJson, negotiation } from './media.ts'
+import { fhirJson } from './media.ts'
+import { baseUrl } from './base-url.ts'
 import { conflict, gone, notFound } from './outcome.ts'
 import { checkCreateBody, checkFhirId, checkType, checkUpdateBody } from './resource-input.ts'
-import { parseSearch } from './search/parse.ts'
-import { runSearch } from './search/sql.ts'
-import { searchsetBundle } from './bundle.ts'
 import {
   isUnchanged,
   readResource,
@@ -23,16 +21,6 @@ export const fhirRoutes = new Hono<AppEnv>()
 
 /** Reads and writes tried per unconditional update before answering 409. */
 const MAX_WRITE_ATTEMPTS = 10
-
-fhirRoutes.use('*', negotiation())
-
-fhirRoutes.get('/:type', guard('FhirSearch'), async (c) => {
-  const type = c.req.param('type')
-  checkType(type)
-  const request = parseSearch(type, new URL(c.req.url).searchParams)
-  const { rows, more } = await runSearch(c.env.DB, request)
-  return fhirText(c, searchsetBundle(baseUrl(c), request, rows, more))
-})
 
 fhirRoutes.post('/:type', guard('FhirCreate'), async (c) => {
   const type = c.req.param('type')
@@ -85,13 +73,4 @@ function written(c: Context<AppEnv>, row: StoredRow, status: 200 | 201): Respons
 
 function versionHeaders(row: StoredRow): Record<string, string> {
   return { etag: `W/"${row.version}"`, 'last-modified': new Date(row.lastUpdated).toUTCString() }
-}
-
-function fhirText(c: Context<AppEnv>, json: string): Response {
-  return fhirJson(c, undefined, 200, {}, json)
-}
-
-/** The public base URL: BASE_URL when configured, else the request's origin. */
-export function baseUrl(c: Context<AppEnv>): string {
-  return (c.env.BASE_URL || new URL(c.req.url).origin).replace(/\/+$/, '')
 }

@@ -1,0 +1,43 @@
+// Core request path: authentication (root, cached KV client, refused), read by id, create, and the seed
+// page's token search on the shipped seed. Shows what the auth layer adds to a request.
+
+import { basicHeader, seedResources } from '../../local.ts'
+import { expectStatus, summarize, time, type BenchCase } from '../harness.ts'
+
+const benchCase: BenchCase = {
+  name: 'core request path (shipped seed, 574 resources)',
+  async run({ fetch, rootAuth, report }) {
+    const json = { 'content-type': 'application/fhir+json' }
+    for (const r of seedResources()) {
+      await expectStatus(
+        fetch(`/fhir/${r.resourceType}/${r.id}`, { method: 'PUT', headers: { authorization: rootAuth, ...json }, body: JSON.stringify(r) }),
+        201
+      )
+    }
+    await expectStatus(
+      fetch('/Client/bench-client', { method: 'PUT', headers: { authorization: rootAuth, ...json }, body: JSON.stringify({ secret: 'bench-secret', grant_types: ['basic'] }) }),
+      201
+    )
+    await expectStatus(
+      fetch('/AccessPolicy/bench-allow', { method: 'PUT', headers: { authorization: rootAuth, ...json }, body: JSON.stringify({ engine: 'allow', link: [{ reference: 'Client/bench-client' }] }) }),
+      201
+    )
+    const client = basicHeader('bench-client', 'bench-secret')
+    const wrong = basicHeader('bench-client', 'not-the-secret')
+
+    report(summarize('GET /health (no auth)', await time(500, () => expectStatus(fetch('/health'), 200))))
+    const search = '/fhir/Observation?code=4548-4&_count=2'
+    report(summarize(`root   GET ${search}`, await time(500, () => expectStatus(fetch(search, { headers: { authorization: rootAuth } }), 200))))
+    report(summarize(`client GET ${search}`, await time(500, () => expectStatus(fetch(search, { headers: { authorization: client } }), 200))))
+    report(summarize('wrong secret -> 401 (PBKDF2, 100k iterations)', await time(50, () => expectStatus(fetch(search, { headers: { authorization: wrong } }), 401), 5)))
+    const obs = seedResources().find((r) => r.resourceType === 'Observation')!
+    report(summarize('client GET /fhir/Observation/:id', await time(500, () => expectStatus(fetch(`/fhir/Observation/${obs.id}`, { headers: { authorization: client } }), 200))))
+    report(
+      summarize(
+        'client POST /fhir/Observation (create)',
+        await time(300, () => expectStatus(fetch('/fhir/Observation', { method: 'POST', headers: { authorization: client, ...json }, body: JSON.stringify({ ...obs, id: undefined }) }), 201))
+      )
+    )
+  },
+}
+export default benchCase
