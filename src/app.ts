@@ -5,6 +5,7 @@ import { Hono, type Context } from 'hono'
 import type { AppEnv } from './env.ts'
 import { authentication } from './auth/authenticate.ts'
 import { adminRoutes } from './admin/routes.ts'
+import { policyDebugRoutes } from './policy/debug-routes.ts'
 import { fhirRoutes } from './fhir/routes.ts'
 import { searchRoutes } from './fhir/search-routes.ts'
 import { fhirJson, negotiation } from './fhir/media.ts'
@@ -18,9 +19,11 @@ export function buildApp(): Hono<AppEnv> {
 
   app.use('*', authentication())
   app.route('/', adminRoutes)
+  app.route('/', policyDebugRoutes)
   app.use('/fhir/*', negotiation())
-  app.route('/fhir', searchRoutes)
+  // REST routes first: their static segments (metadata, _history, _search) win over search's params.
   app.route('/fhir', fhirRoutes)
+  app.route('/fhir', searchRoutes)
 
   app.notFound((c) =>
     fhirJson(

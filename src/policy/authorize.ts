@@ -11,7 +11,7 @@ import { unauthorized, type Principal } from '../auth/authenticate.ts'
 import { listPolicies, type StoredPolicy } from '../auth/store.ts'
 import { compilePolicy, evaluatePolicy, type CompiledPolicy } from './engines/index.ts'
 import { linkTarget } from './links.ts'
-import { policyRequest, type PolicyRequest } from './request.ts'
+import { partsOf, policyRequest, type PolicyRequest, type RequestParts } from './request.ts'
 
 /** Route middleware: the request may proceed only if a policy allows `operation` for the caller. */
 export function guard(operation: string): MiddlewareHandler<AppEnv> {
@@ -21,7 +21,15 @@ export function guard(operation: string): MiddlewareHandler<AppEnv> {
   }
 }
 
-export async function authorizeRequest(c: Context<AppEnv>, operation: string): Promise<void> {
+/**
+ * Throws 401/403 unless a policy allows `operation`. `parts` describes a sub-request (a Bundle entry);
+ * without it the HTTP request itself is evaluated.
+ */
+export async function authorizeRequest(
+  c: Context<AppEnv>,
+  operation: string,
+  parts?: RequestParts
+): Promise<void> {
   const principal = c.get('principal')
   if (principal.kind === 'root') return
   const candidates = selectCandidates(await listPolicies(c.env), principal, operation)
@@ -31,7 +39,7 @@ export async function authorizeRequest(c: Context<AppEnv>, operation: string): P
     if (!compiled) continue
     if (compiled.engine === 'allow') return
     try {
-      request ??= await policyRequest(c, operation)
+      request ??= policyRequest(c, operation, parts ?? (await partsOf(c)))
       if (await evaluatePolicy(compiled, request, { db: c.env.DB })) return
     } catch (err) {
       console.error(

@@ -1,6 +1,8 @@
 // The request object AccessPolicy engines see, in Aidbox's shape (aidbox.md §2.3): kebab-case keys,
 // lower-case method and header names, query and route params together, empty values removed.
 // The Authorization header is left out: policies decide on who the caller is, never on its secret.
+// A sub-request (one entry of a batch or transaction Bundle) is described by its own method, path,
+// query and body, with the headers and caller of the enclosing HTTP request.
 
 import type { Context } from 'hono'
 import type { AppEnv } from '../env.ts'
@@ -9,14 +11,39 @@ import { pruneEmpty } from './engines/index.ts'
 
 export type PolicyRequest = Record<string, unknown>
 
-export async function policyRequest(c: Context<AppEnv>, operation: string): Promise<PolicyRequest> {
+/** What a policy is asked about: the HTTP request itself, or one entry of a Bundle. */
+export interface RequestParts {
+  method: string
+  path: string
+  query: URLSearchParams
+  /** Route params such as `type` and `id` (named `resource/type`, `resource/id` for policies). */
+  routeParams: Record<string, string>
+  body: unknown
+}
+
+/** The parts of the HTTP request `c` (its JSON body only for writes, and only if it parses). */
+export async function partsOf(c: Context<AppEnv>): Promise<RequestParts> {
   const url = new URL(c.req.url)
+  let body: unknown
+  if (['POST', 'PUT', 'PATCH'].includes(c.req.method)) {
+    body = await readJsonObject(c).catch(() => undefined)
+  }
+  return {
+    method: c.req.method,
+    path: url.pathname,
+    query: url.searchParams,
+    routeParams: c.req.param() as Record<string, string>,
+    body,
+  }
+}
+
+export function policyRequest(c: Context<AppEnv>, operation: string, parts: RequestParts): PolicyRequest {
   const params: Record<string, unknown> = {}
-  for (const key of new Set(url.searchParams.keys())) {
-    const values = url.searchParams.getAll(key)
+  for (const key of new Set(parts.query.keys())) {
+    const values = parts.query.getAll(key)
     params[key] = values.length === 1 ? values[0] : values
   }
-  for (const [key, value] of Object.entries(c.req.param() as Record<string, string>)) {
+  for (const [key, value] of Object.entries(parts.routeParams)) {
     params[key === 'type' || key === 'id' ? `resource/${key}` : key] = value
   }
   const headers: Record<string, string> = {}
@@ -24,28 +51,18 @@ export async function policyRequest(c: Context<AppEnv>, operation: string): Prom
     if (name !== 'authorization') headers[name] = value
   })
   const principal = c.get('principal')
-  const body = await readJsonQuietly(c)
   const request: PolicyRequest = {
-    'request-method': c.req.method.toLowerCase(),
-    uri: url.pathname,
-    'query-string': url.search.slice(1),
+    'request-method': parts.method.toLowerCase(),
+    uri: parts.path,
+    'query-string': parts.query.toString(),
     params,
     headers,
-    body,
-    resource: body,
+    body: parts.body,
+    resource: parts.body,
     client: principal.kind === 'client' ? withoutSecret(principal.client) : undefined,
     operation: { id: operation },
   }
   return pruneEmpty(request) as PolicyRequest
-}
-
-async function readJsonQuietly(c: Context<AppEnv>): Promise<unknown> {
-  if (!['POST', 'PUT', 'PATCH'].includes(c.req.method)) return undefined
-  try {
-    return await readJsonObject(c)
-  } catch {
-    return undefined
-  }
 }
 
 function withoutSecret(client: Record<string, unknown>): Record<string, unknown> {
