@@ -2,14 +2,12 @@
 // in-memory KV and D1 (no `wrangler dev` proxy in the way), migrations applied, a root client, and
 // helpers to time requests. Figures are for comparing shapes within one run, not absolute SLAs.
 
-import { spawnSync } from 'node:child_process'
-import path from 'node:path'
-import { convertV4MiniflareOptions, Miniflare } from 'miniflare'
-import { readD1Migrations } from '@cloudflare/vitest-plugin'
-import { ROOT, wranglerEnv } from '../local.ts'
+import type { Miniflare } from 'miniflare'
+import { buildWorker, startWorker, WORKER_ROOT, WORKER_ORIGIN } from '../miniflare.ts'
 
-export const BENCH_ROOT = { id: 'bench-root', secret: 'bench-root-secret-0123456789abcdef' }
-export const ORIGIN = 'http://bench.local'
+export { buildWorker, startWorker }
+export const BENCH_ROOT = WORKER_ROOT
+export const ORIGIN = WORKER_ORIGIN
 
 export interface BenchContext {
   mf: Miniflare
@@ -32,39 +30,6 @@ export interface BenchLine {
 export interface BenchCase {
   name: string
   run(ctx: BenchContext): Promise<void>
-}
-
-export function buildWorker(outdir = path.join(ROOT, '.bench', 'build')): string {
-  const result = spawnSync(
-    path.join(ROOT, 'node_modules', '.bin', 'wrangler'),
-    ['deploy', '--dry-run', '--outdir', outdir],
-    { cwd: ROOT, env: wranglerEnv(), encoding: 'utf8' }
-  )
-  if (result.status !== 0) throw new Error(`bundling failed:\n${result.stdout}${result.stderr}`)
-  return path.join(outdir, 'index.js')
-}
-
-export async function startWorker(scriptPath: string, vars: Record<string, string> = {}): Promise<Miniflare> {
-  // Miniflare 5 takes a new options shape; the classic (v4) one is converted.
-  const mf = new Miniflare(convertV4MiniflareOptions({
-    modules: true,
-    scriptPath,
-    compatibilityDate: '2026-11-01',
-    kvNamespaces: ['AUTH'],
-    d1Databases: ['DB'],
-    bindings: {
-      ROOT_CLIENT_ID: BENCH_ROOT.id,
-      ROOT_CLIENT_SECRET: BENCH_ROOT.secret,
-      BASE_URL: '',
-      AUTH_CACHE_TTL_SECONDS: '60',
-      ...vars,
-    },
-  }))
-  const db = await mf.getD1Database('DB')
-  for (const migration of await readD1Migrations(path.join(ROOT, 'migrations'))) {
-    for (const query of migration.queries) await db.prepare(query).run()
-  }
-  return mf
 }
 
 /** Runs `fn` `n` times after `warmup` runs; returns per-call latencies in ms (sorted). */

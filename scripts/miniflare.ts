@@ -1,0 +1,46 @@
+// The Worker in Miniflare's Node API: the bundle from `wrangler deploy --dry-run`, in-memory KV and D1
+// with the migrations applied, and a root client. Used by the benchmarks and by script tests that need a
+// real server without the `wrangler dev` proxy.
+
+import { spawnSync } from 'node:child_process'
+import path from 'node:path'
+import { convertV4MiniflareOptions, Miniflare } from 'miniflare'
+import { readD1Migrations } from '@cloudflare/vitest-plugin'
+import { ROOT, wranglerEnv } from './local.ts'
+
+export const WORKER_ROOT = { id: 'bench-root', secret: 'bench-root-secret-0123456789abcdef' }
+export const WORKER_ORIGIN = 'http://bench.local'
+
+export function buildWorker(outdir = path.join(ROOT, '.bench', 'build')): string {
+  const result = spawnSync(
+    path.join(ROOT, 'node_modules', '.bin', 'wrangler'),
+    ['deploy', '--dry-run', '--outdir', outdir],
+    { cwd: ROOT, env: wranglerEnv(), encoding: 'utf8' }
+  )
+  if (result.status !== 0) throw new Error(`bundling failed:\n${result.stdout}${result.stderr}`)
+  return path.join(outdir, 'index.js')
+}
+
+export async function startWorker(scriptPath: string, vars: Record<string, string> = {}): Promise<Miniflare> {
+  // Miniflare 5 takes a new options shape; the classic (v4) one is converted.
+  const mf = new Miniflare(convertV4MiniflareOptions({
+    modules: true,
+    scriptPath,
+    compatibilityDate: '2026-11-01',
+    kvNamespaces: ['AUTH'],
+    d1Databases: ['DB'],
+    bindings: {
+      ROOT_CLIENT_ID: WORKER_ROOT.id,
+      ROOT_CLIENT_SECRET: WORKER_ROOT.secret,
+      BASE_URL: '',
+      AUTH_CACHE_TTL_SECONDS: '60',
+      ...vars,
+    },
+  }))
+  const db = await mf.getD1Database('DB')
+  for (const migration of await readD1Migrations(path.join(ROOT, 'migrations'))) {
+    for (const query of migration.queries) await db.prepare(query).run()
+  }
+  return mf
+}
+
