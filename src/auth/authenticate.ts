@@ -53,6 +53,8 @@ async function authenticateBasic(env: Env, id: string, secret: string): Promise<
   const rootId = env.ROOT_CLIENT_ID
   if (rootId && env.ROOT_CLIENT_SECRET && id === rootId) {
     if (await stringsEqual(secret, env.ROOT_CLIENT_SECRET)) return { kind: 'root', id }
+    // Same PBKDF2 work as a wrong secret for a KV client, so timing does not reveal the root id.
+    await verifySecret(secret, null)
     throw unauthorized('Invalid client credentials')
   }
   if (!ID_SYNTAX.test(id)) throw unauthorized('Invalid client credentials')
