@@ -8,6 +8,9 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrations'))
   return {
     test: {
+      // The JSON report is what .ci/run reads for its closing "N passed, M failed" line.
+      reporters: ['default', 'json'],
+      outputFile: { json: 'test-results.json' },
       projects: [
         {
           plugins: [
