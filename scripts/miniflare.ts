@@ -26,6 +26,8 @@ export async function startWorker(scriptPath: string, vars: Record<string, strin
   const mf = new Miniflare(convertV4MiniflareOptions({
     modules: true,
     scriptPath,
+    // Module names are relative to this root; the default (cwd) fails for bundles outside the project.
+    modulesRoot: path.dirname(scriptPath),
     compatibilityDate: '2026-11-01',
     kvNamespaces: ['AUTH'],
     d1Databases: ['DB'],

@@ -92,6 +92,7 @@ export async function load(options: LoadOptions): Promise<LoadSummary> {
   await Promise.all(inFlight)
   if (fatal) throw fatal
   summary.seconds = (performance.now() - started) / 1000
+  summary.failed.sort((a, b) => options.files.indexOf(a.file) - options.files.indexOf(b.file) || a.line - b.line)
   return summary
 }
 
