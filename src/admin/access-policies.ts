@@ -1,5 +1,7 @@
 // Aidbox-compatible AccessPolicy resources: validated when saved (engine, engine body, links), so a
-// policy that cannot be evaluated is refused with 400 instead of silently denying later.
+// policy that cannot be evaluated is refused with 400 instead of silently denying later. Policies
+// that Aidbox accepts but that open more than their author may think (an unlinked `allow`; a link
+// to an Operation next to a Client or User link) are accepted, as in Aidbox, with a logged warning.
 
 import { badRequest, FhirError } from '../fhir/outcome.ts'
 import type { StoredPolicy } from '../auth/store.ts'
@@ -9,11 +11,13 @@ import { checkEnvelope } from './validate.ts'
 
 export function preparePolicy(id: string, body: Record<string, unknown>): StoredPolicy {
   checkEnvelope(body, 'AccessPolicy', id)
+  const targets: string[] = []
   if (body.link !== undefined) {
     if (!Array.isArray(body.link)) throw badRequest('link must be an array', ['link'])
     body.link.forEach((link, i) => {
       const resolved = linkTarget(link)
       if ('error' in resolved) throw badRequest(`link[${i}] ${resolved.error}`, [`link[${i}]`])
+      targets.push(resolved.target)
     })
   }
   const { meta: _meta, ...fields } = body
@@ -26,16 +30,47 @@ export function preparePolicy(id: string, body: Record<string, unknown>): Stored
   try {
     compilePolicy(policy)
   } catch (err) {
-    if (!(err instanceof PolicyValidationError)) throw err
-    throw new FhirError(
-      400,
-      err.issues.map(({ path, message }) => ({
+    if (err instanceof PolicyValidationError) throw invalidPolicy(err)
+    throw err
+  }
+  warnIfBroad(policy, targets)
+  return policy
+}
+
+/** 400 with one issue per problem, each naming the offending field in `expression`. */
+export function invalidPolicy(err: PolicyValidationError, prefix = ''): FhirError {
+  return new FhirError(
+    400,
+    err.issues.map(({ path, message }) => {
+      const at = prefix && path ? `${prefix}.${path}` : prefix || path
+      return {
         severity: 'error' as const,
         code: 'invalid' as const,
-        diagnostics: `Invalid AccessPolicy: ${path ? `${path}: ` : ''}${message}`,
-        ...(path ? { expression: [path] } : {}),
-      }))
+        diagnostics: `Invalid AccessPolicy: ${at ? `${at}: ` : ''}${message}`,
+        ...(at ? { expression: [at] } : {}),
+      }
+    })
+  )
+}
+
+function warnIfBroad(policy: StoredPolicy, targets: readonly string[]): void {
+  if (policy.roleName !== undefined) return // never applies yet (no users, so no roles)
+  if (targets.length === 0 && policy.engine === 'allow') {
+    warn(
+      policy,
+      'saved an unlinked allow AccessPolicy: it opens every route to every caller, anonymous included'
+    )
+  } else if (targets.some(isOperation) && !targets.every(isOperation)) {
+    warn(
+      policy,
+      'saved an AccessPolicy linked to an Operation and to a Client or User: links are OR-ed, ' +
+        'so it applies to every caller of that operation, anonymous included'
     )
   }
-  return policy
+}
+
+const isOperation = (target: string) => target.startsWith('Operation/')
+
+function warn(policy: StoredPolicy, msg: string): void {
+  console.warn(JSON.stringify({ msg, policy: policy.id }))
 }

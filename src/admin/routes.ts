@@ -1,6 +1,8 @@
 // Aidbox-compatible admin API for Clients and AccessPolicies stored in KV:
 // PUT (201 created / 200 replaced), GET and DELETE on /Client/:id and /AccessPolicy/:id.
 // Operation ids follow Aidbox's non-FHIR routes (Read, Update, Delete); callers need a policy for them.
+// Policies see `params.resource/type` ("Client" or "AccessPolicy") and `params.resource/id`, as for
+// Aidbox's own resource routes.
 
 import { Hono } from 'hono'
 import type { AppEnv } from '../env.ts'
@@ -22,7 +24,10 @@ import { checkId } from './validate.ts'
 
 export const adminRoutes = new Hono<AppEnv>()
 
-adminRoutes.get('/Client/:id', guard('Read'), async (c) => {
+const CLIENT = { resourceType: 'Client' }
+const POLICY = { resourceType: 'AccessPolicy' }
+
+adminRoutes.get('/Client/:id', guard('Read', CLIENT), async (c) => {
   const id = c.req.param('id')
   checkId(id)
   const client = await getClient(c.env, id, { fresh: true })
@@ -30,7 +35,7 @@ adminRoutes.get('/Client/:id', guard('Read'), async (c) => {
   return fhirJson(c, publicClient(client))
 })
 
-adminRoutes.put('/Client/:id', guard('Update'), async (c) => {
+adminRoutes.put('/Client/:id', guard('Update', CLIENT), async (c) => {
   const id = c.req.param('id')
   checkId(id)
   const body = await readJsonObject(c)
@@ -40,7 +45,7 @@ adminRoutes.put('/Client/:id', guard('Update'), async (c) => {
   return fhirJson(c, publicClient(client), existing ? 200 : 201)
 })
 
-adminRoutes.delete('/Client/:id', guard('Delete'), async (c) => {
+adminRoutes.delete('/Client/:id', guard('Delete', CLIENT), async (c) => {
   const id = c.req.param('id')
   checkId(id)
   const existing = await getClient(c.env, id, { fresh: true })
@@ -49,7 +54,7 @@ adminRoutes.delete('/Client/:id', guard('Delete'), async (c) => {
   return fhirJson(c, publicClient(existing))
 })
 
-adminRoutes.get('/AccessPolicy/:id', guard('Read'), async (c) => {
+adminRoutes.get('/AccessPolicy/:id', guard('Read', POLICY), async (c) => {
   const id = c.req.param('id')
   checkId(id)
   const policy = await getPolicy(c.env, id)
@@ -57,7 +62,7 @@ adminRoutes.get('/AccessPolicy/:id', guard('Read'), async (c) => {
   return fhirJson(c, policy)
 })
 
-adminRoutes.put('/AccessPolicy/:id', guard('Update'), async (c) => {
+adminRoutes.put('/AccessPolicy/:id', guard('Update', POLICY), async (c) => {
   const id = c.req.param('id')
   checkId(id)
   const policy = preparePolicy(id, await readJsonObject(c))
@@ -66,7 +71,7 @@ adminRoutes.put('/AccessPolicy/:id', guard('Update'), async (c) => {
   return fhirJson(c, policy, existing ? 200 : 201)
 })
 
-adminRoutes.delete('/AccessPolicy/:id', guard('Delete'), async (c) => {
+adminRoutes.delete('/AccessPolicy/:id', guard('Delete', POLICY), async (c) => {
   const id = c.req.param('id')
   checkId(id)
   const existing = await getPolicy(c.env, id)

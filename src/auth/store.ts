@@ -2,6 +2,7 @@
 // behind a per-isolate cache. Entries live at most AUTH_CACHE_TTL_SECONDS (clamped to 0..60 s, KV's own
 // propagation delay), so a warm isolate answers without any KV read. Writes through this module update
 // the cache at once, so a change made through the admin API takes effect immediately in that isolate.
+// The policy list costs one KV list per 1000 policies and one bulk read per 100, once per TTL.
 
 export const CLIENT_PREFIX = 'Client/'
 export const POLICY_PREFIX = 'AccessPolicy/'
@@ -92,6 +93,13 @@ export async function listPolicies(env: Env): Promise<StoredPolicy[]> {
   }
 }
 
+// The KV text each cached policy object was parsed from: a reload that finds the same text keeps
+// the same object, so what is derived from it per object (compiled engines) survives reloads.
+let parsedPolicies = new Map<string, { raw: string; policy: StoredPolicy }>()
+
+/** KV bulk reads take up to 100 keys and count as one operation (of 1000 per invocation). */
+const BULK_GET = 100
+
 async function loadPolicies(env: Env): Promise<StoredPolicy[]> {
   const names: string[] = []
   let cursor: string | undefined
@@ -100,14 +108,22 @@ async function loadPolicies(env: Env): Promise<StoredPolicy[]> {
     for (const key of page.keys) names.push(key.name)
     cursor = page.list_complete ? undefined : page.cursor
   } while (cursor)
-  const bodies = await Promise.all(names.map((name) => env.AUTH.get(name, 'text')))
-  const result: StoredPolicy[] = []
-  bodies.forEach((raw, i) => {
-    const id = names[i]!.slice(POLICY_PREFIX.length)
-    const policy = raw === null ? null : parseStored<StoredPolicy>(raw, 'AccessPolicy', id)
-    if (policy) result.push(policy)
-  })
-  return sortById(result)
+  const chunks: string[][] = []
+  for (let i = 0; i < names.length; i += BULK_GET) chunks.push(names.slice(i, i + BULK_GET))
+  const bodies = await Promise.all(chunks.map((chunk) => env.AUTH.get(chunk, 'text')))
+  const previous = parsedPolicies
+  const next = new Map<string, { raw: string; policy: StoredPolicy }>()
+  for (const map of bodies) {
+    for (const [name, raw] of map) {
+      if (raw === null) continue
+      const id = name.slice(POLICY_PREFIX.length)
+      const known = previous.get(id)
+      const policy = known?.raw === raw ? known.policy : parseStored<StoredPolicy>(raw, 'AccessPolicy', id)
+      if (policy) next.set(id, { raw, policy })
+    }
+  }
+  parsedPolicies = next
+  return sortById([...next.values()].map((entry) => entry.policy))
 }
 
 export async function getPolicy(env: Env, id: string): Promise<StoredPolicy | null> {
@@ -116,12 +132,15 @@ export async function getPolicy(env: Env, id: string): Promise<StoredPolicy | nu
 }
 
 export async function putPolicy(env: Env, policy: StoredPolicy): Promise<void> {
-  await env.AUTH.put(POLICY_PREFIX + policy.id, JSON.stringify(policy))
+  const raw = JSON.stringify(policy)
+  await env.AUTH.put(POLICY_PREFIX + policy.id, raw)
+  parsedPolicies.set(policy.id, { raw, policy })
   updateCachedPolicies((list) => [...list.filter((p) => p.id !== policy.id), policy])
 }
 
 export async function deletePolicy(env: Env, id: string): Promise<void> {
   await env.AUTH.delete(POLICY_PREFIX + id)
+  parsedPolicies.delete(id)
   updateCachedPolicies((list) => list.filter((p) => p.id !== id))
 }
 
@@ -138,6 +157,7 @@ function sortById<T extends { id: string }>(list: T[]): T[] {
 /** Forget everything cached in this isolate (tests, and after bulk KV changes). */
 export function clearAuthCache(): void {
   clients.clear()
+  parsedPolicies = new Map()
   policyCache = undefined
   policyLoad = undefined
   policyGeneration++

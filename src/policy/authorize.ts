@@ -1,49 +1,79 @@
 // Authorisation of every routed request against AccessPolicies (fail closed, aidbox.md §2.2).
-// Candidates: global policies (no link), policies linked to the authenticated Client, and policies
-// linked to the request's Operation. The first that passes grants; none means 401 for an anonymous
-// caller and 403 for an authenticated one. A policy that errors is logged with its id and denies.
-// The root client (Worker secrets) is allowed everything without evaluating policies.
+// Candidates: global policies (no link), policies linked to the authenticated Client (and User,
+// once users exist), and policies linked to the request's Operation; an anonymous caller gets the
+// global and Operation-linked ones only. The first that passes grants; none means 401 for an
+// anonymous caller and 403 for an authenticated one. A policy that errors denies and is logged
+// with its id (never with request data). The root client is allowed everything without policies.
+// The request object is built only when a candidate other than `allow` must be evaluated, and
+// once per HTTP request.
 
 import type { Context, MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../env.ts'
 import { forbidden } from '../fhir/outcome.ts'
 import { unauthorized, type Principal } from '../auth/authenticate.ts'
-import { listPolicies, type StoredPolicy } from '../auth/store.ts'
-import { compilePolicy, evaluatePolicy, type CompiledPolicy } from './engines/index.ts'
-import { linkTarget } from './links.ts'
+import { listPolicies } from '../auth/store.ts'
+import { evaluatePolicy } from './engines/index.ts'
+import { selectCandidates } from './candidates.ts'
 import { partsOf, policyRequest, type PolicyRequest, type RequestParts } from './request.ts'
 
+/** A route middleware that authorises one operation; its fields let tools resolve routes. */
+export type GuardMiddleware = MiddlewareHandler<AppEnv> & {
+  readonly operationId: string
+  /** Route params the path fixes rather than captures (`{ type: 'Client' }` on /Client/:id). */
+  readonly fixedParams: Readonly<Record<string, string>>
+}
+
+export interface GuardOptions {
+  /** Refuse anonymous callers (401) whatever the policies say. */
+  authenticated?: boolean
+  /** For routes whose path names the type (/Client/:id): seen as `params.resource/type`. */
+  resourceType?: string
+}
+
 /** Route middleware: the request may proceed only if a policy allows `operation` for the caller. */
-export function guard(operation: string): MiddlewareHandler<AppEnv> {
-  return async function authorize(c, next) {
-    await authorizeRequest(c, operation)
+export function guard(operation: string, options: GuardOptions = {}): GuardMiddleware {
+  const fixedParams: Record<string, string> = options.resourceType
+    ? { type: options.resourceType }
+    : {}
+  const authorize: MiddlewareHandler<AppEnv> = async function authorize(c, next) {
+    if (options.authenticated && c.get('principal').kind === 'anonymous') {
+      throw unauthorized('Authentication required')
+    }
+    await authorizeRequest(c, operation, undefined, fixedParams)
     await next()
   }
+  return Object.assign(authorize, { operationId: operation, fixedParams })
 }
 
 /**
- * Throws 401/403 unless a policy allows `operation`. `parts` describes a sub-request (a Bundle entry);
- * without it the HTTP request itself is evaluated.
+ * Throws 401/403 unless a policy allows `operation`. `parts` describes a sub-request (a Bundle
+ * entry, built by src/fhir/bundle-processing/entries.ts): its method, path, query and body are evaluated, not those of the
+ * enclosing HTTP request. Without `parts` the HTTP request itself is evaluated, with
+ * `fixedParams` (from `guard`) added to its route params.
  */
 export async function authorizeRequest(
   c: Context<AppEnv>,
   operation: string,
-  parts?: RequestParts
+  parts?: RequestParts,
+  fixedParams?: Readonly<Record<string, string>>
 ): Promise<void> {
   const principal = c.get('principal')
   if (principal.kind === 'root') return
-  const candidates = selectCandidates(await listPolicies(c.env), principal, operation)
+  const candidates = selectCandidates(await listPolicies(c.env), linkTargets(principal, operation))
   let request: PolicyRequest | undefined
-  for (const policy of candidates) {
-    const compiled = compiledPolicy(policy)
-    if (!compiled) continue
-    if (compiled.engine === 'allow') return
+  for (const candidate of candidates) {
+    if (candidate.compiled.engine === 'allow') return
     try {
-      request ??= policyRequest(c, operation, parts ?? (await partsOf(c)))
-      if (await evaluatePolicy(compiled, request, { db: c.env.DB })) return
+      request ??= await requestObject(c, operation, parts, fixedParams)
+      if (await evaluatePolicy(candidate.compiled, request, { db: c.env.DB })) return
     } catch (err) {
       console.error(
-        JSON.stringify({ msg: 'AccessPolicy failed; counted as deny', policy: policy.id, error: String(err) })
+        JSON.stringify({
+          msg: 'AccessPolicy failed; counted as deny',
+          policy: candidate.id,
+          operation,
+          error: describe(err),
+        })
       )
     }
   }
@@ -51,35 +81,42 @@ export async function authorizeRequest(
   throw forbidden(`Access denied: no AccessPolicy allows ${operation} for this client`)
 }
 
-export function selectCandidates(
-  policies: readonly StoredPolicy[],
-  principal: Principal,
-  operation: string
-): StoredPolicy[] {
-  const targets = new Set([`Operation/${operation}`])
-  if (principal.kind === 'client') targets.add(`Client/${principal.id}`)
-  return policies.filter((policy) => {
-    const links = Array.isArray(policy.link) ? policy.link : []
-    if (links.length === 0) return true
-    return links.some((link) => {
-      const resolved = linkTarget(link)
-      return 'target' in resolved && targets.has(resolved.target)
-    })
-  })
+/** The link targets whose policies apply: the operation, and the caller's Client (and User). */
+export function linkTargets(principal: Principal, operation: string): string[] {
+  const targets = [`Operation/${operation}`]
+  if (principal.kind === 'client') targets.push(`Client/${principal.id}`)
+  const user = (principal as unknown as { user?: { id?: unknown } }).user
+  if (principal.kind !== 'anonymous' && typeof user?.id === 'string') {
+    targets.push(`User/${user.id}`)
+  }
+  return targets
 }
 
-// Compiled once per stored policy object (the store replaces the object when the policy changes).
-const compiled = new WeakMap<StoredPolicy, CompiledPolicy | null>()
+// The HTTP request's own object, per operation: built once however many times it is authorised.
+const built = new WeakMap<Request, Map<string, Promise<PolicyRequest>>>()
 
-function compiledPolicy(policy: StoredPolicy): CompiledPolicy | null {
-  if (compiled.has(policy)) return compiled.get(policy)!
-  let result: CompiledPolicy | null
-  try {
-    result = compilePolicy(policy)
-  } catch (err) {
-    console.error(JSON.stringify({ msg: 'AccessPolicy does not compile; it denies', policy: policy.id, error: String(err) }))
-    result = null
+function requestObject(
+  c: Context<AppEnv>,
+  operation: string,
+  parts: RequestParts | undefined,
+  fixedParams: Readonly<Record<string, string>> | undefined
+): Promise<PolicyRequest> {
+  if (parts) return Promise.resolve(policyRequest(c, operation, parts))
+  let byOperation = built.get(c.req.raw)
+  if (!byOperation) built.set(c.req.raw, (byOperation = new Map()))
+  let request = byOperation.get(operation)
+  if (!request) {
+    request = partsOf(c).then((own) => {
+      if (fixedParams) own.routeParams = { ...fixedParams, ...own.routeParams }
+      return policyRequest(c, operation, own)
+    })
+    byOperation.set(operation, request)
   }
-  compiled.set(policy, result)
-  return result
+  return request
+}
+
+/** An error's name and message, cut short: enough to fix the policy, no room for request data. */
+function describe(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text
 }

@@ -1,71 +1,136 @@
 // The request object AccessPolicy engines see, in Aidbox's shape (aidbox.md §2.3): kebab-case keys,
 // lower-case method and header names, query and route params together, empty values removed.
-// The Authorization header is left out: policies decide on who the caller is, never on its secret.
-// A sub-request (one entry of a batch or transaction Bundle) is described by its own method, path,
-// query and body, with the headers and caller of the enclosing HTTP request.
+// Left out on purpose: the Authorization and Cookie headers and any Client `secret` (policies
+// decide on who the caller is, never on credentials), and query parameters whose names contain
+// "/" (they would pose as route params such as `resource/type`). A sub-request (one entry of a
+// batch or transaction Bundle) is described by its own method, path, query and body, with the
+// headers and caller of the enclosing HTTP request. docs/access-policies.md lists every key.
 
 import type { Context } from 'hono'
 import type { AppEnv } from '../env.ts'
+import type { Principal } from '../auth/authenticate.ts'
 import { readJsonObject } from '../lib/body.ts'
 import { pruneEmpty } from './engines/index.ts'
+import { isObject } from './engines/path.ts'
 
 export type PolicyRequest = Record<string, unknown>
 
 /** What a policy is asked about: the HTTP request itself, or one entry of a Bundle. */
 export interface RequestParts {
   method: string
+  /** The path, with the /fhir prefix for FHIR routes (`/fhir/Patient/pt-1`). */
   path: string
   query: URLSearchParams
-  /** Route params such as `type` and `id` (named `resource/type`, `resource/id` for policies). */
+  /** The parameters of an application/x-www-form-urlencoded body (POST _search). */
+  form?: URLSearchParams
+  /** Route params such as `type`, `id`, `vid` (named `resource/type`, … for policies). */
   routeParams: Record<string, string>
   body: unknown
 }
 
-/** The parts of the HTTP request `c` (its JSON body only for writes, and only if it parses). */
+/** Headers policies never see. */
+const HIDDEN_HEADERS = new Set(['authorization', 'cookie'])
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH'])
+const FORM = 'application/x-www-form-urlencoded'
+
+/**
+ * The parts of the HTTP request `c`. For writes: a JSON body (only if it parses), or the fields of
+ * a form body, which join `params` as in Aidbox, so POST _search cannot hide its parameters.
+ */
 export async function partsOf(c: Context<AppEnv>): Promise<RequestParts> {
   const url = new URL(c.req.url)
   let body: unknown
-  if (['POST', 'PUT', 'PATCH'].includes(c.req.method)) {
-    body = await readJsonObject(c).catch(() => undefined)
+  let form: URLSearchParams | undefined
+  if (WRITE_METHODS.has(c.req.method)) {
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+    if (type === FORM) {
+      // Hono caches the text, so the handler's own c.req.text() reads the same body.
+      form = new URLSearchParams(await c.req.text().catch(() => ''))
+    } else {
+      // Shared with the handler (lib/body.ts caches the parse); a bad body is the handler's 400/415.
+      body = await readJsonObject(c).catch(() => undefined)
+    }
   }
   return {
     method: c.req.method,
     path: url.pathname,
     query: url.searchParams,
+    form,
     routeParams: c.req.param() as Record<string, string>,
     body,
   }
 }
 
-export function policyRequest(c: Context<AppEnv>, operation: string, parts: RequestParts): PolicyRequest {
-  const params: Record<string, unknown> = {}
-  for (const key of new Set(parts.query.keys())) {
-    const values = parts.query.getAll(key)
-    params[key] = values.length === 1 ? values[0] : values
+/**
+ * `params`: query then form parameters (a repeated one becomes an array; names with "/" are
+ * dropped), then route params under Aidbox's namespace (`type` -> `resource/type`, `id` ->
+ * `resource/id`, `vid` -> `resource/vid`), which therefore never come from the query or form.
+ */
+export function policyParams(
+  query: URLSearchParams,
+  routeParams: Record<string, string>,
+  form?: URLSearchParams
+): Record<string, unknown> {
+  const values = new Map<string, string[]>()
+  for (const source of form ? [query, form] : [query]) {
+    for (const [key, value] of source) {
+      if (key.includes('/')) continue
+      const list = values.get(key)
+      if (list) list.push(value)
+      else values.set(key, [value])
+    }
   }
-  for (const [key, value] of Object.entries(parts.routeParams)) {
-    params[key === 'type' || key === 'id' ? `resource/${key}` : key] = value
+  // No prototype: a parameter named __proto__ is data (pruneEmpty copies it as an own key).
+  const params: Record<string, unknown> = Object.create(null)
+  for (const [key, list] of values) params[key] = list.length === 1 ? list[0] : list
+  for (const [key, value] of Object.entries(routeParams)) {
+    params[`resource/${key}`] = value
   }
-  const headers: Record<string, string> = {}
+  return params
+}
+
+/** Builds the (pruned) request object for `operation` from `parts`, caller and headers of `c`. */
+export function policyRequest(
+  c: Context<AppEnv>,
+  operation: string,
+  parts: RequestParts
+): PolicyRequest {
+  const headers: Record<string, string> = Object.create(null)
   c.req.raw.headers.forEach((value, name) => {
-    if (name !== 'authorization') headers[name] = value
+    if (!HIDDEN_HEADERS.has(name)) headers[name] = value
   })
   const principal = c.get('principal')
+  // A Client written through the admin API carries its new secret in plain text: never shown.
+  const isClient = parts.routeParams.type === 'Client' && isObject(parts.body)
+  const body = isClient ? withoutSecret(parts.body as Record<string, unknown>) : parts.body
   const request: PolicyRequest = {
     'request-method': parts.method.toLowerCase(),
     uri: parts.path,
     'query-string': parts.query.toString(),
-    params,
+    params: policyParams(parts.query, parts.routeParams, parts.form),
     headers,
-    body: parts.body,
-    resource: parts.body,
+    body,
+    resource: isObject(body) ? body : undefined,
     client: principal.kind === 'client' ? withoutSecret(principal.client) : undefined,
+    user: identityField(principal, 'user'),
+    jwt: identityField(principal, 'jwt'),
     operation: { id: operation },
   }
   return pruneEmpty(request) as PolicyRequest
 }
 
-function withoutSecret(client: Record<string, unknown>): Record<string, unknown> {
+export function withoutSecret(client: Record<string, unknown>): Record<string, unknown> {
   const { secret: _secret, ...rest } = client
+  return rest
+}
+
+/**
+ * `user` and `jwt` come from the principal once authentication provides them (users and tokens
+ * are later issues); today no principal carries them, so they are absent.
+ */
+function identityField(principal: Principal, key: 'user' | 'jwt'): unknown {
+  const value = (principal as unknown as Record<string, unknown>)[key]
+  if (!isObject(value)) return undefined
+  const { password: _password, secret: _secret, ...rest } = value
   return rest
 }

@@ -3,8 +3,9 @@
 // change made through the API takes effect at once in the isolate that made it.
 
 import { env } from 'cloudflare:test'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { hashSecret } from '../../src/lib/secrets.ts'
+import { preparePolicy } from '../../src/admin/access-policies.ts'
 import { allowClient, allowedClient, basic, call, json, registerClient, ROOT, uniqueId } from './helpers.ts'
 
 describe('Client', () => {
@@ -159,7 +160,63 @@ describe('AccessPolicy', () => {
   })
 })
 
-describe('AccessPolicy validation names the offending field', () => {
+describe('AccessPolicy validation names the offending field (aidbox.md §2.1, §2.4, §2.5)', () => {
+  it.each([
+    ['an unknown engine', { engine: 'magic' }, 'engine', /unknown engine "magic"/],
+    ['an Aidbox engine not implemented here', { engine: 'matcho-rpc' }, 'engine', /not supported/],
+    ['a matcho regex nested in an array', { engine: 'matcho', matcho: { a: ['x', { b: '#[' }] } }, 'matcho.a[1].b', /invalid regex/],
+    ['a regex with a nested repetition (ReDoS)', { engine: 'matcho', matcho: { uri: '#(a+)+' } }, 'matcho.uri', /ReDoS/],
+    ['$one-of mixed with other keys', { engine: 'matcho', matcho: { uri: { '$one-of': ['/a'], x: 1 } } }, 'matcho.uri', /\$one-of must not share/],
+    ['"and" with "or" at one level', { engine: 'complex', and: [{ engine: 'allow' }], or: [{ engine: 'allow' }] }, 'or', /both "and" and "or"/],
+    ['"and" with "or" in a nested rule', { engine: 'complex', or: [{ engine: 'complex', and: [{ engine: 'allow' }], or: [] }] }, 'or[0].or', /both "and" and "or"/],
+    ['sql with two statements', { engine: 'sql', sql: { query: 'SELECT 1; SELECT 2' } }, 'sql.query', /only one statement/],
+    ['sql that writes', { engine: 'sql', sql: { query: "WITH x AS (SELECT 1) DELETE FROM resource" } }, 'sql.query', /DELETE is not allowed/],
+    ['sql that is not a SELECT', { engine: 'sql', sql: { query: 'PRAGMA table_info(resource)' } }, 'sql.query', /PRAGMA is not allowed/],
+    ['a json-schema that is not draft-07', { engine: 'json-schema', schema: { type: 'nope' } }, 'schema.type', /invalid JSON Schema/],
+  ])('answers 400 for %s, with the path in expression, and writes nothing', async (_label, body, path, message) => {
+    const id = uniqueId('invalid')
+    const res = await call('PUT', `/AccessPolicy/${id}`, { auth: ROOT, body })
+    expect(res.status).toBe(400)
+    const outcome = await json(res)
+    expect(outcome.resourceType).toBe('OperationOutcome')
+    expect(outcome.issue[0]).toMatchObject({ severity: 'error', code: 'invalid' })
+    expect(outcome.issue[0].diagnostics).toMatch(message)
+    expect(outcome.issue[0].expression).toEqual([path])
+    expect(await env.AUTH.get(`AccessPolicy/${id}`)).toBeNull()
+  })
+
+  it('accepts an unlinked allow policy as Aidbox does, and logs a warning naming it', () => {
+    // Checked on preparePolicy (what PUT runs before writing): a stored unlinked allow policy would
+    // open the shared test server to every other test file for up to 60 s.
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    try {
+      const policy = preparePolicy('open-all', { engine: 'allow' })
+      expect(policy).toMatchObject({ resourceType: 'AccessPolicy', id: 'open-all', engine: 'allow' })
+      const logged = warn.mock.calls.map((args) => String(args[0])).join('\n')
+      expect(logged).toContain('unlinked allow AccessPolicy')
+      expect(logged).toContain('open-all')
+      warn.mockClear()
+      preparePolicy('linked', { engine: 'allow', link: [{ reference: 'Client/c' }] })
+      preparePolicy('role-only', { engine: 'allow', roleName: 'admin' })
+      expect(warn).not.toHaveBeenCalled()
+    } finally {
+      warn.mockRestore()
+    }
+  })
+
+  it('logs a warning for a policy linked to an Operation and a Client (links are OR-ed)', async () => {
+    const id = uniqueId('mixed-links')
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const res = await call('PUT', `/AccessPolicy/${id}`, {
+      auth: ROOT,
+      body: { engine: 'matcho', matcho: { 'x-never': 'present?' }, link: [{ reference: 'Client/c' }, { reference: 'Operation/FhirRead' }] },
+    })
+    expect(res.status).toBe(201)
+    expect(warn.mock.calls.map((args) => String(args[0])).join('\n')).toContain(id)
+    warn.mockRestore()
+    await call('DELETE', `/AccessPolicy/${id}`, { auth: ROOT })
+  })
+
   it('answers 400 with the path of a matcho regex that does not compile', async () => {
     const id = uniqueId('badregex')
     const res = await call('PUT', `/AccessPolicy/${id}`, {

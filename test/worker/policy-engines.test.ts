@@ -186,6 +186,24 @@ describe('engine json-schema (aidbox.md §2.4)', () => {
     expect(() => compileJsonSchema(draft7)).not.toThrow()
   })
 
+  it('rejects a pattern or patternProperties key with a nested repetition (ReDoS), naming it', () => {
+    const issues = schemaIssues({ properties: { uri: { pattern: '^(a+)+$' } }, patternProperties: { '(x|y)*': {} } })
+    expect(issues.map((i) => i.path)).toEqual(['schema.properties.uri.pattern', 'schema.patternProperties'])
+    expect(issues[0]?.message).toMatch(/ReDoS/)
+    // `enum` and `const` hold data, not patterns
+    expect(() => compileJsonSchema({ properties: { pattern: { enum: ['(a+)+'] } } })).not.toThrow()
+  })
+
+  it('refuses (throws, so denies) a request with a string over 4096 characters when the schema has patterns', () => {
+    const withPattern = compileJsonSchema({ properties: { uri: { pattern: '^/fhir/' } } })
+    expect(evaluateJsonSchema(withPattern, { uri: '/fhir/Patient', body: { text: 'a'.repeat(4096) } })).toBe(true)
+    expect(() => evaluateJsonSchema(withPattern, { uri: '/fhir/Patient', body: { text: 'a'.repeat(4097) } })).toThrow(
+      /limit 4096/
+    )
+    const withoutPattern = compileJsonSchema({ properties: { uri: { const: '/fhir/Patient' } } })
+    expect(evaluateJsonSchema(withoutPattern, { uri: '/fhir/Patient', body: { text: 'a'.repeat(5000) } })).toBe(true)
+  })
+
   it('does not modify the stored schema', () => {
     const stored = { properties: { a: { $ref: '#/definitions/x' } }, definitions: { x: {} } }
     const before = JSON.stringify(stored)
@@ -252,11 +270,11 @@ describe('engine complex (aidbox.md §2.4)', () => {
 
   it('rejects "and" together with "or" at one level', () => {
     expect(issuesOf({ engine: 'complex', and: [yes], or: [yes] })).toEqual([
-      { path: '', message: expect.stringMatching(/both "and" and "or"/) },
+      { path: 'or', message: expect.stringMatching(/both "and" and "or"/) },
     ])
     const both = { engine: 'complex', and: [yes], or: [no] }
     const nested = issuesOf({ engine: 'complex', and: [both] })
-    expect(nested[0]?.path).toBe('and[0]')
+    expect(nested[0]?.path).toBe('and[0].or')
   })
 
   it('rejects a complex rule without and/or, or with an empty or non-array list [I]', () => {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { PolicyValidationError } from '../../src/policy/engines/errors.ts'
 import { compileMatcho, matches } from '../../src/policy/engines/matcho.ts'
+import { MAX_REGEX_INPUT, nestedRepetition } from '../../src/policy/engines/regex.ts'
 
 /** Compiles `pattern` and matches it against `request` (which is also the reference context). */
 function m(pattern: unknown, request: unknown, context?: unknown): boolean {
@@ -371,5 +372,45 @@ describe('matcho: validation (aidbox.md §2.5 rule 6)', () => {
     let ok: unknown = 'present?'
     for (let i = 0; i < 60; i++) ok = { a: ok }
     expect(() => compileMatcho(ok)).not.toThrow()
+  })
+})
+
+describe('matcho: #regex ReDoS defences [I, docs/access-policies.md]', () => {
+  it('rejects a repeated group that contains a repetition or an alternation (exponential backtracking)', () => {
+    expectInvalid({ uri: '#^(a+)+$' }, 'matcho.uri', /ReDoS/)
+    expectInvalid({ uri: '#(\\w+/)*x' }, 'matcho.uri', /ReDoS/)
+    expectInvalid({ uri: '#(a|ab)*c' }, 'matcho.uri', /ReDoS/)
+    expectInvalid({ uri: '#(?:x*y){2,}' }, 'matcho.uri', /ReDoS/)
+    expectInvalid({ uri: '#((a)+b)*' }, 'matcho.uri', /ReDoS/)
+  })
+
+  it('accepts the usual shapes: anchored alternations, optional groups, classes, lookaheads, the docs examples', () => {
+    for (const re of [
+      '^/fhir/(Patient|Observation)(/[^/]+)?$',
+      '^(?i)(?!.*(INSERT|DELETE)).*',
+      '/Encounter.*',
+      '^/Patient/[^/]+$',
+      '[(+*]+',
+      '\\(a+\\)+',
+      '(ab){2}',
+      '(a+)?',
+      '\\u{1F600}{2,}',
+      '(?<name>x+)\\k<name>',
+    ]) {
+      expect(() => compileMatcho({ uri: `#${re}` }), re).not.toThrow()
+    }
+  })
+
+  it('reports the offset of the offending group', () => {
+    expect(nestedRepetition('^abc(d+)*')).toBe(4)
+    expect(nestedRepetition('^abc(d+)?')).toBeUndefined()
+  })
+
+  it(`throws instead of searching a string longer than ${MAX_REGEX_INPUT} characters, so the policy denies`, () => {
+    const compiled = compileMatcho({ q: '#x' })
+    expect(matches(compiled, { q: `${'a'.repeat(MAX_REGEX_INPUT - 1)}x` })).toBe(true)
+    expect(() => matches(compiled, { q: `${'a'.repeat(MAX_REGEX_INPUT)}x` })).toThrow(/4097 characters \(limit 4096\)/)
+    // $not does not turn the error into a pass
+    expect(() => matches(compileMatcho({ q: { $not: '#x' } }), { q: 'a'.repeat(5000) })).toThrow(/limit/)
   })
 })

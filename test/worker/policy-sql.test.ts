@@ -114,6 +114,24 @@ describe('sql: only one read-only SELECT is accepted at save time (aidbox.md §7
     expect(rejection("SELECT * FROM pragma_table_info('resource')")).toMatch(/pragma_table_info/)
     expect(rejection('SELECT * FROM _cf_KV')).toMatch(/_cf_KV/)
     expect(rejection('SELECT name FROM sqlite_master')).toMatch(/sqlite_master/)
+    expect(rejection('SELECT name FROM "sqlite_master"')).toMatch(/sqlite_master/)
+  })
+
+  it('rejects the internal tables (search indexes ix_*, d1_migrations), quoted or not [docs/access-policies.md]', () => {
+    expect(rejection('SELECT 1 FROM ix_token WHERE code = {{params.code}}')).toMatch(/ix_token is internal/)
+    expect(rejection('SELECT 1 FROM resource r JOIN "IX_REF" x ON x.pk = r.pk')).toMatch(/"IX_REF"/)
+    expect(rejection('SELECT count(*) FROM [d1_migrations]')).toMatch(/d1_migrations/)
+    expect(rejection('SELECT 1 FROM `ix_string`')).toMatch(/ix_string/)
+  })
+
+  it('accepts the documented tables resource and resource_history with JSON functions', () => {
+    expect(() =>
+      compileSql(
+        "SELECT 1 FROM resource WHERE type = 'Patient' AND id = {{params.resource/id}} AND deleted = 0 " +
+          "AND json_extract(body, '$.generalPractitioner[0].reference') = {{user.data.practitioner}}"
+      )
+    ).not.toThrow()
+    expect(() => compileSql('SELECT max(version) > 1 FROM resource_history WHERE id = {{params.resource/id}}')).not.toThrow()
   })
 
   it('rejects hand-written bind parameters (?, ?1, :name, @name, $name)', () => {

@@ -36,7 +36,9 @@ export function compileComplexInto(
   const hasAnd = policy.and !== undefined
   const hasOr = policy.or !== undefined
   if (hasAnd && hasOr) {
-    return fail(issues, path, 'complex policy must not have both "and" and "or" at the same level')
+    // Reported at the second list, so the answer's `expression` names a field.
+    const at = childPath(path, 'or')
+    return fail(issues, at, 'complex policy must not have both "and" and "or" at the same level')
   }
   if (!hasAnd && !hasOr) return fail(issues, path, 'complex policy needs "and" or "or"')
   if (depth >= MAX_COMPLEX_DEPTH) {

@@ -4,7 +4,7 @@ import { childPath, fail, throwIfIssues } from './errors.ts'
 import type { IssueList } from './errors.ts'
 import { isObject, ownValue, parsePath, resolvePath } from './path.ts'
 import type { RequestPath } from './path.ts'
-import { compileMatchoRegex } from './regex.ts'
+import { compileMatchoRegex, searchBounded } from './regex.ts'
 
 type Scalar = string | number | boolean
 
@@ -258,7 +258,8 @@ function match(node: Node, x: unknown, ctx: unknown): boolean {
     case 'notBlank':
       return typeof x === 'string' && x.trim() !== ''
     case 're':
-      return typeof x === 'string' && node.re.test(x)
+      // Over MAX_REGEX_INPUT this throws: the policy errors and denies, even under `$not`.
+      return typeof x === 'string' && searchBounded(node.re, x)
     case 'ref':
       // Both sides missing compare equal: the documented trap (aidbox.md §2.5 rule 3).
       return valueEquals(resolvePath(ctx, node.path), x, 0)
@@ -301,7 +302,7 @@ function match(node: Node, x: unknown, ctx: unknown): boolean {
       return true
     }
     case 'not':
-      // A missing value does not match the inner pattern, so `$not` passes (aidbox.md §2.5 rule 5).
+      // A missing value does not match the inner pattern: `$not` passes (aidbox.md §2.5 rule 5).
       return !match(node.node, x, ctx)
     case 'reference':
       return match(node.node, toReference(x), ctx)

@@ -53,6 +53,13 @@ const FORBIDDEN_WORDS = new Set([
 const FORBIDDEN_PREFIXES = ['_CF_', 'PRAGMA_', 'SQLITE_']
 
 /**
+ * Tables of our schema that policies may not read: the search indexes (`ix_*`, internal and
+ * likely to change) and the migrations log. Policies read `resource` and `resource_history`
+ * (docs/access-policies.md).
+ */
+const INTERNAL_TABLE = /^(IX_[A-Z0-9_]*|D1_MIGRATIONS)$/
+
+/**
  * Compiles `sql.query`. Throws PolicyValidationError unless the text is a single read-only SELECT
  * or WITH … SELECT: more than one statement, PRAGMA/ATTACH/DML/DDL anywhere, bind parameters
  * written by hand, unterminated literals or comments and `{{!identifier}}` placeholders are all
@@ -139,12 +146,17 @@ export async function evaluateSql(
   compiled: CompiledSql,
   request: unknown
 ): Promise<boolean> {
-  const values = compiled.binds.map((p) => toBindValue(resolvePath(request, p)))
+  const values = boundValues(compiled, request)
   const rows = await db
     .prepare(compiled.sql)
     .bind(...values)
     .raw()
   return isTruthy(rows[0]?.[0])
+}
+
+/** The values bound to `?1…?N` for `request` (also shown by POST /auth/test-policy). */
+export function boundValues(compiled: CompiledSql, request: unknown): (string | number | null)[] {
+  return compiled.binds.map((p) => toBindValue(resolvePath(request, p)))
 }
 
 function toBindValue(value: unknown): string | number | null {
@@ -178,6 +190,13 @@ function checkReadOnlySelect(code: readonly SqlToken[]): string | undefined {
     if (isPunct(t, ';')) return `only one statement is allowed (";" at offset ${t.at})`
     if (isPunct(t, '(')) depth++
     if (isPunct(t, ')') && --depth < 0) return `unbalanced ")" at offset ${t.at}`
+    if (t.kind === 'ident') {
+      const name = t.text.slice(1, -1).toUpperCase()
+      if (FORBIDDEN_PREFIXES.some((p) => name.startsWith(p)) || INTERNAL_TABLE.test(name)) {
+        return `${t.text} is not allowed in policy queries`
+      }
+      continue
+    }
     if (t.kind !== 'word') continue
     const word = t.text.toUpperCase()
     // replace(x, y, z) is a function; REPLACE INTO / OR REPLACE are writes.
@@ -187,6 +206,9 @@ function checkReadOnlySelect(code: readonly SqlToken[]): string | undefined {
     }
     if (FORBIDDEN_PREFIXES.some((p) => word.startsWith(p))) {
       return `${t.text} is not allowed in policy queries`
+    }
+    if (INTERNAL_TABLE.test(word)) {
+      return `${t.text} is internal; policies may read the resource and resource_history tables`
     }
   }
   if (depth !== 0) return 'unbalanced "("'

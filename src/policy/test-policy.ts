@@ -1,0 +1,150 @@
+// POST /auth/test-policy (aidbox.md §2.6): evaluates an unsaved policy against a simulated request.
+// The request is normalised as the pipeline would build it: method lower-cased, the route resolved
+// to its operation and params, query params parsed from `uri` or `query-string`, header names
+// lower-cased, a `client-id` replaced by the stored Client (without secret), a Bearer JWT in
+// `headers.authorization` decoded WITHOUT verification into `jwt` (as Aidbox does here), and empty
+// values removed. The answer: the normalised request, the operation, the policy and the result.
+
+import { badRequest } from '../fhir/outcome.ts'
+import { getClient } from '../auth/store.ts'
+import { fromBase64Url } from '../lib/crypto.ts'
+import { invalidPolicy } from '../admin/access-policies.ts'
+import {
+  compilePolicy,
+  evaluatePolicy,
+  PolicyValidationError,
+  pruneEmpty,
+} from './engines/index.ts'
+import type { CompiledPolicy } from './engines/index.ts'
+import { isObject } from './engines/path.ts'
+import { boundValues } from './engines/sql.ts'
+import type { OperationResolver } from './operations.ts'
+import { policyParams, withoutSecret, type PolicyRequest } from './request.ts'
+
+const BEARER_JWT = /^Bearer\s+[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]*$/i
+
+/** Keys of the simulated request that are inputs to normalisation, not request keys. */
+const ALIASES = new Set(['method', 'client-id', 'user-id'])
+
+export async function testPolicy(
+  env: Env,
+  input: Record<string, unknown>,
+  resolve: OperationResolver
+): Promise<Record<string, unknown>> {
+  if (!isObject(input.policy)) throw badRequest('policy must be an AccessPolicy object', ['policy'])
+  if (input.request !== undefined && !isObject(input.request)) {
+    throw badRequest('request must be an object', ['request'])
+  }
+  let compiled: CompiledPolicy
+  try {
+    compiled = compilePolicy(input.policy)
+  } catch (err) {
+    if (err instanceof PolicyValidationError) throw invalidPolicy(err, 'policy')
+    throw err
+  }
+  const { request, operation } = await normalise(env, input.request ?? {}, resolve)
+  const result: Record<string, unknown> = {}
+  try {
+    result['eval-result'] = await evaluatePolicy(compiled, request, { db: env.DB })
+  } catch (err) {
+    result['eval-result'] = false
+    result.error = err instanceof Error ? err.message : String(err)
+  }
+  if (compiled.engine === 'sql') {
+    result.query = [compiled.sql.sql, ...boundValues(compiled.sql, request)]
+  }
+  return {
+    request,
+    ...(operation ? { operation: { id: operation } } : {}),
+    policy: input.policy,
+    result,
+  }
+}
+
+async function normalise(
+  env: Env,
+  raw: Record<string, unknown>,
+  resolve: OperationResolver
+): Promise<{ request: PolicyRequest; operation: string | undefined }> {
+  const method = stringField(raw, 'request-method') ?? stringField(raw, 'method') ?? 'get'
+  const uri = stringField(raw, 'uri') ?? '/'
+  const [path, queryInUri] = splitOnce(uri, '?')
+  if (!path.startsWith('/')) {
+    throw badRequest('request.uri must be a path starting with "/"', ['request.uri'])
+  }
+  const queryString = stringField(raw, 'query-string') ?? queryInUri ?? ''
+  const query = new URLSearchParams(queryString)
+  const resolved = await resolve(method, path)
+  const given = isObject(raw.operation) ? raw.operation.id : undefined
+  const operation = typeof given === 'string' ? given : resolved?.id
+  const headers: Record<string, unknown> = {}
+  if (isObject(raw.headers)) {
+    for (const [name, value] of Object.entries(raw.headers)) headers[name.toLowerCase()] = value
+  }
+  const jwt = raw.jwt ?? bearerClaims(headers.authorization)
+  delete headers.authorization
+  delete headers.cookie
+  const body = raw.body
+  const request: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(raw)) if (!ALIASES.has(key)) request[key] = value
+  Object.assign(request, {
+    'request-method': method.toLowerCase(),
+    uri: path,
+    'query-string': queryString,
+    params: {
+      ...policyParams(query, resolved?.routeParams ?? {}),
+      ...(isObject(raw.params) ? raw.params : {}),
+    },
+    headers,
+    resource: raw.resource ?? (isObject(body) ? body : undefined),
+    client: await clientOf(env, raw),
+    jwt,
+    operation: operation ? { id: operation } : undefined,
+  })
+  if (raw['user-id'] !== undefined) {
+    throw badRequest(
+      'request.user-id is not supported: this server has no users yet; pass request.user',
+      ['request.user-id']
+    )
+  }
+  return { request: (pruneEmpty(request) ?? {}) as PolicyRequest, operation }
+}
+
+async function clientOf(env: Env, raw: Record<string, unknown>): Promise<unknown> {
+  if (raw.client !== undefined) return isObject(raw.client) ? withoutSecret(raw.client) : raw.client
+  const id = raw['client-id']
+  if (id === undefined) return undefined
+  const client = typeof id === 'string' ? await getClient(env, id, { fresh: true }) : null
+  if (!client) {
+    throw badRequest(`request.client-id: no Client ${JSON.stringify(id)}`, ['request.client-id'])
+  }
+  return withoutSecret(client)
+}
+
+/** The claims of a `Bearer <jwt>` value, decoded and NOT verified; undefined for anything else. */
+function bearerClaims(authorization: unknown): unknown {
+  if (typeof authorization !== 'string') return undefined
+  const m = BEARER_JWT.exec(authorization.trim())
+  const bytes = m ? fromBase64Url(m[1]!) : null
+  if (!bytes) return undefined
+  try {
+    const claims: unknown = JSON.parse(new TextDecoder().decode(bytes))
+    return isObject(claims) ? claims : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function stringField(raw: Record<string, unknown>, key: string): string | undefined {
+  const value = raw[key]
+  if (value === undefined) return undefined
+  if (typeof value !== 'string') {
+    throw badRequest(`request.${key} must be a string`, [`request.${key}`])
+  }
+  return value
+}
+
+function splitOnce(text: string, separator: string): [string, string | undefined] {
+  const at = text.indexOf(separator)
+  return at < 0 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)]
+}
