@@ -48,7 +48,7 @@ async function parseJsonObject(c: Context, maxBytes: number): Promise<Record<str
   return value as Record<string, unknown>
 }
 
-async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
+export async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? NaN)
   if (declared > maxBytes) throw tooLarge(`Request body exceeds the ${maxBytes}-byte limit`)
   if (!request.body) throw badRequest('The request has no body')

@@ -1,6 +1,8 @@
-// The FHIR resource repository over D1. Every write is ONE db.batch(): the resource row, its history
-// row and its index rows together, so a failure leaves nothing behind. The history key (pk, version)
-// is the optimistic lock: two writers that read the same version cannot both commit.
+// The FHIR resource repository over D1. A write is planned as statements (resource row, history row,
+// index rows) and committed as ONE db.batch(), so a failure leaves nothing behind; a transaction
+// Bundle commits the statements of all its entries in one batch. The history key (pk, version) is the
+// optimistic lock: two writers that read the same version both insert version + 1, and the second
+// batch fails as a whole (WriteConflict).
 
 import type { IndexRows } from '../fhir/search/types.ts'
 import { extractIndexRows } from '../fhir/search/extract.ts'
@@ -8,6 +10,7 @@ import { insertIndexRows, presentList, replaceIndexRows } from './index-rows.ts'
 
 export type FhirResource = Record<string, unknown> & { resourceType: string; id: string }
 
+/** The current row of a resource (a deleted resource keeps its last body). */
 export interface StoredRow {
   pk: number
   version: number
@@ -17,6 +20,21 @@ export interface StoredRow {
 }
 
 export type WriteMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
+/** The version a write produces: `body` is null for a delete. */
+export interface WrittenVersion {
+  type: string
+  id: string
+  version: number
+  lastUpdated: number
+  body: FhirResource | null
+}
+
+/** Statements that write one version, not yet executed, and the version they write. */
+export interface PlannedWrite {
+  statements: D1PreparedStatement[]
+  written: WrittenVersion
+}
 
 /** Thrown when another writer changed the resource between our read and our write. */
 export class WriteConflict extends Error {
@@ -28,6 +46,8 @@ export class WriteConflict extends Error {
 
 interface ResourceRecord {
   pk: number
+  type: string
+  id: string
   version: number
   last_updated: number
   deleted: number
@@ -40,6 +60,43 @@ export async function readResource(db: D1Database, type: string, id: string): Pr
     .bind(type, id)
     .first<ResourceRecord>()
   return row ? toStored(row) : null
+}
+
+/** The current row with its body as stored JSON text (a read answers it without parsing). */
+export interface StoredText {
+  version: number
+  lastUpdated: number
+  deleted: boolean
+  text: string
+}
+
+export async function readResourceText(db: D1Database, type: string, id: string): Promise<StoredText | null> {
+  const row = await db
+    .prepare('SELECT version, last_updated, deleted, body FROM resource WHERE type = ?1 AND id = ?2')
+    .bind(type, id)
+    .first<ResourceRecord>()
+  return row && { version: row.version, lastUpdated: row.last_updated, deleted: row.deleted === 1, text: row.body }
+}
+
+/** `Type/id`, the key of readResources' map. */
+export const resourceKey = (type: string, id: string) => `${type}/${id}`
+
+/** The current rows of many resources in one query (ids passed as one JSON parameter). */
+export async function readResources(
+  db: D1Database,
+  keys: readonly { type: string; id: string }[]
+): Promise<Map<string, StoredRow>> {
+  const found = new Map<string, StoredRow>()
+  if (!keys.length) return found
+  const { results } = await db
+    .prepare(
+      'SELECT r.pk, r.type, r.id, r.version, r.last_updated, r.deleted, r.body FROM json_each(?1) k ' +
+        'JOIN resource r ON r.type = k.value ->> 0 AND r.id = k.value ->> 1'
+    )
+    .bind(JSON.stringify(keys.map((k) => [k.type, k.id])))
+    .all<ResourceRecord>()
+  for (const row of results) found.set(resourceKey(row.type, row.id), toStored(row))
+  return found
 }
 
 function toStored(row: ResourceRecord): StoredRow {
@@ -80,18 +137,23 @@ export function isUnchanged(current: StoredRow, resource: Record<string, unknown
 }
 
 /**
- * Writes `resource` as the next version after `current` (null: a new resource, version 1).
- * Throws WriteConflict when another writer got there first; nothing is written in that case.
+ * The time a new version of `current` is stamped with: now, but always after the version it
+ * replaces, so versions of one resource never go back in time (isolates' clocks may differ).
  */
-export async function writeResource(
+export function nextTimestamp(current: StoredRow | null | undefined, now = Date.now()): number {
+  return current ? Math.max(now, current.lastUpdated + 1) : now
+}
+
+/** Statements that write `resource` as the next version after `current` (null: version 1). */
+export function planWrite(
   db: D1Database,
   type: string,
   id: string,
   resource: Record<string, unknown>,
   current: StoredRow | null,
-  method: WriteMethod
-): Promise<StoredRow> {
-  const now = Date.now()
+  method: WriteMethod,
+  now: number
+): PlannedWrite {
   const version = (current?.version ?? 0) + 1
   const body = withServerFields(resource, type, id, version, now)
   const text = JSON.stringify(body)
@@ -115,11 +177,7 @@ export async function writeResource(
   } else {
     const before: IndexRows = current.deleted ? emptyRows() : extractIndexRows(current.body)
     statements.push(
-      db
-        .prepare(
-          'INSERT INTO resource_history (pk, version, type, id, last_updated, method, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)'
-        )
-        .bind(current.pk, version, type, id, now, method, text),
+      historyInsert(db, current.pk, version, type, id, now, method, text),
       db
         .prepare(
           'UPDATE resource SET version = ?2, last_updated = ?3, deleted = 0, body = ?4, present = ?5 WHERE pk = ?1 AND version = ?6'
@@ -128,26 +186,72 @@ export async function writeResource(
       ...replaceIndexRows(db, before, rows, current.pk)
     )
   }
+  return { statements, written: { type, id, version, lastUpdated: now, body } }
+}
+
+/** Statements that delete the live resource `current`: a DELETE version, no body, no index rows. */
+export function planDelete(db: D1Database, type: string, id: string, current: StoredRow, now: number): PlannedWrite {
+  const version = current.version + 1
+  const statements = [
+    historyInsert(db, current.pk, version, type, id, now, 'DELETE', null),
+    db
+      .prepare(
+        'UPDATE resource SET version = ?2, last_updated = ?3, deleted = 1, present = NULL WHERE pk = ?1 AND version = ?4'
+      )
+      .bind(current.pk, version, now, current.version),
+    ...replaceIndexRows(db, extractIndexRows(current.body), emptyRows(), current.pk),
+  ]
+  return { statements, written: { type, id, version, lastUpdated: now, body: null } }
+}
+
+// First in each plan: when another writer took this version, the batch fails here before any change.
+function historyInsert(
+  db: D1Database,
+  pk: number,
+  version: number,
+  type: string,
+  id: string,
+  now: number,
+  method: WriteMethod,
+  text: string | null
+): D1PreparedStatement {
+  return db
+    .prepare(
+      'INSERT INTO resource_history (pk, version, type, id, last_updated, method, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)'
+    )
+    .bind(pk, version, type, id, now, method, text)
+}
+
+/** Runs planned statements as one atomic batch; WriteConflict when a version or id was taken. */
+export async function commit(db: D1Database, statements: D1PreparedStatement[]): Promise<void> {
+  if (!statements.length) return
   try {
-    const results = await db.batch(statements)
-    const pk = current?.pk ?? (await pkOf(db, type, id, results))
-    return { pk, version, lastUpdated: now, deleted: false, body }
+    await db.batch(statements)
   } catch (err) {
     if (isConstraintError(err)) throw new WriteConflict()
     throw err
   }
 }
 
-async function pkOf(db: D1Database, type: string, id: string, results: D1Result[]): Promise<number> {
-  const inserted = results[0]?.meta.last_row_id
-  if (typeof inserted === 'number' && inserted > 0) return inserted
-  const row = await db.prepare('SELECT pk FROM resource WHERE type = ?1 AND id = ?2').bind(type, id).first<{ pk: number }>()
-  return row!.pk
+/**
+ * Writes `resource` as the next version after `current` (null: a new resource, version 1).
+ * Throws WriteConflict when another writer got there first; nothing is written in that case.
+ */
+export async function writeResource(
+  db: D1Database,
+  type: string,
+  id: string,
+  resource: Record<string, unknown>,
+  current: StoredRow | null,
+  method: WriteMethod
+): Promise<WrittenVersion> {
+  const plan = planWrite(db, type, id, resource, current, method, nextTimestamp(current))
+  await commit(db, plan.statements)
+  return plan.written
 }
 
-function emptyRows(): IndexRows {
-  return { token: [], tokenText: [], string: [], date: [], number: [], quantity: [], ref: [], uri: [] }
-}
+// No index rows, whatever tables the extractor knows (it returns empty lists for a non-resource).
+const emptyRows = (): IndexRows => extractIndexRows({})
 
 function isConstraintError(err: unknown): boolean {
   return /constraint/i.test(String((err as Error)?.message ?? err))

@@ -1,0 +1,308 @@
+// Transaction Bundles (R4 http.html#transaction, #trules): all or nothing. Every entry is authorised
+// first; identities are resolved (server ids for creates, conditional criteria), the current rows are
+// read in one query, `urn:uuid:` references are resolved, and every write is planned in the spec's
+// order (DELETE, POST, PUT/PATCH) into ONE db.batch(): a failing entry, a stale If-Match or a
+// concurrent writer leaves nothing behind. GET entries run after the commit and see its writes.
+
+import type { Context } from 'hono'
+import type { AppEnv } from '../../env.ts'
+import { authorizeRequest } from '../../policy/authorize.ts'
+import { commit, readResources, resourceKey, WriteConflict, type StoredRow } from '../../storage/resources.ts'
+import { badRequest, conflict, FhirError, gone, notFound, preconditionFailed } from '../outcome.ts'
+import { checkCreateBody, checkFhirId, checkType, checkUpdateBody } from '../resource-input.ts'
+import { baseUrl } from '../base-url.ts'
+import { criteria, ifNoneExistCriteria, matchOne } from '../rest/conditional.ts'
+import { patchFromBinary } from '../rest/patch-body.ts'
+import type { ReturnPreference } from '../rest/prefer.ts'
+import { failedEntry, responseEntry, type ResponseEntry, type RestResult } from '../rest/result.ts'
+import { currentVersion, planCreate, planDelete, planPatch, planUpdate, type Plan } from '../rest/writes.ts'
+import { atEntry, entryRequestParts, type Entry, type ParsedEntry } from './entries.ts'
+import { dispatchEntry, type Dispatch } from './dispatch.ts'
+import { conditionalReferences, resolveReferences, type ReferenceMap } from './references.ts'
+
+/** Times a transaction is planned again after a concurrent writer made its batch fail. */
+const MAX_ATTEMPTS = 3
+
+const RANK: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 }
+
+const isRead = (e: Entry) => e.method === 'GET' || e.method === 'HEAD'
+
+/** Where a write entry lands: its resource, or none (a conditional delete that matched nothing). */
+interface Target {
+  entry: Entry
+  type: string
+  id: string | null
+  /** A create (or conditional update without a match) at a fresh server id. */
+  fresh: boolean
+  /** A conditional create whose If-None-Exist matched this existing resource. */
+  existing: boolean
+  /** A conditional update without a match, at the body's id, which must not be live. */
+  mustBeNew: boolean
+}
+
+async function inEntry<T>(entry: Entry, run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (err) {
+    throw err instanceof FhirError ? atEntry(err, entry.index) : err
+  }
+}
+
+export async function runTransaction(
+  c: Context<AppEnv>,
+  parsed: ParsedEntry[],
+  prefer: ReturnPreference,
+  dispatch: Dispatch
+): Promise<ResponseEntry[]> {
+  const entries = parsed.map((e) => {
+    if ('error' in e) throw e.error
+    return e
+  })
+  for (const entry of entries) {
+    if (entry.operation) await inEntry(entry, () => authorizeRequest(c, entry.operation!, entryRequestParts(entry)))
+  }
+  checkFullUrls(entries)
+  const db = c.env.DB
+  let results: Map<number, RestResult>
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const plan = await planTransaction(db, entries)
+      await commit(db, plan.statements)
+      results = plan.results
+      break
+    } catch (err) {
+      if (!(err instanceof WriteConflict)) throw err
+      if (attempt === MAX_ATTEMPTS) {
+        throw conflict(
+          'Resources of this transaction are being changed by other requests at the same time; try again'
+        )
+      }
+    }
+  }
+  const base = baseUrl(c)
+  const response: ResponseEntry[] = []
+  for (const entry of entries) {
+    const result = results.get(entry.index)
+    if (result) response.push(responseEntry(base, result, prefer))
+    // The writes are committed: a GET that fails now is reported in its entry.
+    else response.push(await dispatchEntry(c, dispatch, entry).catch((err) => failedEntry(err, entry.index)))
+  }
+  return response
+}
+
+function checkFullUrls(entries: Entry[]): void {
+  const seen = new Map<string, number>()
+  for (const entry of entries) {
+    if (entry.fullUrl === undefined) continue
+    const first = seen.get(entry.fullUrl)
+    if (first !== undefined) {
+      const pair = `Bundle.entry[${first}] and Bundle.entry[${entry.index}]`
+      throw badRequest(`${pair} have the same fullUrl ${entry.fullUrl}`)
+    }
+    seen.set(entry.fullUrl, entry.index)
+  }
+}
+
+async function resolveTarget(db: D1Database, entry: Entry): Promise<Target> {
+  const i = entry.interaction
+  const target = (type: string, id: string | null, extra: Partial<Target> = {}): Target => ({
+    entry,
+    type,
+    id,
+    fresh: false,
+    existing: false,
+    mustBeNew: false,
+    ...extra,
+  })
+  switch (i.kind) {
+    case 'create': {
+      checkCreateBody(i.type, entry.resource!)
+      if (entry.ifNoneExist !== undefined) {
+        const id = await matchOne(db, i.type, ifNoneExistCriteria(i.type, entry.ifNoneExist))
+        if (id) return target(i.type, id, { existing: true })
+      }
+      return target(i.type, crypto.randomUUID(), { fresh: true })
+    }
+    case 'update':
+      checkUpdateBody(i.type, i.id, entry.resource!)
+      return target(i.type, i.id)
+    case 'conditional-update': {
+      const body = entry.resource!
+      const matched = await matchOne(db, i.type, criteria(i.type, entry.query))
+      if (matched) {
+        if (body.id !== undefined && body.id !== matched) {
+          throw badRequest(
+            `The body id ${JSON.stringify(body.id)} differs from ${i.type}/${matched}, the resource the criteria match`,
+            ['id']
+          )
+        }
+        return target(i.type, matched)
+      }
+      if (body.id === undefined) return target(i.type, crypto.randomUUID(), { fresh: true })
+      if (typeof body.id !== 'string') throw badRequest('The resource id must be a string', ['id'])
+      checkFhirId(body.id)
+      return target(i.type, body.id, { mustBeNew: true })
+    }
+    case 'patch':
+    case 'delete':
+      return target(i.type, i.id)
+    case 'conditional-patch': {
+      const matched = await matchOne(db, i.type, criteria(i.type, entry.query))
+      if (!matched) throw notFound(`No ${i.type} matches ${entry.query.toString()}; nothing to patch`)
+      return target(i.type, matched)
+    }
+    case 'conditional-delete':
+      return target(i.type, await matchOne(db, i.type, criteria(i.type, entry.query)))
+    default:
+      throw badRequest(`${entry.method} is not a write`)
+  }
+}
+
+interface TransactionPlan {
+  statements: D1PreparedStatement[]
+  results: Map<number, RestResult>
+}
+
+async function planTransaction(db: D1Database, entries: Entry[]): Promise<TransactionPlan> {
+  const ordered = [...entries].sort((a, b) => RANK[a.method]! - RANK[b.method]! || a.index - b.index)
+  const writes = ordered.filter((e) => !isRead(e))
+  const targets = await Promise.all(writes.map((e) => inEntry(e, () => resolveTarget(db, e))))
+
+  // A transaction changes each resource at most once (http.html#trules: identities must not overlap).
+  const owner = new Map<string, Target>()
+  for (const t of targets) {
+    if (t.id === null) continue
+    const key = resourceKey(t.type, t.id)
+    const other = owner.get(key)
+    if (other) {
+      throw badRequest(
+        `Bundle.entry[${other.entry.index}] and Bundle.entry[${t.entry.index}] both act on ${key}; ` +
+          'a transaction may change a resource only once'
+      )
+    }
+    owner.set(key, t)
+  }
+
+  const reads = entries.filter((e) => e.interaction.kind === 'read')
+  const keys = [
+    ...targets.filter((t) => t.id !== null && !t.fresh).map((t) => ({ type: t.type, id: t.id! })),
+    ...reads.map((e) => e.interaction as { type: string; id: string }),
+  ]
+  const rows = await readResources(db, keys)
+  const rowOf = (type: string, id: string): StoredRow | null => rows.get(resourceKey(type, id)) ?? null
+
+  const references: ReferenceMap = new Map()
+  for (const t of targets) {
+    const kind = t.entry.interaction.kind
+    const named = kind === 'create' || kind === 'update' || kind === 'conditional-update'
+    if (t.entry.fullUrl && t.id !== null && named) {
+      references.set(t.entry.fullUrl, `${t.type}/${t.id}`)
+    }
+  }
+  await resolveConditionalReferences(db, targets, references)
+
+  // One instant for the whole transaction, after every version it replaces.
+  let now = Date.now()
+  for (const row of rows.values()) now = Math.max(now, row.lastUpdated + 1)
+
+  const statements: D1PreparedStatement[] = []
+  const results = new Map<number, RestResult>()
+  for (const t of targets) {
+    const plan = await inEntry(t.entry, () => planEntry(db, t, rowOf, references, now))
+    statements.push(...plan.statements)
+    results.set(t.entry.index, plan.result)
+  }
+  for (const e of reads) await inEntry(e, () => checkReadable(e, owner, results, rowOf))
+  return { statements, results }
+}
+
+/**
+ * Conditional references (`Patient?identifier=…`, http.html#trules) resolve to the one resource the
+ * criteria match: a create of this transaction with the same If-None-Exist, else a stored resource.
+ * No match or several fail the transaction (412).
+ */
+async function resolveConditionalReferences(
+  db: D1Database,
+  targets: Target[],
+  references: ReferenceMap
+): Promise<void> {
+  const found = new Set<string>()
+  for (const t of targets) {
+    if (t.entry.method === 'POST' || t.entry.method === 'PUT') conditionalReferences(t.entry.resource, found)
+  }
+  await Promise.all(
+    [...found].map(async (reference) => {
+      const q = reference.indexOf('?')
+      const type = reference.slice(0, q)
+      checkType(type)
+      const query = criteria(type, new URLSearchParams(reference.slice(q + 1)))
+      const created = targets.find(
+        (t) =>
+          t.fresh &&
+          t.type === type &&
+          t.entry.ifNoneExist !== undefined &&
+          ifNoneExistCriteria(type, t.entry.ifNoneExist).toString() === query.toString()
+      )
+      const id = created?.id ?? (await matchOne(db, type, query))
+      if (!id) throw preconditionFailed(`The conditional reference ${reference} matches no ${type}`)
+      references.set(reference, `${type}/${id}`)
+    })
+  )
+}
+
+function planEntry(
+  db: D1Database,
+  t: Target,
+  rowOf: (type: string, id: string) => StoredRow | null,
+  references: ReferenceMap,
+  now: number
+): Plan {
+  const { entry, type, id } = t
+  if (id === null) {
+    const message = `No ${type} matches ${entry.query.toString()}; nothing was deleted`
+    return { statements: [], result: { status: 204, message } }
+  }
+  const current = t.fresh ? null : rowOf(type, id)
+  const resolve = (r: Record<string, unknown>) => resolveReferences(r, references)
+  switch (entry.interaction.kind) {
+    case 'create':
+      if (t.existing) {
+        // Deleted between the search and the read: plan again.
+        if (!current || current.deleted) throw new WriteConflict()
+        const message = `${type}/${id} matches If-None-Exist; nothing was created`
+        return { statements: [], result: { status: 200, version: currentVersion(type, id, current), message } }
+      }
+      return planCreate(db, type, id, resolve(entry.resource!), now)
+    case 'update':
+    case 'conditional-update': {
+      if (t.mustBeNew && current && !current.deleted) {
+        throw preconditionFailed(`${type}/${id} exists but does not match the criteria of the conditional update`)
+      }
+      const body = resolve({ ...entry.resource!, id })
+      return planUpdate(db, type, id, body, current, entry.ifMatch, now)
+    }
+    case 'patch':
+    case 'conditional-patch':
+      return planPatch(db, type, id, patchFromBinary(entry.resource), current, entry.ifMatch, now, resolve)
+    default:
+      return planDelete(db, type, id, current, entry.ifMatch, now)
+  }
+}
+
+/** A read entry fails the transaction when its resource will not exist once the writes are applied. */
+function checkReadable(
+  entry: Entry,
+  owner: Map<string, Target>,
+  results: Map<number, RestResult>,
+  rowOf: (type: string, id: string) => StoredRow | null
+): void {
+  const { type, id } = entry.interaction as { type: string; id: string }
+  const writer = owner.get(resourceKey(type, id))
+  if (writer) {
+    if (writer.entry.method === 'DELETE') throw gone(`Resource ${type}/${id} is deleted by this transaction`)
+    if (results.get(writer.entry.index)?.version?.body) return
+  }
+  const row = rowOf(type, id)
+  if (!row) throw notFound(`Resource ${type}/${id} not found`)
+  if (row.deleted) throw gone(`Resource ${type}/${id} was deleted`)
+}

@@ -1,0 +1,173 @@
+// The write interactions of one request (or one batch entry): read the current row, plan, commit as
+// one batch. The version check is part of the batch (the history key), so with If-Match a writer that
+// lost the race answers 412 at once; without it the write is re-read and retried a few times.
+
+import {
+  commit,
+  nextTimestamp,
+  readResource,
+  WriteConflict,
+  type StoredRow,
+} from '../../storage/resources.ts'
+import { badRequest, conflict, notFound, preconditionFailed } from '../outcome.ts'
+import { checkCreateBody, checkFhirId, checkUpdateBody } from '../resource-input.ts'
+import { criteria, ifNoneExistCriteria, matchOne } from './conditional.ts'
+import type { PatchOperation } from './json-patch.ts'
+import type { RestResult } from './result.ts'
+import { currentVersion, planCreate, planDelete, planPatch, planUpdate, type Plan } from './writes.ts'
+
+/** Reads and writes tried per write without If-Match before answering 409. */
+const MAX_WRITE_ATTEMPTS = 10
+
+export interface WriteOptions {
+  ifMatch?: string
+  /** The current row when the caller already read it (a batch reads its entries' rows at once). */
+  current?: StoredRow | null
+}
+
+async function writeLoop(
+  db: D1Database,
+  type: string,
+  id: string,
+  options: WriteOptions,
+  plan: (current: StoredRow | null, now: number) => Plan
+): Promise<RestResult> {
+  const locked = options.ifMatch !== undefined && options.ifMatch.trim() !== '*'
+  for (let attempt = 1; ; attempt++) {
+    const current =
+      attempt === 1 && options.current !== undefined ? options.current : await readResource(db, type, id)
+    const { statements, result } = plan(current, nextTimestamp(current))
+    try {
+      await commit(db, statements)
+      return result
+    } catch (err) {
+      if (!(err instanceof WriteConflict)) throw err
+      if (locked) {
+        throw preconditionFailed(
+          `If-Match ${options.ifMatch!.trim()}: ${type}/${id} was changed by another request at the same time`
+        )
+      }
+      if (attempt === MAX_WRITE_ATTEMPTS) {
+        throw conflict(`${type}/${id} is being changed by other requests at the same time; try again`)
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt))
+    }
+  }
+}
+
+/** create, or conditional create with If-None-Exist (0 matches: create; 1: 200 with it; more: 412). */
+export async function create(
+  db: D1Database,
+  type: string,
+  body: Record<string, unknown>,
+  ifNoneExist?: string
+): Promise<RestResult> {
+  checkCreateBody(type, body)
+  if (ifNoneExist !== undefined) {
+    const id = await matchOne(db, type, ifNoneExistCriteria(type, ifNoneExist))
+    const existing = id ? await readResource(db, type, id) : null
+    if (id && existing && !existing.deleted) {
+      const message = `${type}/${id} matches If-None-Exist; nothing was created`
+      return { status: 200, version: currentVersion(type, id, existing), message }
+    }
+  }
+  const { statements, result } = planCreate(db, type, crypto.randomUUID(), body, Date.now())
+  try {
+    await commit(db, statements)
+  } catch (err) {
+    if (err instanceof WriteConflict) throw conflict('The server-assigned id is already taken; try again')
+    throw err
+  }
+  return result
+}
+
+/** update (PUT Type/id): update, or create at a new id. */
+export function update(
+  db: D1Database,
+  type: string,
+  id: string,
+  body: Record<string, unknown>,
+  options: WriteOptions = {}
+): Promise<RestResult> {
+  checkUpdateBody(type, id, body)
+  return writeLoop(db, type, id, options, (current, now) =>
+    planUpdate(db, type, id, body, current, options.ifMatch, now)
+  )
+}
+
+/**
+ * Conditional update (PUT Type?criteria): one match is updated (a body id must be its id); no match
+ * creates, at the body's id when it has one (update as create) or at a new server id; more is 412.
+ */
+export async function conditionalUpdate(
+  db: D1Database,
+  type: string,
+  query: URLSearchParams,
+  body: Record<string, unknown>,
+  options: WriteOptions = {}
+): Promise<RestResult> {
+  const matched = await matchOne(db, type, criteria(type, query))
+  if (matched) {
+    if (body.id !== undefined && body.id !== matched) {
+      throw badRequest(
+        `The body id ${JSON.stringify(body.id)} differs from ${type}/${matched}, the resource the criteria match`,
+        ['id']
+      )
+    }
+    return update(db, type, matched, { ...body, id: matched }, options)
+  }
+  if (body.id === undefined) return create(db, type, body)
+  if (typeof body.id !== 'string') throw badRequest('The resource id must be a string', ['id'])
+  checkFhirId(body.id)
+  const id = body.id
+  checkUpdateBody(type, id, body)
+  return writeLoop(db, type, id, options, (current, now) => {
+    if (current && !current.deleted) {
+      throw preconditionFailed(`${type}/${id} exists but does not match the criteria of the conditional update`)
+    }
+    return planUpdate(db, type, id, body, current, options.ifMatch, now)
+  })
+}
+
+/** patch (PATCH Type/id with a JSON Patch). */
+export function patch(
+  db: D1Database,
+  type: string,
+  id: string,
+  operations: readonly PatchOperation[],
+  options: WriteOptions = {}
+): Promise<RestResult> {
+  return writeLoop(db, type, id, options, (current, now) =>
+    planPatch(db, type, id, operations, current, options.ifMatch, now)
+  )
+}
+
+/** Conditional patch (PATCH Type?criteria): exactly one match is patched; none is 404, more 412. */
+export async function conditionalPatch(
+  db: D1Database,
+  type: string,
+  query: URLSearchParams,
+  operations: readonly PatchOperation[],
+  options: WriteOptions = {}
+): Promise<RestResult> {
+  const matched = await matchOne(db, type, criteria(type, query))
+  if (!matched) throw notFound(`No ${type} matches ${query.toString()}; nothing to patch`)
+  return patch(db, type, matched, operations, options)
+}
+
+/** delete (DELETE Type/id): 204 also when there was nothing to delete. */
+export function remove(db: D1Database, type: string, id: string, options: WriteOptions = {}): Promise<RestResult> {
+  return writeLoop(db, type, id, options, (current, now) => planDelete(db, type, id, current, options.ifMatch, now))
+}
+
+/** Conditional delete (DELETE Type?criteria): one match is deleted, none is a 204 no-op, more 412. */
+export async function conditionalDelete(
+  db: D1Database,
+  type: string,
+  query: URLSearchParams,
+  options: WriteOptions = {}
+): Promise<RestResult> {
+  const matched = await matchOne(db, type, criteria(type, query))
+  if (!matched) return { status: 204, message: `No ${type} matches ${query.toString()}; nothing was deleted` }
+  return remove(db, type, matched, options)
+}

@@ -1,0 +1,109 @@
+// Planning the write interactions (R4 http.html#create, #update, #patch, #delete) against the current
+// row of the resource: preconditions checked, statements built, nothing executed. The same plans
+// serve a single request (interactions.ts commits one) and a transaction (all in one batch).
+
+import {
+  isUnchanged,
+  planDelete as deleteStatements,
+  planWrite,
+  type StoredRow,
+  type WrittenVersion,
+} from '../../storage/resources.ts'
+import { badRequest, gone, notFound } from '../outcome.ts'
+import { applyPatch, type PatchOperation } from './json-patch.ts'
+import type { RestResult } from './result.ts'
+import { checkIfMatch } from './versioning.ts'
+
+export interface Plan {
+  statements: D1PreparedStatement[]
+  result: RestResult
+}
+
+/** The current version of a stored row, as a write result. */
+export function currentVersion(type: string, id: string, row: StoredRow): WrittenVersion {
+  return { type, id, version: row.version, lastUpdated: row.lastUpdated, body: row.deleted ? null : row.body }
+}
+
+/** Create `body` as version 1 of `type/id` (an id the server chose). */
+export function planCreate(
+  db: D1Database,
+  type: string,
+  id: string,
+  body: Record<string, unknown>,
+  now: number
+): Plan {
+  const { statements, written } = planWrite(db, type, id, body, null, 'POST', now)
+  return { statements, result: { status: 201, version: written, message: `Created ${type}/${id} (version 1)` } }
+}
+
+/**
+ * Update (or create, for a new id) `type/id` with `body`: 412 on a stale If-Match; a body equal to the
+ * current version writes nothing (like HAPI, so loading the same data twice makes no versions).
+ */
+export function planUpdate(
+  db: D1Database,
+  type: string,
+  id: string,
+  body: Record<string, unknown>,
+  current: StoredRow | null,
+  ifMatch: string | undefined,
+  now: number,
+  method: 'PUT' | 'PATCH' = 'PUT'
+): Plan {
+  checkIfMatch(ifMatch, current, `${type}/${id}`)
+  if (current && isUnchanged(current, body)) {
+    const message = `${type}/${id} is unchanged (version ${current.version}); no new version was made`
+    return { statements: [], result: { status: 200, version: currentVersion(type, id, current), message } }
+  }
+  const { statements, written } = planWrite(db, type, id, body, current, method, now)
+  const created = !current || current.deleted
+  const message = `${created ? 'Created' : 'Updated'} ${type}/${id} (version ${written.version})`
+  return { statements, result: { status: created ? 201 : 200, version: written, message } }
+}
+
+/** Patch the live resource `type/id`: 404 / 410 when there is none; the result keeps type and id. */
+export function planPatch(
+  db: D1Database,
+  type: string,
+  id: string,
+  patch: readonly PatchOperation[],
+  current: StoredRow | null,
+  ifMatch: string | undefined,
+  now: number,
+  rewrite: (resource: Record<string, unknown>) => Record<string, unknown> = (r) => r
+): Plan {
+  if (!current) throw notFound(`Resource ${type}/${id} not found`)
+  checkIfMatch(ifMatch, current, `${type}/${id}`)
+  if (current.deleted) throw gone(`Resource ${type}/${id} was deleted`)
+  const patched = applyPatch(current.body, patch)
+  if (!patched || typeof patched !== 'object' || Array.isArray(patched)) {
+    throw badRequest('The patched resource is not a JSON object')
+  }
+  const resource = patched as Record<string, unknown>
+  if (resource.resourceType !== type || resource.id !== id) {
+    throw badRequest(`A patch may not change resourceType or id (the resource is ${type}/${id})`, [
+      resource.resourceType !== type ? 'resourceType' : 'id',
+    ])
+  }
+  return planUpdate(db, type, id, rewrite(resource), current, undefined, now, 'PATCH')
+}
+
+/** Delete `type/id`: a new version without a body; nothing to do when it is missing or deleted. */
+export function planDelete(
+  db: D1Database,
+  type: string,
+  id: string,
+  current: StoredRow | null,
+  ifMatch: string | undefined,
+  now: number
+): Plan {
+  checkIfMatch(ifMatch, current, `${type}/${id}`)
+  if (!current || current.deleted) {
+    const message = current ? `${type}/${id} was already deleted` : `${type}/${id} does not exist; nothing to delete`
+    const version = current ? currentVersion(type, id, current) : undefined
+    return { statements: [], result: { status: 204, version, message } }
+  }
+  const { statements, written } = deleteStatements(db, type, id, current, now)
+  const message = `Deleted ${type}/${id} (version ${written.version})`
+  return { statements, result: { status: 204, version: written, message } }
+}
