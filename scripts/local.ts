@@ -1,12 +1,13 @@
 // Local environment steps shared by `npm start`, the end-to-end tests and the benchmarks:
 // .dev.vars, local D1 migrations, the KV seed, a `wrangler dev` child process, and the FHIR seed
-// loaded through the API (PUT by id, so loading twice changes nothing).
+// loaded through the API by the bulk loader (PUT by id, so loading twice changes nothing).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs'
+import { copyFileSync, existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { RESOURCE_TYPES } from './seed/generate.ts'
+import { load, type LoadSummary } from './load/loader.ts'
+import { inputFiles } from './load/ndjson.ts'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler')
@@ -126,46 +127,24 @@ export function basicHeader(id: string, secret: string): string {
 }
 
 /** Every resource of the shipped FHIR seed (seed/fhir/*.ndjson), referenced types first. */
-export function seedResources(dir = path.join(ROOT, 'seed', 'fhir')): Record<string, unknown>[] {
-  if (!existsSync(dir)) return []
-  const rank = (name: string) => {
-    const i = (RESOURCE_TYPES as readonly string[]).indexOf(name.replace(/\.ndjson$/, ''))
-    return i < 0 ? RESOURCE_TYPES.length : i
-  }
-  return readdirSync(dir)
-    .filter((name) => name.endsWith('.ndjson'))
-    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
-    .flatMap((name) =>
-      readFileSync(path.join(dir, name), 'utf8')
-        .split('\n')
-        .filter((line) => line.trim() !== '')
-        .map((line) => JSON.parse(line) as Record<string, unknown>)
-    )
+export function seedResources(): Record<string, unknown>[] {
+  return inputFiles(path.join(ROOT, 'seed', 'fhir')).flatMap((file) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+  )
 }
 
-/** PUTs every seed resource by id (create, or no new version when identical); returns counts. */
-export async function seedFhir(
-  url: string,
-  root: { id: string; secret: string },
-  resources = seedResources(),
-  concurrency = 8
-): Promise<{ created: number; existing: number }> {
-  const counts = { created: 0, existing: 0 }
-  const authorization = basicHeader(root.id, root.secret)
-  let next = 0
-  const worker = async () => {
-    while (next < resources.length) {
-      const resource = resources[next++]!
-      const res = await fetch(`${url}/fhir/${resource.resourceType}/${resource.id}`, {
-        method: 'PUT',
-        headers: { authorization, 'content-type': 'application/fhir+json' },
-        body: JSON.stringify(resource),
-      })
-      if (res.status === 201) counts.created++
-      else if (res.status === 200) counts.existing++
-      else throw new Error(`seeding ${resource.resourceType}/${resource.id}: ${res.status} ${await res.text()}`)
-    }
+/** Loads the shipped FHIR seed (seed/fhir/*.ndjson) with the bulk loader; loading twice changes nothing. */
+export async function seedFhir(url: string, root: { id: string; secret: string }): Promise<LoadSummary> {
+  const summary = await load({
+    files: inputFiles(path.join(ROOT, 'seed', 'fhir')),
+    url,
+    authorization: basicHeader(root.id, root.secret),
+  })
+  if (summary.failed.length) {
+    throw new Error(`seeding failed: ${summary.failed.map((f) => `${f.file}:${f.line} ${f.reason}`).join('; ')}`)
   }
-  await Promise.all(Array.from({ length: concurrency }, worker))
-  return counts
+  return summary
 }

@@ -20,7 +20,7 @@ const demo = basicHeader('client-confidential-symmetric', 'secret')
 const base = `http://localhost:${port}`
 console.log(`
 edge-fhir is running at ${base} (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
-FHIR seed: ${counts.created} created, ${counts.existing} already present
+FHIR seed (seed/fhir): ${counts.created} created, ${counts.existing} already present
 
 Try the seed page's search (demo client "client-confidential-symmetric", secret "secret"):
 

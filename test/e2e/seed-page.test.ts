@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { applyMigrations, basicHeader, seedFhir, seedKv, seedResources, startDev, type DevServer } from '../../scripts/local.ts'
+import { applyMigrations, basicHeader, seedFhir, seedKv, startDev, type DevServer } from '../../scripts/local.ts'
 
 const ROOT = { id: 'e2e-root', secret: 'e2e-root-secret-0123456789' }
 // Copied from the seed page, without the quotes around it there.
@@ -61,13 +61,11 @@ describe('the seed page, replayed against wrangler dev', () => {
     expect([200, 201]).toContain(res.status)
   })
 
-  it('loads the shipped FHIR seed through the API, and loading it again creates nothing', async () => {
-    const resources = seedResources()
-    expect(resources.length).toBeGreaterThan(100)
-    const first = await seedFhir(server.url, ROOT, resources)
-    expect(first).toEqual({ created: resources.length, existing: 0 })
-    const second = await seedFhir(server.url, ROOT, resources)
-    expect(second).toEqual({ created: 0, existing: resources.length })
+  it('loads the shipped FHIR seed with the bulk loader, and loading it again creates nothing', async () => {
+    const first = await seedFhir(server.url, ROOT)
+    expect(first).toMatchObject({ created: 574, existing: 0, failed: [] })
+    const second = await seedFhir(server.url, ROOT)
+    expect(second).toMatchObject({ created: 0, existing: 574, failed: [] })
   })
 
   it('GET /fhir/Observation?code=4548-4&_count=2 with the page\'s literal header answers a searchset Bundle', async () => {
