@@ -3,7 +3,8 @@
 // loaded through the API by the bulk loader (PUT by id, so loading twice changes nothing).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { copyFileSync, existsSync, readFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { load, type LoadSummary } from './load/loader.ts'
@@ -119,6 +120,30 @@ export async function startDev(options: {
       throw new Error(`wrangler dev did not become healthy in 90 s:\n${output}`)
     }
     await new Promise((r) => setTimeout(r, 250))
+  }
+}
+
+/**
+ * A `wrangler dev` on a random port with its own fresh local D1/KV (a temporary persistence folder,
+ * migrations applied) and the given root credentials; `stop()` also removes the folder. For tests.
+ */
+export async function startIsolatedDev(root: { id: string; secret: string }): Promise<DevServer & { persist: string }> {
+  const persist = mkdtempSync(path.join(tmpdir(), 'edge-fhir-dev-'))
+  try {
+    applyMigrations(persist, true)
+    const port = 18000 + Math.floor(Math.random() * 4000)
+    const server = await startDev({ port, persistTo: persist, vars: { ROOT_CLIENT_ID: root.id, ROOT_CLIENT_SECRET: root.secret } })
+    return {
+      ...server,
+      persist,
+      stop: async () => {
+        await server.stop()
+        rmSync(persist, { recursive: true, force: true })
+      },
+    }
+  } catch (err) {
+    rmSync(persist, { recursive: true, force: true })
+    throw err
   }
 }
 

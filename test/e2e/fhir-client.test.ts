@@ -2,30 +2,22 @@
 // from npm) exactly as an application would use it: capabilities, create, read, update, vread,
 // history, search, patch, delete, and a transaction with urn:uuid references (R4 http.html).
 
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { Client } from 'fhir-kit-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { applyMigrations, basicHeader, startDev, type DevServer } from '../../scripts/local.ts'
+import { basicHeader, startIsolatedDev, type DevServer } from '../../scripts/local.ts'
 
 const ROOT = { id: 'e2e-root', secret: 'e2e-root-secret-0123456789' }
 
 let server: DevServer
-let persist: string
 let client: Client
 
 beforeAll(async () => {
-  persist = mkdtempSync(path.join(tmpdir(), 'edge-fhir-e2e-client-'))
-  applyMigrations(persist, true)
-  const port = 18787 + Math.floor(Math.random() * 1000)
-  server = await startDev({ port, persistTo: persist, vars: { ROOT_CLIENT_ID: ROOT.id, ROOT_CLIENT_SECRET: ROOT.secret } })
+  server = await startIsolatedDev(ROOT)
   client = new Client({ baseUrl: `${server.url}/fhir`, customHeaders: { authorization: basicHeader(ROOT.id, ROOT.secret) } })
 })
 
 afterAll(async () => {
   await server?.stop()
-  if (persist) rmSync(persist, { recursive: true, force: true })
 })
 
 /** The HTTP status of a request the client rejected. */

@@ -2,32 +2,20 @@
 // AccessPolicy to GET on Patient and Observation can read and search those, gets 403 for a POST
 // or for Encounter, and the root client can still do anything (aidbox.md §2.2, §2.5).
 
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { applyMigrations, basicHeader, startDev, type DevServer } from '../../scripts/local.ts'
+import { basicHeader, startIsolatedDev, type DevServer } from '../../scripts/local.ts'
 
 const ROOT = { id: 'e2e-root', secret: 'e2e-root-secret-0123456789' }
 const CLIENT = { id: 'e2e-reader', secret: 'e2e-reader-secret' }
 
 let server: DevServer
-let persist: string
 
 beforeAll(async () => {
-  persist = mkdtempSync(path.join(tmpdir(), 'edge-fhir-e2e-policy-'))
-  applyMigrations(persist, true)
-  const port = 19787 + Math.floor(Math.random() * 1000)
-  server = await startDev({
-    port,
-    persistTo: persist,
-    vars: { ROOT_CLIENT_ID: ROOT.id, ROOT_CLIENT_SECRET: ROOT.secret },
-  })
+  server = await startIsolatedDev(ROOT)
 })
 
 afterAll(async () => {
   await server?.stop()
-  if (persist) rmSync(persist, { recursive: true, force: true })
 })
 
 const root = basicHeader(ROOT.id, ROOT.secret)

@@ -2,35 +2,23 @@
 // create its AccessPolicy, search Observations with the page's literal Basic header), on a fresh
 // local D1/KV with the migrations applied and the shipped FHIR seed loaded through the API.
 
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { applyMigrations, basicHeader, seedFhir, seedKv, startDev, type DevServer } from '../../scripts/local.ts'
+import { applyMigrations, basicHeader, seedFhir, seedKv, startIsolatedDev, type DevServer } from '../../scripts/local.ts'
 
 const ROOT = { id: 'e2e-root', secret: 'e2e-root-secret-0123456789' }
 // Copied from the seed page, without the quotes around it there.
 const SEED_PAGE_AUTHORIZATION = 'Basic Y2xpZW50LWNvbmZpZGVudGlhbC1zeW1tZXRyaWM6c2VjcmV0'
 
-let server: DevServer
-let persist: string
+let server: DevServer & { persist: string }
 
 beforeAll(async () => {
-  persist = mkdtempSync(path.join(tmpdir(), 'edge-fhir-e2e-'))
-  applyMigrations(persist, true)
-  // Applying twice is a no-op (what `npm start` relies on).
-  applyMigrations(persist, true)
-  const port = 18787 + Math.floor(Math.random() * 1000)
-  server = await startDev({
-    port,
-    persistTo: persist,
-    vars: { ROOT_CLIENT_ID: ROOT.id, ROOT_CLIENT_SECRET: ROOT.secret },
-  })
+  server = await startIsolatedDev(ROOT)
+  // Applying the migrations again is a no-op (what `npm start` relies on).
+  applyMigrations(server.persist, true)
 })
 
 afterAll(async () => {
   await server?.stop()
-  if (persist) rmSync(persist, { recursive: true, force: true })
 })
 
 const rootAuth = () => basicHeader(ROOT.id, ROOT.secret)
@@ -97,7 +85,7 @@ describe('the seed page, replayed against wrangler dev', () => {
 
   it('the KV seed file works the way the README says (wrangler kv bulk put)', async () => {
     // seed/kv.json holds the same Client (hashed secret) and policy; writing it over them is harmless.
-    seedKv(persist, true)
+    seedKv(server.persist, true)
     const res = await fetch(`${server.url}/fhir/Observation?code=http://loinc.org|4548-4&_count=1`, {
       headers: { authorization: SEED_PAGE_AUTHORIZATION },
     })
