@@ -1,8 +1,10 @@
-// SQL for index rows: each table's rows go in as ONE bound JSON array read with json_each, so a resource
-// with any number of values stays within D1's 100-bound-parameter limit. Updates diff the old body's
+// Index rows as write steps: each table's rows go in as ONE bound JSON array read with json_each (see
+// write-ops.ts, which also groups them across resources), so any number of values stays within D1's
+// 100-bound-parameter limit. Updates diff the old body's
 // rows against the new body's and touch only what changed (every index entry is a billed row write).
 
 import type { IndexRows } from '../fhir/search/types.ts'
+import type { WriteOp } from './write-ops.ts'
 
 type Table = keyof IndexRows
 
@@ -16,32 +18,15 @@ const TABLES: Record<Table, { name: string; columns: readonly string[] }> = {
   quantity: { name: 'ix_quantity', columns: ['code', 'system', 'v', 'lo', 'hi'] },
   ref: { name: 'ix_ref', columns: ['target'] },
   uri: { name: 'ix_uri', columns: ['uri'] },
+  composite: { name: 'ix_composite', columns: ['key', 'a', 'b', 'v', 'lo', 'hi'] },
 }
 
-/** How a statement names the owning resource row: a known pk, or a lookup by type and id. */
+/** How a step names the owning resource row: a known pk, or a lookup by type and id. */
 export type PkRef = { pk: number } | { type: string; id: string }
-
-function pkSql(ref: PkRef, firstParam: number): { sql: string; params: unknown[] } {
-  return 'pk' in ref
-    ? { sql: `?${firstParam}`, params: [ref.pk] }
-    : { sql: `(SELECT pk FROM resource WHERE type = ?${firstParam} AND id = ?${firstParam + 1})`, params: [ref.type, ref.id] }
-}
 
 function tuples(table: Table, rows: IndexRows[Table]): unknown[][] {
   const { columns } = TABLES[table]
   return (rows as unknown as Record<string, unknown>[]).map((row) => [row.sp, ...columns.map((c) => row[c])])
-}
-
-function insertStatement(db: D1Database, table: Table, rows: unknown[][], ref: PkRef): D1PreparedStatement {
-  const { name, columns } = TABLES[table]
-  const pk = pkSql(ref, 2)
-  const picks = ['sp', ...columns].map((_, i) => `value ->> ${i}`).join(', ')
-  return db
-    .prepare(
-      `INSERT OR IGNORE INTO ${name} (sp, ${columns.join(', ')}, pk) ` +
-        `SELECT ${picks}, ${pk.sql} FROM json_each(?1)`
-    )
-    .bind(JSON.stringify(rows), ...pk.params)
 }
 
 function deleteStatement(db: D1Database, table: Table, rows: unknown[][], pk: number): D1PreparedStatement {
@@ -53,24 +38,24 @@ function deleteStatement(db: D1Database, table: Table, rows: unknown[][], pk: nu
     .bind(JSON.stringify(rows), pk)
 }
 
-/** Statements that insert every row of a new resource. */
-export function insertIndexRows(db: D1Database, rows: IndexRows, ref: PkRef): D1PreparedStatement[] {
-  const statements: D1PreparedStatement[] = []
-  for (const table of Object.keys(TABLES) as Table[]) {
-    const list = tuples(table, rows[table])
-    if (list.length) statements.push(insertStatement(db, table, list, ref))
-  }
-  return statements
+function insertOp(table: Table, rows: unknown[][], ref: PkRef): WriteOp {
+  const { name, columns } = TABLES[table]
+  return { kind: 'index', table: name, columns, rows, ref }
 }
 
-/** Statements that turn `before` into `after` for resource `pk`, touching only the rows that differ. */
-export function replaceIndexRows(
-  db: D1Database,
-  before: IndexRows,
-  after: IndexRows,
-  pk: number
-): D1PreparedStatement[] {
-  const statements: D1PreparedStatement[] = []
+/** Steps that insert every row of a new resource (grouped across resources by write-ops.ts). */
+export function insertIndexRows(rows: IndexRows, ref: PkRef): WriteOp[] {
+  const ops: WriteOp[] = []
+  for (const table of Object.keys(TABLES) as Table[]) {
+    const list = tuples(table, rows[table])
+    if (list.length) ops.push(insertOp(table, list, ref))
+  }
+  return ops
+}
+
+/** Steps that turn `before` into `after` for resource `pk`, touching only the rows that differ. */
+export function replaceIndexRows(db: D1Database, before: IndexRows, after: IndexRows, pk: number): WriteOp[] {
+  const ops: WriteOp[] = []
   for (const table of Object.keys(TABLES) as Table[]) {
     const old = tuples(table, before[table])
     const next = tuples(table, after[table])
@@ -78,10 +63,10 @@ export function replaceIndexRows(
     const nextKeys = new Set(next.map((t) => JSON.stringify(t)))
     const removed = old.filter((t) => !nextKeys.has(JSON.stringify(t)))
     const added = next.filter((t) => !oldKeys.has(JSON.stringify(t)))
-    if (removed.length) statements.push(deleteStatement(db, table, removed, pk))
-    if (added.length) statements.push(insertStatement(db, table, added, { pk }))
+    if (removed.length) ops.push({ kind: 'sql', statement: deleteStatement(db, table, removed, pk) })
+    if (added.length) ops.push(insertOp(table, added, { pk }))
   }
-  return statements
+  return ops
 }
 
 /** The `present` column: the search parameters that have at least one value (for `:missing`). */

@@ -7,6 +7,7 @@
 import type { IndexRows } from '../fhir/search/types.ts'
 import { extractIndexRows } from '../fhir/search/extract.ts'
 import { insertIndexRows, presentList, replaceIndexRows } from './index-rows.ts'
+import { toStatements, type WriteOp } from './write-ops.ts'
 
 export type FhirResource = Record<string, unknown> & { resourceType: string; id: string }
 
@@ -30,9 +31,9 @@ export interface WrittenVersion {
   body: FhirResource | null
 }
 
-/** Statements that write one version, not yet executed, and the version they write. */
+/** Steps that write one version, not yet executed, and the version they write. */
 export interface PlannedWrite {
-  statements: D1PreparedStatement[]
+  statements: WriteOp[]
   written: WrittenVersion
 }
 
@@ -158,31 +159,26 @@ export function planWrite(
   const body = withServerFields(resource, type, id, version, now)
   const text = JSON.stringify(body)
   const rows = extractIndexRows(body)
-  const statements: D1PreparedStatement[] = []
+  const statements: WriteOp[] = []
   if (!current) {
+    // A new resource: its rows are grouped with other new resources' rows (write-ops.ts); the
+    // UNIQUE (type, id) key makes a concurrent create of the same id fail the whole batch.
     statements.push(
-      db
-        .prepare(
-          'INSERT INTO resource (type, id, version, last_updated, deleted, body, present) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)'
-        )
-        .bind(type, id, version, now, text, presentList(rows)),
-      db
-        .prepare(
-          'INSERT INTO resource_history (pk, version, type, id, last_updated, method, body) ' +
-            'SELECT pk, ?3, ?1, ?2, ?4, ?5, ?6 FROM resource WHERE type = ?1 AND id = ?2'
-        )
-        .bind(type, id, version, now, method, text),
-      ...insertIndexRows(db, rows, { type, id })
+      { kind: 'resource', row: [type, id, version, now, text, presentList(rows)] },
+      { kind: 'history', row: [type, id, version, now, method, text] },
+      ...insertIndexRows(rows, { type, id })
     )
   } else {
     const before: IndexRows = current.deleted ? emptyRows() : extractIndexRows(current.body)
     statements.push(
-      historyInsert(db, current.pk, version, type, id, now, method, text),
-      db
-        .prepare(
-          'UPDATE resource SET version = ?2, last_updated = ?3, deleted = 0, body = ?4, present = ?5 WHERE pk = ?1 AND version = ?6'
-        )
-        .bind(current.pk, version, now, text, presentList(rows), current.version),
+      sql(historyInsert(db, current.pk, version, type, id, now, method, text)),
+      sql(
+        db
+          .prepare(
+            'UPDATE resource SET version = ?2, last_updated = ?3, deleted = 0, body = ?4, present = ?5 WHERE pk = ?1 AND version = ?6'
+          )
+          .bind(current.pk, version, now, text, presentList(rows), current.version)
+      ),
       ...replaceIndexRows(db, before, rows, current.pk)
     )
   }
@@ -192,13 +188,15 @@ export function planWrite(
 /** Statements that delete the live resource `current`: a DELETE version, no body, no index rows. */
 export function planDelete(db: D1Database, type: string, id: string, current: StoredRow, now: number): PlannedWrite {
   const version = current.version + 1
-  const statements = [
-    historyInsert(db, current.pk, version, type, id, now, 'DELETE', null),
-    db
-      .prepare(
-        'UPDATE resource SET version = ?2, last_updated = ?3, deleted = 1, present = NULL WHERE pk = ?1 AND version = ?4'
-      )
-      .bind(current.pk, version, now, current.version),
+  const statements: WriteOp[] = [
+    sql(historyInsert(db, current.pk, version, type, id, now, 'DELETE', null)),
+    sql(
+      db
+        .prepare(
+          'UPDATE resource SET version = ?2, last_updated = ?3, deleted = 1, present = NULL WHERE pk = ?1 AND version = ?4'
+        )
+        .bind(current.pk, version, now, current.version)
+    ),
     ...replaceIndexRows(db, extractIndexRows(current.body), emptyRows(), current.pk),
   ]
   return { statements, written: { type, id, version, lastUpdated: now, body: null } }
@@ -222,11 +220,13 @@ function historyInsert(
     .bind(pk, version, type, id, now, method, text)
 }
 
-/** Runs planned statements as one atomic batch; WriteConflict when a version or id was taken. */
-export async function commit(db: D1Database, statements: D1PreparedStatement[]): Promise<void> {
-  if (!statements.length) return
+const sql = (statement: D1PreparedStatement): WriteOp => ({ kind: 'sql', statement })
+
+/** Runs planned steps as one atomic batch; WriteConflict when a version or id was taken. */
+export async function commit(db: D1Database, steps: WriteOp[]): Promise<void> {
+  if (!steps.length) return
   try {
-    await db.batch(statements)
+    await db.batch(toStatements(db, steps))
   } catch (err) {
     if (isConstraintError(err)) throw new WriteConflict()
     throw err

@@ -8,6 +8,7 @@ import type { Context } from 'hono'
 import type { AppEnv } from '../../env.ts'
 import { authorizeRequest } from '../../policy/authorize.ts'
 import { commit, readResources, resourceKey, WriteConflict, type StoredRow } from '../../storage/resources.ts'
+import type { WriteOp } from '../../storage/write-ops.ts'
 import { badRequest, conflict, FhirError, gone, notFound, preconditionFailed } from '../outcome.ts'
 import { checkCreateBody, checkFhirId, checkType, checkUpdateBody } from '../resource-input.ts'
 import { baseUrl } from '../base-url.ts'
@@ -159,7 +160,7 @@ async function resolveTarget(db: D1Database, entry: Entry): Promise<Target> {
 }
 
 interface TransactionPlan {
-  statements: D1PreparedStatement[]
+  statements: WriteOp[]
   results: Map<number, RestResult>
 }
 
@@ -205,7 +206,7 @@ async function planTransaction(db: D1Database, entries: Entry[]): Promise<Transa
   let now = Date.now()
   for (const row of rows.values()) now = Math.max(now, row.lastUpdated + 1)
 
-  const statements: D1PreparedStatement[] = []
+  const statements: WriteOp[] = []
   const results = new Map<number, RestResult>()
   for (const t of targets) {
     const plan = await inEntry(t.entry, () => planEntry(db, t, rowOf, references, now))

@@ -9,13 +9,14 @@ import {
   type StoredRow,
   type WrittenVersion,
 } from '../../storage/resources.ts'
+import type { WriteOp } from '../../storage/write-ops.ts'
 import { badRequest, gone, notFound } from '../outcome.ts'
 import { applyPatch, type PatchOperation } from './json-patch.ts'
 import type { RestResult } from './result.ts'
 import { checkIfMatch } from './versioning.ts'
 
 export interface Plan {
-  statements: D1PreparedStatement[]
+  statements: WriteOp[]
   result: RestResult
 }
 
