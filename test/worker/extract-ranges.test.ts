@@ -1,6 +1,7 @@
-// Index rows for the range-valued search types (src/fhir/search/extract.ts): date, number and
-// quantity values as inclusive [lo, hi] ranges covering their written precision (R4 search.html).
-// Expected values are computed by hand with Date.UTC and the precision rules of the spec.
+// Index rows for the range-valued search types (src/fhir/search/extract.ts): dates as inclusive
+// [lo, hi] ranges covering their written precision, numbers and quantities as the interval the value
+// stands for (R4 search.html#number: precision applies to the search value, `gt100` means greater
+// than exactly 100). Expected values are computed by hand with Date.UTC and the rules of the spec.
 
 import { describe, expect, it } from 'vitest'
 import { extractIndexRows } from '../../src/fhir/search/extract.ts'
@@ -75,27 +76,29 @@ describe('date (search.html#date): [lo, hi] covers the precision of the value', 
   })
 })
 
-describe('number (search.html#number): the range the written precision implies', () => {
+describe('number (search.html#number): a value is the point [v, v]; a Range spans low..high', () => {
   const start = (start: number) =>
     rowsOf({ resourceType: 'MolecularSequence', variant: [{ start }] }, 'variant-start', 'number')
   const probability = (p: Record<string, unknown>) =>
     rowsOf({ resourceType: 'RiskAssessment', prediction: [p] }, 'probability', 'number')
 
-  it('100 covers [99.5, 100.5]', () => {
-    expect(start(100)).toEqual([{ v: 100, lo: 99.5, hi: 100.5 }])
+  it('100 is the point [100, 100] (the stored value is exact; the search value carries precision)', () => {
+    expect(start(100)).toEqual([{ v: 100, lo: 100, hi: 100 }])
   })
-  it('0.5 covers [0.45, 0.55]; negative values mirror; exponent forms count their digits', () => {
-    expect(probability({ probabilityDecimal: 0.5 })).toEqual([{ v: 0.5, lo: 0.45, hi: 0.55 }])
-    expect(probability({ probabilityDecimal: -2.5 })).toEqual([{ v: -2.5, lo: -2.55, hi: -2.45 }])
-    expect(probability({ probabilityDecimal: 1e-7 })).toEqual([{ v: 1e-7, lo: 5e-8, hi: 1.5e-7 }])
+  it('decimals, negative values and exponent forms are points too', () => {
+    expect(probability({ probabilityDecimal: 0.5 })).toEqual([{ v: 0.5, lo: 0.5, hi: 0.5 }])
+    expect(probability({ probabilityDecimal: -2.5 })).toEqual([{ v: -2.5, lo: -2.5, hi: -2.5 }])
+    expect(probability({ probabilityDecimal: 1e-7 })).toEqual([{ v: 1e-7, lo: 1e-7, hi: 1e-7 }])
   })
-  it('JSON 1.0 arrives as 1, so it covers [0.5, 1.5] (its shortest decimal form)', () => {
-    const one = JSON.parse('{"probabilityDecimal": 1.0}')
-    expect(probability(one)).toEqual([{ v: 1, lo: 0.5, hi: 1.5 }])
+  it('a number that is not finite gives no row', () => {
+    expect(probability({ probabilityDecimal: 'abc' })).toEqual([])
   })
-  it('a Range covers low.lo to high.hi', () => {
+  it('a Range spans low to high; an open side is unbounded', () => {
     const range = { probabilityRange: { low: { value: 0.1 }, high: { value: 0.2 } } }
-    expect(probability(range)).toEqual([{ v: 0.1, lo: 0.05, hi: 0.25 }])
+    expect(probability(range)).toEqual([{ v: 0.1, lo: 0.1, hi: 0.2 }])
+    expect(probability({ probabilityRange: { high: { value: 0.2 } } })).toEqual([
+      { v: 0.2, lo: -Number.MAX_VALUE, hi: 0.2 },
+    ])
   })
 })
 
@@ -106,12 +109,15 @@ describe('quantity (search.html#quantity)', () => {
 
   it('uses the unit as code when code is missing, and "" for a missing system', () => {
     expect(value({ value: 5.4, unit: 'mmol/L' })).toEqual([
-      { code: 'mmol/L', system: '', v: 5.4, lo: 5.35, hi: 5.45 },
+      { code: 'mmol/L', system: '', v: 5.4, lo: 5.4, hi: 5.4 },
     ])
   })
-  it('a comparator opens the range on its side', () => {
+  it('a comparator opens the interval on its side', () => {
     expect(value({ value: 5, comparator: '<', code: 'g', system: ucum })).toEqual([
-      { code: 'g', system: ucum, v: 5, lo: -Number.MAX_VALUE, hi: 5.5 },
+      { code: 'g', system: ucum, v: 5, lo: -Number.MAX_VALUE, hi: 5 },
+    ])
+    expect(value({ value: 5, comparator: '>=', code: 'g', system: ucum })).toEqual([
+      { code: 'g', system: ucum, v: 5, lo: 5, hi: Number.MAX_VALUE },
     ])
   })
   it('a quantity without a value gives no row', () => {
@@ -120,17 +126,17 @@ describe('quantity (search.html#quantity)', () => {
   it('Money indexes its currency as an ISO 4217 code', () => {
     const invoice = { resourceType: 'Invoice', totalGross: { value: 10.5, currency: 'EUR' } }
     expect(rowsOf(invoice, 'totalgross', 'quantity')).toEqual([
-      { code: 'EUR', system: 'urn:iso:std:iso:4217', v: 10.5, lo: 10.45, hi: 10.55 },
+      { code: 'EUR', system: 'urn:iso:std:iso:4217', v: 10.5, lo: 10.5, hi: 10.5 },
     ])
   })
   it('Age (a Quantity) and Range both index for Condition onset-age', () => {
     const onsetAge = { value: 40, code: 'a', system: ucum, unit: 'yr' }
     expect(rowsOf({ resourceType: 'Condition', onsetAge }, 'onset-age', 'quantity')).toEqual([
-      { code: 'a', system: ucum, v: 40, lo: 39.5, hi: 40.5 },
+      { code: 'a', system: ucum, v: 40, lo: 40, hi: 40 },
     ])
     const onsetRange = { low: { value: 40, code: 'a', system: ucum }, high: { value: 50 } }
     expect(rowsOf({ resourceType: 'Condition', onsetRange }, 'onset-age', 'quantity')).toEqual([
-      { code: 'a', system: ucum, v: 40, lo: 39.5, hi: 50.5 },
+      { code: 'a', system: ucum, v: 40, lo: 40, hi: 50 },
     ])
   })
 })

@@ -4,19 +4,23 @@
 
 import { describe, expect, it } from 'vitest'
 import { extractIndexRows } from '../../src/fhir/search/extract.ts'
-import { searchParam, searchParamsFor } from '../../src/fhir/search/registry.ts'
+import { derivedSp, searchParam, searchParamsFor } from '../../src/fhir/search/registry.ts'
 import type { IndexRows } from '../../src/fhir/search/types.ts'
 
 type Named = Record<string, unknown>[]
 type Expected = Partial<Record<keyof IndexRows, Named>>
 
-const KINDS = ['token', 'tokenText', 'string', 'date', 'number', 'quantity', 'ref', 'uri'] as const
+const KINDS = ['token', 'tokenText', 'string', 'date', 'number', 'quantity', 'ref', 'uri', 'composite'] as const
 const sortRows = (rows: Named) =>
   [...rows].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1))
 
 /** Rows with `sp` replaced by `param` (the parameter code), each list in a fixed order. */
 function named(rows: IndexRows, type: string): Record<string, Named> {
   const codes = new Map(searchParamsFor(type).map((d) => [d.sp, d.code]))
+  for (const d of searchParamsFor(type)) {
+    codes.set(derivedSp(d, 'identifier'), `${d.code}:identifier`)
+    codes.set(derivedSp(d, 'of-type'), `${d.code}:of-type`)
+  }
   const out: Record<string, Named> = {}
   for (const kind of KINDS) {
     const list = rows[kind].map(({ sp, ...rest }) => ({ param: codes.get(sp) ?? sp, ...rest }))
@@ -83,14 +87,12 @@ describe('an Observation from the seed data', () => {
     const text = 'hemoglobin a1c/hemoglobin.total in blood'
     // 2014-05-11T12:39:55+04:00 is 08:39:55 UTC; with seconds it covers that second (#date).
     const lo = Date.UTC(2014, 4, 11, 8, 39, 55)
-    // 2.856519918445372 has 15 decimals: ± half of 1e-15 (search.html#quantity, implicit range).
-    const quantity = {
-      code: '%',
-      system: 'http://unitsofmeasure.org',
-      v: 2.856519918445372,
-      lo: 2.8565199184453715,
-      hi: 2.8565199184453725,
-    }
+    // A stored quantity is the point [v, v]; precision applies to the search value (#number).
+    const v = 2.856519918445372
+    const quantity = { code: '%', system: 'http://unitsofmeasure.org', v, lo: v, hi: v }
+    // Composite rows pair the code (as `code` and `system|code`) with the value of the same element.
+    const composite = (param: string) =>
+      ['4548-4', 'http://loinc.org|4548-4'].map((key) => ({ param, key, a: '%', b: quantity.system, v, lo: v, hi: v }))
     const patient = 'Patient/a6a91d7e-7ded-4325-9dbe-42a088e7e039'
     expectRows(OBSERVATION, {
       token: [
@@ -118,6 +120,7 @@ describe('an Observation from the seed data', () => {
         { param: 'patient', target: patient },
         { param: 'encounter', target: 'Encounter/67b8fa04-6e1b-4074-8b8c-3ec44bfec48f' },
       ],
+      composite: [...composite('code-value-quantity'), ...composite('combo-code-value-quantity')],
     })
   })
 
@@ -187,6 +190,10 @@ describe('a Patient with accented, multi-given names and identifiers', () => {
         { param: 'gender', code: 'female', system: '' },
         { param: 'identifier', code: '12345', system: 'urn:oid:1.2.36.146.595.217.0.1' },
         { param: 'identifier', code: 'A-1', system: '' },
+        // :of-type rows: the value under `system|code` of the identifier's type (no system here)
+        { param: 'identifier:of-type', code: '12345', system: '|MR' },
+        // :identifier rows: a reference's identifier as a token
+        { param: 'general-practitioner:identifier', code: '123', system: 'urn:npi' },
         { param: 'telecom', code: phone, system: '' },
         { param: 'telecom', code: mail, system: '' },
         { param: 'phone', code: phone, system: '' },
@@ -284,9 +291,10 @@ describe('token (search.html#token)', () => {
 })
 
 describe('reference and uri (search.html#reference, #uri)', () => {
-  it('indexes canonical references as given (version included)', () => {
+  it('indexes a versioned canonical as given and without its version (search.html#versions)', () => {
     const ad = { resourceType: 'ActivityDefinition', library: ['http://example.org/Library/a|1.0'] }
     expect(rowsOf(ad, 'depends-on', 'ref')).toEqual([
+      { target: 'http://example.org/Library/a' },
       { target: 'http://example.org/Library/a|1.0' },
     ])
   })
@@ -331,12 +339,24 @@ describe('resources without rows', () => {
     const subject = odd.map((t) => ({ reference: `#${t}` }))
     expectRows({ ...obs, subject: subject[0], performer: subject }, {})
   })
-  it('composite and special parameters give no rows yet', () => {
-    const component = { code: OBSERVATION.code, valueQuantity: OBSERVATION.valueQuantity }
-    const o = { ...OBSERVATION, component: [component] }
-    const composite = searchParam('Observation', 'code-value-quantity')!.sp
-    const all = extractIndexRows(o)
+  it('composite rows pair values of the same component only (search.html#composite)', () => {
+    const bp = {
+      resourceType: 'Observation',
+      component: [
+        { code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] }, valueQuantity: { value: 120, code: 'mm[Hg]' } },
+        { code: { coding: [{ code: '8462-4' }] }, valueQuantity: { value: 80, code: 'mm[Hg]' } },
+      ],
+    }
+    const row = (key: string, v: number) => ({ key, a: 'mm[Hg]', b: '', v, lo: v, hi: v })
+    expect(rowsOf(bp, 'component-code-value-quantity', 'composite')).toEqual(
+      sortRows([row('8480-6', 120), row('http://loinc.org|8480-6', 120), row('8462-4', 80), row('|8462-4', 80)])
+    )
+  })
+  it('special parameters (Location near) give no rows', () => {
+    const location = { resourceType: 'Location', position: { latitude: 1, longitude: 2 } }
+    const near = searchParam('Location', 'near')!.sp
+    const all = extractIndexRows(location)
     const rows: { sp: number }[] = KINDS.flatMap((k): { sp: number }[] => all[k])
-    expect(rows.filter((r) => r.sp === composite)).toEqual([])
+    expect(rows.filter((r) => r.sp === near)).toEqual([])
   })
 })

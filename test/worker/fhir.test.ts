@@ -221,7 +221,7 @@ describe('token search (search.html#token)', () => {
     return json(res)
   }
   const matchIds = (bundle: any) =>
-    bundle.entry.filter((e: any) => e.search.mode === 'match').map((e: any) => e.resource.id).sort()
+    (bundle.entry ?? []).filter((e: any) => e.search.mode === 'match').map((e: any) => e.resource.id).sort()
 
   it('system|code matches that coding only', async () => {
     expect(matchIds(await search(`code=${encodeURIComponent(system)}|A`))).toEqual(ids.slice(0, 3).sort())

@@ -1,6 +1,8 @@
 // Turns one typed FHIRPath value into index values for one search parameter type, following R4's
 // mapping of datatypes to parameter types (search.html#token, #string, #date, #number, #quantity,
-// #reference, #uri). A datatype the parameter type does not cover gives nothing.
+// #reference, #uri). A datatype the parameter type does not cover gives nothing. Numbers and
+// quantities are stored as the interval they stand for: [v, v] for a value (the search value's
+// precision applies at query time), open on one side for a comparator, low..high for a Range.
 import { MAX_DATE, MIN_DATE, dateRange } from './dates.ts'
 import { decimalRange } from './decimal.ts'
 import { baseType, isSubtype } from './element-types.ts'
@@ -11,6 +13,8 @@ type Obj = Record<string, unknown>
 export interface TokenValues {
   tokens: [code: string, system: string][]
   texts: string[]
+  /** Identifier values with their type codings, for `:of-type` ([value, `system|code` of the type]). */
+  ofType: [value: string, type: string][]
 }
 
 export interface QuantityValue {
@@ -59,7 +63,7 @@ function primitiveText(v: unknown): string {
 }
 
 export function tokenValues(item: FpItem): TokenValues {
-  const out: TokenValues = { tokens: [], texts: [] }
+  const out: TokenValues = { tokens: [], texts: [], ofType: [] }
   const add = (code: string, system: string) => {
     if (code || system) out.tokens.push([code, system])
   }
@@ -85,7 +89,15 @@ export function tokenValues(item: FpItem): TokenValues {
     case 'Identifier': {
       const id = v as Obj
       add(str(id.value), str(id.system))
-      if (isObj(id.type)) out.texts.push(str(id.type.text))
+      if (isObj(id.type)) {
+        out.texts.push(str(id.type.text))
+        const codings = Array.isArray(id.type.coding) ? id.type.coding : []
+        for (const c of codings) {
+          if (isObj(c) && str(c.code) && str(id.value)) {
+            out.ofType.push([str(id.value), `${str(c.system)}|${str(c.code)}`])
+          }
+        }
+      }
       break
     }
     case 'ContactPoint':
@@ -141,7 +153,13 @@ export function dateValues(item: FpItem): [number, number][] {
   return []
 }
 
-/** A Range as one row: its low side's lo to its high side's hi (an open side is unbounded). */
+/** A number as its own interval [v, v] (NaN-free, finite). */
+function point(value: unknown): { v: number; lo: number; hi: number } | undefined {
+  const r = decimalRange(value)
+  return r && { v: r.v, lo: r.v, hi: r.v }
+}
+
+/** A Range as one row: low to high (an open side is unbounded); v is low, or high when low is absent. */
 function rangeValue(range: Obj): QuantityValue | undefined {
   const low = isObj(range.low) ? range.low : undefined
   const high = isObj(range.high) ? range.high : undefined
@@ -153,8 +171,8 @@ function rangeValue(range: Obj): QuantityValue | undefined {
     code: str(q.code) || str(q.unit),
     system: str(q.system),
     v: (l ?? h)!.v,
-    lo: l ? l.lo : -Number.MAX_VALUE,
-    hi: h ? h.hi : Number.MAX_VALUE,
+    lo: l ? l.v : -Number.MAX_VALUE,
+    hi: h ? h.v : Number.MAX_VALUE,
   }
 }
 
@@ -162,7 +180,7 @@ export function numberValues(item: FpItem): { v: number; lo: number; hi: number 
   const k = kind(item)
   const r =
     k === 'primitive'
-      ? decimalRange(item.value)
+      ? point(item.value)
       : k === 'Range'
         ? rangeValue(item.value as Obj)
         : undefined
@@ -173,7 +191,7 @@ export function quantityValues(item: FpItem): QuantityValue[] {
   const q = item.value as Obj
   switch (kind(item)) {
     case 'Quantity': {
-      const r = decimalRange(q.value)
+      const r = point(q.value)
       if (!r) return []
       const c = q.comparator
       const lo = c === '<' || c === '<=' ? -Number.MAX_VALUE : r.lo
@@ -181,7 +199,7 @@ export function quantityValues(item: FpItem): QuantityValue[] {
       return [{ code: str(q.code) || str(q.unit), system: str(q.system), v: r.v, lo, hi }]
     }
     case 'Money': {
-      const r = decimalRange(q.value)
+      const r = point(q.value)
       const code = str(q.currency)
       return r ? [{ code, system: code ? ISO_4217 : '', v: r.v, lo: r.lo, hi: r.hi }] : []
     }
@@ -195,12 +213,18 @@ export function quantityValues(item: FpItem): QuantityValue[] {
 
 const VERSIONED = /^([A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64})\/_history\/[A-Za-z0-9\-.]{1,64}$/
 
-/** Reference targets: `Type/id` (history stripped), absolute URLs and canonicals as given. */
+/**
+ * Reference targets: `Type/id` (history stripped), absolute URLs as given, and canonicals as given
+ * plus, for `url|version`, the url alone (a search without a version matches every version).
+ */
 export function referenceValues(item: FpItem, targets?: readonly string[]): string[] {
   const v = item.value
   switch (kind(item)) {
-    case 'primitive':
-      return typeof v === 'string' && v ? [v] : []
+    case 'primitive': {
+      if (typeof v !== 'string' || !v) return []
+      const bar = v.indexOf('|')
+      return bar > 0 ? [v, v.slice(0, bar)] : [v]
+    }
     case 'Reference': {
       const ref = str((v as Obj).reference)
       if (!ref || ref.startsWith('#')) return []
@@ -214,6 +238,14 @@ export function referenceValues(item: FpItem, targets?: readonly string[]): stri
     }
   }
   return []
+}
+
+/** Reference.identifier as a token (search.html#reference `:identifier`). */
+export function referenceIdentifier(item: FpItem): [code: string, system: string] | undefined {
+  if (kind(item) !== 'Reference') return undefined
+  const id = (item.value as Obj).identifier
+  if (!isObj(id) || !str(id.value)) return undefined
+  return [str(id.value), str(id.system)]
 }
 
 export function uriValues(item: FpItem): string[] {

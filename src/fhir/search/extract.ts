@@ -1,10 +1,14 @@
 // Index-row extractor: evaluates every search parameter of a resource's type and turns the values
-// into rows of the ix_* tables (migrations/0001_schema.sql). Deterministic: each list is deduped
-// and sorted, so a body always gives the same rows and an update can delete exactly the old rows.
+// into rows of the ix_* tables (migrations/0001_schema.sql, 0002_search.sql). Deterministic: each
+// list is deduped and sorted, so a body always gives the same rows and an update can delete exactly
+// the old rows. Besides each parameter's own rows: Reference.identifier tokens under the derived
+// `code:identifier` id, Identifier values by type under `code:of-type`, and composite rows.
+import { compositeRows } from './extract-composite.ts'
 import {
   dateValues,
   numberValues,
   quantityValues,
+  referenceIdentifier,
   referenceValues,
   stringValues,
   tokenValues,
@@ -13,16 +17,16 @@ import {
 import { compileFhirPath, evaluateFhirPath } from './fhirpath.ts'
 import type { FpItem } from './fhirpath.ts'
 import { normalizeText } from './normalize.ts'
-import { searchParamsFor } from './registry.ts'
+import { derivedSp, searchParamsFor } from './registry.ts'
 import type { IndexRows, SearchParamDef } from './types.ts'
 
 type RowKind = keyof IndexRows
-type Row = Record<string, string | number>
+export type Row = Record<string, string | number>
 
 /** Parameters read from resource table columns by the server: no rows. */
 const COLUMN_PARAMS = new Set(['_id', '_lastUpdated'])
 
-class RowSet {
+export class RowSet {
   private readonly rows = new Map<RowKind, Map<string, Row>>()
 
   add(kind: RowKind, row: Row): void {
@@ -45,6 +49,7 @@ class RowSet {
       quantity: this.sorted('quantity') as IndexRows['quantity'],
       ref: this.sorted('ref') as IndexRows['ref'],
       uri: this.sorted('uri') as IndexRows['uri'],
+      composite: this.sorted('composite') as IndexRows['composite'],
     }
   }
 }
@@ -63,11 +68,15 @@ function addValue(rows: RowSet, def: SearchParamDef, item: FpItem): void {
   const sp = def.sp
   switch (def.type) {
     case 'token': {
-      const { tokens, texts } = tokenValues(item)
+      const { tokens, texts, ofType } = tokenValues(item)
       for (const [code, system] of tokens) rows.add('token', { sp, code, system })
       for (const text of texts) {
         const norm = normalizeText(text)
         if (norm) rows.add('tokenText', { sp, norm })
+      }
+      if (ofType.length) {
+        const typed = derivedSp(def, 'of-type')
+        for (const [code, system] of ofType) rows.add('token', { sp: typed, code, system })
       }
       break
     }
@@ -87,27 +96,44 @@ function addValue(rows: RowSet, def: SearchParamDef, item: FpItem): void {
         rows.add('quantity', { sp, code, system, v, lo, hi })
       }
       break
-    case 'reference':
+    case 'reference': {
       for (const target of referenceValues(item, def.targets)) rows.add('ref', { sp, target })
+      const identifier = referenceIdentifier(item)
+      if (identifier) {
+        const [code, system] = identifier
+        rows.add('token', { sp: derivedSp(def, 'identifier'), code, system })
+      }
       break
+    }
     case 'uri':
       for (const uri of uriValues(item)) rows.add('uri', { sp, uri })
       break
-    // composite and special (Location near): not indexed yet.
+    // composite: compositeRows; special (Location near): not indexed.
   }
 }
 
-/** All index rows of a resource (by its resourceType); empty rows for unknown types. */
-export function extractIndexRows(resource: Record<string, unknown>): IndexRows {
+/** Evaluates a parameter's expression on a resource; undefined when it cannot. */
+export type Evaluator = (def: SearchParamDef, resource: Record<string, unknown>) => FpItem[] | undefined
+
+const evaluateOwn: Evaluator = (def, resource) => {
+  const node = compileFhirPath(def.expression)
+  return node ? evaluateFhirPath(node, resource) : undefined // unsupported: UNSUPPORTED_SEARCH_PARAMS
+}
+
+/**
+ * All index rows of a resource (by its resourceType); empty rows for unknown types. `evaluate` is
+ * this server's FHIRPath evaluator; the cross-check test passes another one.
+ */
+export function extractIndexRows(resource: Record<string, unknown>, evaluate: Evaluator = evaluateOwn): IndexRows {
   const rows = new RowSet()
   const type = resource.resourceType
   if (typeof type !== 'string') return rows.done()
   for (const def of searchParamsFor(type)) {
-    if (!def.expression || COLUMN_PARAMS.has(def.code)) continue
-    if (def.type === 'composite' || def.type === 'special') continue
-    const node = compileFhirPath(def.expression)
-    if (!node) continue // listed in UNSUPPORTED_SEARCH_PARAMS
-    for (const item of evaluateFhirPath(node, resource)) addValue(rows, def, item)
+    if (!def.expression || COLUMN_PARAMS.has(def.code) || def.type === 'special') continue
+    const items = evaluate(def, resource)
+    if (!items) continue
+    if (def.type === 'composite') compositeRows(rows, def, items, resource)
+    else for (const item of items) addValue(rows, def, item)
   }
   return rows.done()
 }

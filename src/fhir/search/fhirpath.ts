@@ -43,6 +43,11 @@ export function evaluateFhirPath(expr: string | FpNode, resource: Obj): FpItem[]
   return ev(node, [root], { root })
 }
 
+/** Evaluates a compiled expression with `focus` as its input and `root` as %resource (composites). */
+export function evaluateFhirPathOn(node: FpNode, focus: FpItem, root: FpItem): FpItem[] {
+  return ev(node, [focus], { root })
+}
+
 function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }

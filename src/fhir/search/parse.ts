@@ -1,124 +1,152 @@
-// Query string -> search request: filters on supported parameters, result controls, and the list of
-// parameters that were not applied (unknown, or of a type this server does not search yet).
-// Comma is OR within one parameter, a repeated parameter is AND (R4 search.html#combining).
+// Query string -> SearchRequest (R4 search.html): filters on the parameters of the searched types,
+// result controls, and the parameters that were not applied with why (reported in an
+// OperationOutcome entry, or a 400 with `Prefer: handling=strict`). Comma is OR within one
+// parameter, a repeated parameter is AND (search.html#combining).
 
 import { badRequest } from '../outcome.ts'
-import { searchParam } from './registry.ts'
-import type { SearchParamDef } from './types.ts'
-import { splitEscaped, unescapeValue } from './escape.ts'
+import { decodeCursor, encodeCursor } from './cursor.ts'
+import { parseFilter } from './parse-filter.ts'
+import {
+  DEFAULT_COUNT,
+  parseCount,
+  parseElements,
+  parseInclude,
+  parseSort,
+  parseSummary,
+  parseTotal,
+} from './parse-result.ts'
+import type { Cursor, SearchRequest } from './request.ts'
 
-export const DEFAULT_COUNT = 20
-export const MAX_COUNT = 1000
+export { isSearchable, MAX_CHAIN_DEPTH } from './parse-filter.ts'
+export { DEFAULT_COUNT, MAX_COUNT } from './parse-result.ts'
+export type { Filter, SearchRequest, TokenValue } from './request.ts'
 
-/** A token value: `system` undefined means any system; '' means "no system" (`|code`). */
-export interface TokenValue {
-  system?: string
-  code?: string
+export interface ParseOptions {
+  /** This server's public base URL: absolute references to it are matched as local ones. */
+  base?: string
+  /** Request time, for `ap` on dates (search.html#prefix). */
+  now?: number
+  /** A system search: `_type` is read by the caller and kept in the self link. */
+  system?: boolean
 }
 
-export type Filter =
-  | { kind: 'id'; name: string; raw: string; values: string[] }
-  | { kind: 'token'; name: string; raw: string; def: SearchParamDef; values: TokenValue[] }
+/** Parameters that change nothing in the result or are handled before search. */
+const SILENT = new Set(['_format', '_pretty'])
 
-export interface SearchRequest {
-  type: string
-  filters: Filter[]
-  count: number
-  /** Keyset cursor: only resources with pk greater than this (and the cursor as sent). */
-  after?: number
-  cursor?: string
-  /** Parameters that were ignored, with why. */
-  ignored: { name: string; reason: string }[]
-}
+/** Result and special parameters this server does not implement. */
+const UNSUPPORTED = new Set([
+  '_contained',
+  '_containedType',
+  '_list',
+  '_query',
+  '_filter',
+  '_text',
+  '_content',
+  '_offset',
+  '_score',
+])
 
-// Result parameters this server does not implement yet: reported as ignored, never silently dropped.
-const RESULT_PARAMS = new Set(['_sort', '_total', '_summary', '_elements', '_include', '_revinclude', '_contained', '_containedType'])
-
-export function parseSearch(type: string, query: URLSearchParams): SearchRequest {
-  const request: SearchRequest = { type, filters: [], count: DEFAULT_COUNT, ignored: [] }
-  for (const [key, raw] of query) {
-    const [name, modifier, ...rest] = key.split(':')
-    if (key === '_format') continue
-    if (key === '_count') {
-      request.count = parseCount(raw)
-      continue
-    }
-    if (key === '_cursor') {
-      request.after = parseCursor(raw)
-      request.cursor = raw
-      continue
-    }
-    if (RESULT_PARAMS.has(name!)) {
-      request.ignored.push({ name: key, reason: 'this result parameter is not supported yet' })
-      continue
-    }
-    if (rest.length) throw badRequest(`Invalid search parameter name ${JSON.stringify(key)}`, [key])
-    if (name === '_id') {
-      if (modifier !== undefined) throw unsupportedModifier(key)
-      request.filters.push({ kind: 'id', name: key, raw, values: splitEscaped(raw, ',').map(unescapeValue) })
-      continue
-    }
-    const def = searchParam(type, name!)
-    if (!def) {
-      request.ignored.push({ name: key, reason: `unknown search parameter for ${type}` })
-      continue
-    }
-    if (def.type !== 'token' || !def.expression) {
-      request.ignored.push({ name: key, reason: `${def.type} search parameters are not supported yet` })
-      continue
-    }
-    if (modifier !== undefined) throw unsupportedModifier(key)
-    request.filters.push({ kind: 'token', name: key, raw, def, values: parseTokens(key, raw) })
+export function parseSearch(
+  typeOrTypes: string | readonly string[],
+  query: URLSearchParams,
+  options: ParseOptions = {}
+): SearchRequest {
+  const types = typeof typeOrTypes === 'string' ? [typeOrTypes] : [...typeOrTypes]
+  const request: SearchRequest = {
+    types,
+    filters: [],
+    count: DEFAULT_COUNT,
+    sort: [],
+    total: 'none',
+    include: [],
+    revinclude: [],
+    controls: [],
+    ignored: [],
   }
+  const ctx = { base: options.base, now: options.now ?? Date.now() }
+  let cursor: string | undefined
+  const seen = new Set<string>()
+  const control = (key: string, raw: string) => request.controls.push([key, raw])
+  for (const [key, raw] of query) {
+    const colon = key.indexOf(':')
+    const name = colon < 0 ? key : key.slice(0, colon)
+    const modifier = colon < 0 ? undefined : key.slice(colon + 1)
+    if (SILENT.has(key)) continue
+    if (['_count', '_cursor', '_sort', '_total', '_summary', '_elements', '_type'].includes(name)) {
+      if (modifier !== undefined) throw badRequest(`${name} takes no modifier`, [key])
+      if (seen.has(name)) {
+        request.ignored.push({ name: key, reason: `${name} was given more than once; the first applies` })
+        continue
+      }
+      seen.add(name)
+    }
+    switch (name) {
+      case '_count':
+        request.count = parseCount(raw)
+        continue
+      case '_cursor':
+        cursor = raw
+        continue
+      case '_sort':
+        request.sort = parseSort(types, raw, request.ignored)
+        continue
+      case '_total':
+        request.total = parseTotal(raw)
+        continue
+      case '_summary':
+        request.summary = parseSummary(raw)
+        continue
+      case '_elements':
+        request.elements = parseElements(raw)
+        continue
+      case '_type':
+        if (options.system) control('_type', raw)
+        else request.ignored.push({ name: key, reason: '_type applies to a system search (GET /fhir?_type=…)' })
+        continue
+      case '_include':
+      case '_revinclude': {
+        const specs = parseInclude(name, modifier, raw, types)
+        if (typeof specs === 'string') request.ignored.push({ name: `${key}=${raw}`, reason: specs })
+        else {
+          request[name === '_include' ? 'include' : 'revinclude'].push(...specs)
+          control(key, raw)
+        }
+        continue
+      }
+    }
+    if (UNSUPPORTED.has(name)) {
+      request.ignored.push({ name: key, reason: `${name} is not supported by this server` })
+      continue
+    }
+    if (raw === '') {
+      request.ignored.push({ name: key, reason: 'the parameter has no value' })
+      continue
+    }
+    const parsed = parseFilter(ctx, types, key, raw)
+    if ('ignored' in parsed) request.ignored.push({ name: key, reason: parsed.ignored })
+    else request.filters.push({ name: key, raw, filter: parsed.filter })
+  }
+  if (request.sort.length) control('_sort', sortText(request))
+  if (request.total !== 'none') control('_total', request.total)
+  if (request.summary) control('_summary', request.summary)
+  if (request.elements) control('_elements', request.elements.join(','))
+  control('_count', String(request.count))
+  if (cursor !== undefined) request.cursor = decodeCursor(cursor, sortText(request), request.sort.length)
   return request
 }
 
-function unsupportedModifier(key: string) {
-  return badRequest(`Unsupported modifier in search parameter ${JSON.stringify(key)}`, [key])
+/** The applied `_sort` as written back into links (and the order a cursor was made for). */
+export function sortText(request: SearchRequest): string {
+  return request.sort.map((k) => (k.desc ? `-${k.name}` : k.name)).join(',')
 }
 
-function parseCount(raw: string): number {
-  if (!/^\d{1,6}$/.test(raw)) throw badRequest(`_count must be a non-negative integer, got ${JSON.stringify(raw)}`, ['_count'])
-  return Math.min(Number(raw), MAX_COUNT)
-}
-
-/** Token values per R4 search.html#token: `code`, `system|code`, `|code`, `system|`. */
-export function parseTokens(key: string, raw: string): TokenValue[] {
-  return splitEscaped(raw, ',').map((part) => {
-    const pieces = splitEscaped(part, '|')
-    if (pieces.length > 2) throw badRequest(`Invalid token ${JSON.stringify(part)} in ${key}`, [key])
-    if (pieces.length === 1) {
-      const code = unescapeValue(pieces[0]!)
-      if (!code) throw badRequest(`Empty value in search parameter ${key}`, [key])
-      return { code }
-    }
-    const system = unescapeValue(pieces[0]!)
-    const code = unescapeValue(pieces[1]!)
-    if (!system && !code) throw badRequest(`Invalid token "|" in ${key}`, [key])
-    return code ? { system, code } : { system }
-  })
-}
-
-/** The parameters a search honoured, in order, as they go into its `self` link. */
+/** The parameters a search honoured, in order, as they go into its links (without _cursor). */
 export function appliedParams(request: SearchRequest): [string, string][] {
-  const applied: [string, string][] = request.filters.map((f) => [f.name, f.raw])
-  applied.push(['_count', String(request.count)])
-  if (request.cursor !== undefined) applied.push(['_cursor', request.cursor])
-  return applied
+  const filters = request.filters.filter((f) => f.name !== '') // '' : the compartment, named by the path
+  return [...filters.map((f): [string, string] => [f.name, f.raw]), ...request.controls]
 }
 
-export function encodeCursor(pk: number): string {
-  return btoa(`pk:${pk}`).replace(/=+$/, '')
-}
-
-function parseCursor(raw: string): number {
-  let decoded = ''
-  try {
-    decoded = atob(raw)
-  } catch {
-    // fall through to the error below
-  }
-  const match = /^pk:(\d{1,15})$/.exec(decoded)
-  if (!match) throw badRequest('Invalid _cursor: use the next link returned by the server', ['_cursor'])
-  return Number(match[1])
+/** The `_cursor` value for a position in this search's order. */
+export function cursorParam(request: SearchRequest, cursor: Cursor): string {
+  return encodeCursor(cursor, sortText(request))
 }

@@ -30,6 +30,28 @@ export function spId(base: string, code: string): number {
   return fnv1a31(`${base}.${code}`)
 }
 
+/**
+ * Id of a parameter's derived index rows: `code:identifier` (Reference.identifier as a token, for
+ * the reference `:identifier` modifier) and `code:of-type` (Identifier value by type, for `:of-type`).
+ */
+export function derivedSp(def: SearchParamDef, suffix: 'identifier' | 'of-type'): number {
+  return spId(def.base, `${def.code}:${suffix}`)
+}
+
+/** Value types a composite's last component may have (its first must be a token). */
+const COMPOSITE_LAST = new Set(['token', 'string', 'date', 'number', 'quantity', 'reference', 'uri'])
+
+/**
+ * The component parameters of a composite this server indexes: two components, the first a token
+ * (search.html#composite). Others (MolecularSequence's number pairs) give undefined.
+ */
+export function compositeParts(def: SearchParamDef): [SearchParamDef, SearchParamDef] | undefined {
+  const parts = def.components?.map((c) => searchParam(def.base, c.code))
+  if (!parts || parts.length !== 2 || !parts[0] || !parts[1]) return undefined
+  if (parts[0].type !== 'token' || !COMPOSITE_LAST.has(parts[1].type)) return undefined
+  return [parts[0], parts[1]]
+}
+
 let resourceTypes: Set<string> | undefined
 let unsupported: Set<string> | undefined
 interface TypeParams {

@@ -1,64 +1,115 @@
-// Search request -> one parameterised SQL statement. Values are always bound; the only identifiers
-// are fixed table names chosen here by parameter type. Results are keyset-paged on pk.
+// Runs a search: the page (one statement, a second only where a sorted result crosses from resources
+// with a sort value to those without), the capped count for _total in the same batch, then _include
+// and _revinclude. Returns rows with their stored JSON text, which the Bundle splices in unparsed.
 
-import { badRequest } from '../outcome.ts'
-import type { Filter, SearchRequest, TokenValue } from './parse.ts'
+import { runIncludes } from './includes.ts'
+import { countQuery, isSegmented, pageQuery, type Query, type Segment } from './plan.ts'
+import type { Cursor, SearchRequest } from './request.ts'
 
-/** D1 allows at most 100 bound parameters per statement. */
-const MAX_BINDS = 100
+/** Counts stop here: a larger total is not given (every counted row is a billed read). */
+export const TOTAL_CAP = 10_000
 
-class Binder {
-  readonly values: unknown[] = []
-  bind(value: unknown): string {
-    this.values.push(value)
-    if (this.values.length > MAX_BINDS) {
-      throw badRequest(`The search has too many values (a query may use at most ${MAX_BINDS - 4})`)
-    }
-    return `?${this.values.length}`
-  }
-}
-
-function tokenClause(value: TokenValue, b: Binder): string {
-  const parts: string[] = []
-  if (value.code !== undefined) parts.push(`code = ${b.bind(value.code)}`)
-  if (value.system !== undefined) parts.push(`system = ${b.bind(value.system)}`)
-  return `(${parts.join(' AND ')})`
-}
-
-function filterSql(filter: Filter, b: Binder): string {
-  switch (filter.kind) {
-    case 'id':
-      return `id IN (${filter.values.map((v) => b.bind(v)).join(', ')})`
-    case 'token':
-      return (
-        `pk IN (SELECT pk FROM ix_token WHERE sp = ${b.bind(filter.def.sp)} AND ` +
-        `(${filter.values.map((v) => tokenClause(v, b)).join(' OR ')}))`
-      )
-  }
-}
-
-export function searchSql(request: SearchRequest): { sql: string; params: unknown[] } {
-  const b = new Binder()
-  const where = [`type = ${b.bind(request.type)}`, 'deleted = 0']
-  for (const filter of request.filters) where.push(filterSql(filter, b))
-  if (request.after !== undefined) where.push(`pk > ${b.bind(request.after)}`)
-  const sql = `SELECT pk, id, body FROM resource WHERE ${where.join(' AND ')} ORDER BY pk LIMIT ${b.bind(request.count + 1)}`
-  return { sql, params: b.values }
-}
-
-/** A matched resource: its row key, id and stored JSON text (spliced into the Bundle unparsed). */
+/** A matched or included resource: row key, type, id, stored JSON text and its sort keys. */
 export interface SearchRow {
   pk: number
+  type: string
   id: string
   body: string
+  keys: (string | number | null)[]
 }
 
-export async function runSearch(
+export interface SearchResult {
+  rows: SearchRow[]
+  included: SearchRow[]
+  total?: number
+  next?: Cursor
+  previous?: Cursor
+  /** Notes for the OperationOutcome entry (a cap that was reached, ...). */
+  warnings: string[]
+}
+
+type Raw = Record<string, unknown> & { pk: number; type: string; id: string; body: string }
+
+function toRow(raw: Raw, keyCount: number): SearchRow {
+  const keys: (string | number | null)[] = []
+  for (let i = 0; i < keyCount; i++) keys.push((raw[`k${i}`] ?? null) as string | number | null)
+  return { pk: raw.pk, type: raw.type, id: raw.id, body: raw.body, keys }
+}
+
+const statement = (db: D1Database, q: Query) => db.prepare(q.sql).bind(...q.params)
+
+/** The page rows in display order, and whether more rows follow in the direction read. */
+async function readPage(
   db: D1Database,
-  request: SearchRequest
-): Promise<{ rows: SearchRow[]; more: boolean }> {
-  if (request.count === 0) return { rows: [], more: false }
-  const { sql, params } = searchSql(request)
-  const { results } = await db.prepare(sql).bind(...params).all<SearchRow>()
-  return { rows: results.slice(0, request.count), more: results.length > request.count }
+  request: SearchRequest,
+  countStmt?: D1PreparedStatement
+): Promise<{ rows: SearchRow[]; more: boolean; total?: number }> {
+  const { cursor, count } = request
+  const keyCount = request.sort.length
+  const segmented = request.sort.length > 0 && isSegmented(request)
+  const segment: Segment = segmented && cursor?.keys[0] === null ? 'missing' : 'values'
+  const first = statement(db, pageQuery(request, cursor, count + 1, segment))
+  let raw: Raw[]
+  let total: number | undefined
+  if (countStmt) {
+    // One round trip for the page and the count.
+    const [page, counted] = await db.batch<Raw>([first, countStmt])
+    raw = page!.results
+    total = Number((counted!.results[0] as unknown as { n: number }).n)
+  } else {
+    raw = (await first.all<Raw>()).results
+  }
+  // Crossing into the other segment: forward from values to missing, backward from missing to values.
+  const forward = !cursor?.before
+  const fromFirst = forward ? segment === 'values' : segment === 'missing'
+  const crosses = segmented && raw.length < count + 1 && fromFirst
+  if (crosses) {
+    const edge: Cursor = { before: !forward, pk: 0, keys: [null] }
+    const other: Segment = forward ? 'missing' : 'values'
+    const more = await statement(db, pageQuery(request, edge, count + 1 - raw.length, other)).all<Raw>()
+    raw = [...raw, ...more.results]
+  }
+  const rows = raw.map((r) => toRow(r, keyCount))
+  const hasMore = rows.length > count
+  const page = rows.slice(0, count)
+  if (!forward) page.reverse()
+  return { rows: page, more: hasMore, total }
+}
+
+export async function runSearch(db: D1Database, request: SearchRequest): Promise<SearchResult> {
+  const warnings: string[] = []
+  const wantCount = request.summary === 'count' || request.total !== 'none'
+  const countStmt = wantCount ? statement(db, countQuery(request, TOTAL_CAP)) : undefined
+  const result: SearchResult = { rows: [], included: [], warnings }
+  let total: number | undefined
+  if (request.summary === 'count' || request.count === 0) {
+    if (countStmt) total = Number((await countStmt.first<{ n: number }>())!.n)
+  } else {
+    const page = await readPage(db, request, countStmt)
+    total = page.total
+    result.rows = page.rows
+    const { cursor } = request
+    const at = (row: SearchRow, before: boolean): Cursor => ({ before, pk: row.pk, keys: row.keys })
+    const firstRow = page.rows[0]
+    const lastRow = page.rows[page.rows.length - 1]
+    if (cursor?.before) {
+      if (page.more && firstRow) result.previous = at(firstRow, true)
+      if (lastRow) result.next = at(lastRow, false)
+    } else {
+      if (page.more && lastRow) result.next = at(lastRow, false)
+      if (cursor && firstRow) result.previous = at(firstRow, true)
+    }
+    if (result.rows.length && (request.include.length || request.revinclude.length)) {
+      const included = await runIncludes(db, request, result.rows)
+      result.included = included.rows
+      if (included.truncated) warnings.push(included.truncated)
+    }
+  }
+  if (total !== undefined) {
+    if (total > TOTAL_CAP) {
+      warnings.push(`More than ${TOTAL_CAP} resources match; the total is not counted beyond that`)
+    }
+    else result.total = total
+  }
+  return result
 }

@@ -35,8 +35,11 @@ export interface IndexRows {
   tokenText: { sp: number; norm: string }[]
   string: { sp: number; norm: string; exact: string }[]
   date: { sp: number; lo: number; hi: number }[]
+  /** The value, and the interval it stands for: [v, v], or open sides for a Range or comparator. */
   number: { sp: number; v: number; lo: number; hi: number }[]
   quantity: { sp: number; code: string; system: string; v: number; lo: number; hi: number }[]
   ref: { sp: number; target: string }[]
   uri: { sp: number; uri: string }[]
+  /** Composite: a token key of the first component and the last component's value (0002_search.sql). */
+  composite: { sp: number; key: string; a: string; b: string; v: number; lo: number; hi: number }[]
 }

@@ -1,0 +1,34 @@
+// Compartment search (R4 compartmentdefinition.html, search.html#compartments): GET
+// /fhir/Patient/123/Observation is a search of Observation restricted to the resources that refer to
+// Patient/123 through the parameters the compartment definition lists. Only the Patient compartment
+// ships with the definitions this server is generated from.
+
+import { COMPARTMENTS } from '../definitions/compartments.generated.ts'
+import { FhirError } from '../outcome.ts'
+import { searchParam } from './registry.ts'
+import type { AppliedFilter } from './request.ts'
+
+const error = (status: number, code: 'not-supported' | 'invalid', diagnostics: string) =>
+  new FhirError(status, { severity: 'error', code, diagnostics })
+
+/** The searched types (one, or every member for `*`) and the filter that keeps the compartment. */
+export function compartmentFilter(
+  compartment: string,
+  id: string,
+  type: string
+): { types: string[]; filter: AppliedFilter } {
+  const members = Object.hasOwn(COMPARTMENTS, compartment) ? COMPARTMENTS[compartment]! : undefined
+  if (!members) {
+    const known = Object.keys(COMPARTMENTS).join(', ')
+    throw error(400, 'not-supported', `${compartment} is not a compartment this server supports (${known})`)
+  }
+  const types = type === '*' ? Object.keys(members) : [type]
+  if (type !== '*' && !Object.hasOwn(members, type)) {
+    throw error(400, 'invalid', `${type} resources are not in the ${compartment} compartment`)
+  }
+  const sps = types.flatMap((t) => members[t]!.flatMap((code) => searchParam(t, code)?.sp ?? []))
+  return {
+    types,
+    filter: { name: '', raw: '', filter: { kind: 'reference', sps, targets: [`${compartment}/${id}`] } },
+  }
+}

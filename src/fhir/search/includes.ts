@@ -1,0 +1,81 @@
+// _include and _revinclude (R4 search.html#include): resources the page's matches refer to through
+// the named reference parameters, and resources that refer to them. `:iterate` repeats the step on
+// what was just included, up to MAX_ITERATE levels. Each level is one statement; page pks and target
+// lists travel as one JSON parameter each. Every resource appears once in the Bundle.
+
+import { Binder } from './binder.ts'
+import type { IncludeSpec, SearchRequest } from './request.ts'
+import type { SearchRow } from './sql.ts'
+
+/** Included resources per page at most; beyond that the Bundle says it stopped. */
+export const MAX_INCLUDED = 1000
+/** Levels of `:iterate` after the first. */
+export const MAX_ITERATE = 3
+
+type Raw = { pk: number; type: string; id: string; body: string }
+
+/** Forward: the resources `rows` refer to through `specs`' parameters. */
+function forwardSelect(b: Binder, specs: IncludeSpec[], rows: SearchRow[]): string[] {
+  const byTarget = new Map<string, number[]>()
+  for (const s of specs) {
+    if (!rows.some((r) => r.type === s.source)) continue
+    const key = s.target ?? ''
+    byTarget.set(key, [...(byTarget.get(key) ?? []), ...s.sps])
+  }
+  if (!byTarget.size) return []
+  const pks = b.list(rows.map((r) => r.pk))
+  return [...byTarget].map(([target, sps]) => {
+    const type = target ? ` AND r.type = ${b.bind(target)}` : ''
+    return (
+      `SELECT r.pk AS pk FROM ${pks} j CROSS JOIN ix_ref x INDEXED BY ix_ref_pk ` +
+      `ON x.pk = j.value AND x.sp IN ${b.list([...new Set(sps)])} CROSS JOIN resource r ` +
+      `ON r.type = substr(x.target, 1, instr(x.target, '/') - 1) ` +
+      `AND r.id = substr(x.target, instr(x.target, '/') + 1) ` +
+      `WHERE r.deleted = 0${type}`
+    )
+  })
+}
+
+/** Reverse: the resources of `specs`' source types that refer to `rows`. */
+function reverseSelect(b: Binder, specs: IncludeSpec[], rows: SearchRow[]): string[] {
+  return specs.flatMap((s) => {
+    const targets = rows.filter((r) => !s.target || r.type === s.target).map((r) => `${r.type}/${r.id}`)
+    if (!targets.length) return []
+    return [
+      `SELECT r.pk AS pk FROM ${b.list(targets)} j CROSS JOIN ix_ref x ` +
+        `ON x.sp IN ${b.list(s.sps)} AND x.target = j.value CROSS JOIN resource r ON r.pk = x.pk ` +
+        `WHERE r.deleted = 0 AND r.type = ${b.bind(s.source)}`,
+    ]
+  })
+}
+
+export async function runIncludes(
+  db: D1Database,
+  request: SearchRequest,
+  matches: SearchRow[]
+): Promise<{ rows: SearchRow[]; truncated?: string }> {
+  const seen = new Set(matches.map((r) => r.pk))
+  const out: SearchRow[] = []
+  let sources = matches
+  for (let level = 0; level <= MAX_ITERATE && sources.length; level++) {
+    const include = request.include.filter((s) => level === 0 || s.iterate)
+    const revinclude = request.revinclude.filter((s) => level === 0 || s.iterate)
+    const b = new Binder()
+    const selects = [...forwardSelect(b, include, sources), ...reverseSelect(b, revinclude, sources)]
+    if (!selects.length) break
+    const left = MAX_INCLUDED - out.length
+    const sql =
+      `SELECT pk, type, id, body FROM resource WHERE pk IN (${selects.join(' UNION ALL ')}) ` +
+      `ORDER BY pk LIMIT ${b.bind(left + 1)}`
+    const { results } = await db.prepare(sql).bind(...b.values).all<Raw>()
+    const fresh = results.filter((r) => !seen.has(r.pk)).map((r) => ({ ...r, keys: [] }))
+    for (const r of fresh) seen.add(r.pk)
+    if (out.length + fresh.length > MAX_INCLUDED || results.length > left) {
+      out.push(...fresh.slice(0, MAX_INCLUDED - out.length))
+      return { rows: out, truncated: `Included resources were limited to ${MAX_INCLUDED} per page` }
+    }
+    out.push(...fresh)
+    sources = fresh
+  }
+  return { rows: out }
+}
