@@ -84,30 +84,22 @@ export function toStatements(db: D1Database, ops: readonly WriteOp[]): D1Prepare
         .bind(json)
     )
   }
-  // `table` and `columns` come from the fixed list in index-rows.ts, never from input.
-  for (const [table, { columns, rows }] of byPk) {
-    const n = columns.length + 1
-    for (const json of chunks(rows)) {
-      statements.push(
-        db
-          .prepare(
-            `INSERT OR IGNORE INTO ${table} (sp, ${columns.join(', ')}, pk) SELECT ${picks(n)}, j.value ->> ${n} FROM json_each(?1) j`
-          )
-          .bind(json)
-      )
-    }
-  }
-  for (const [table, { columns, rows }] of byKey) {
-    const n = columns.length + 1
-    for (const json of chunks(rows)) {
-      statements.push(
-        db
-          .prepare(
-            `INSERT OR IGNORE INTO ${table} (sp, ${columns.join(', ')}, pk) SELECT ${picks(n)}, r.pk ` +
-              `FROM json_each(?1) j JOIN resource r ON r.type = j.value ->> ${n} AND r.id = j.value ->> ${n + 1}`
-          )
-          .bind(json)
-      )
+  // `table` and `columns` come from the fixed list in index-rows.ts, never from input. Rows of a known pk
+  // end with it; rows of a new resource end with its type and id, joined to find the pk.
+  for (const [groups, byKeyRef] of [[byPk, false], [byKey, true]] as const) {
+    for (const [table, { columns, rows }] of groups) {
+      const n = columns.length + 1
+      const pk = byKeyRef ? 'r.pk' : `j.value ->> ${n}`
+      const join = byKeyRef ? ` JOIN resource r ON r.type = j.value ->> ${n} AND r.id = j.value ->> ${n + 1}` : ''
+      for (const json of chunks(rows)) {
+        statements.push(
+          db
+            .prepare(
+              `INSERT OR IGNORE INTO ${table} (sp, ${columns.join(', ')}, pk) SELECT ${picks(n)}, ${pk} FROM json_each(?1) j${join}`
+            )
+            .bind(json)
+        )
+      }
     }
   }
   return statements

@@ -3,7 +3,7 @@
 
 import { beforeAll, describe, expect, it } from 'vitest'
 import { allowedClient, call, json, uniqueId } from './helpers.ts'
-import { clientAllowing, currentRow, patchBinary, patient, versions } from './rest-helpers.ts'
+import { clientAllowing, currentRow, patchBinary, patient, versions, putPatient } from './rest-helpers.ts'
 
 let auth: string
 beforeAll(async () => {
@@ -13,10 +13,7 @@ beforeAll(async () => {
 const batch = (entry: unknown[], as = auth, headers: Record<string, string> = {}) =>
   call('POST', '/fhir', { auth: as, body: { resourceType: 'Bundle', type: 'batch', entry }, headers })
 
-async function put(id: string, extra: Record<string, unknown> = {}) {
-  const res = await call('PUT', `/fhir/Patient/${id}`, { auth, body: patient(id, extra) })
-  expect([200, 201]).toContain(res.status)
-}
+const put = (id: string, extra: Record<string, unknown> = {}) => putPatient(auth, id, extra)
 
 describe('batch processing', () => {
   it('runs entries independently: failures get their own status and OperationOutcome, the rest is written', async () => {

@@ -3,18 +3,14 @@
 
 import { beforeAll, describe, expect, it } from 'vitest'
 import { allowedClient, call, json, uniqueId } from './helpers.ts'
-import { currentRow, indexRowCount, patient, privateIdentifier, rowsMentioning, versions } from './rest-helpers.ts'
+import { currentRow, indexRowCount, patient, privateIdentifier, rowsMentioning, versions, putPatient } from './rest-helpers.ts'
 
 let auth: string
 beforeAll(async () => {
   auth = (await allowedClient('crud')).auth
 })
 
-async function put(id: string, extra: Record<string, unknown> = {}) {
-  const res = await call('PUT', `/fhir/Patient/${id}`, { auth, body: patient(id, extra) })
-  expect([200, 201], await res.clone().text()).toContain(res.status)
-  return res
-}
+const put = (id: string, extra: Record<string, unknown> = {}) => putPatient(auth, id, extra)
 
 describe('read (http.html#read)', () => {
   it('answers the current version with ETag W/"<versionId>" and Last-Modified', async () => {

@@ -2,6 +2,7 @@
 // clients whose AccessPolicy allows only some operations.
 
 import { env } from 'cloudflare:test'
+import { expect } from 'vitest'
 import { basic, call, registerClient, ROOT, uniqueId } from './helpers.ts'
 
 export function patient(id?: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -13,6 +14,13 @@ export function patient(id?: string, extra: Record<string, unknown> = {}): Recor
     birthDate: '1974-12-25',
     ...extra,
   }
+}
+
+/** PUTs Patient `id` as the client `auth`, expecting it to be created or updated. */
+export async function putPatient(auth: string, id: string, extra: Record<string, unknown> = {}): Promise<Response> {
+  const res = await call('PUT', `/fhir/Patient/${id}`, { auth, body: patient(id, extra) })
+  expect([200, 201], await res.clone().text()).toContain(res.status)
+  return res
 }
 
 /** An identifier in a system private to one test, so searches see only that test's resources. */

@@ -5,7 +5,7 @@
 import { env } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { allowedClient, call, json, uniqueId } from './helpers.ts'
-import { clientAllowing, currentRow, indexRowCount, patchBinary, patient, privateIdentifier, rowsMentioning, versions } from './rest-helpers.ts'
+import { clientAllowing, currentRow, indexRowCount, patchBinary, patient, privateIdentifier, rowsMentioning, versions, putPatient } from './rest-helpers.ts'
 
 let auth: string
 beforeAll(async () => {
@@ -15,10 +15,7 @@ beforeAll(async () => {
 const transaction = (entry: unknown[], headers: Record<string, string> = {}, as = auth) =>
   call('POST', '/fhir', { auth: as, body: { resourceType: 'Bundle', type: 'transaction', entry }, headers })
 
-async function put(id: string, extra: Record<string, unknown> = {}) {
-  const res = await call('PUT', `/fhir/Patient/${id}`, { auth, body: patient(id, extra) })
-  expect([200, 201]).toContain(res.status)
-}
+const put = (id: string, extra: Record<string, unknown> = {}) => putPatient(auth, id, extra)
 
 describe('transaction processing (http.html#transaction)', () => {
   it('creates every entry and resolves urn:uuid fullUrls in references at any depth and in the narrative', async () => {
