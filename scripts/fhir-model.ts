@@ -1,7 +1,7 @@
 // FHIR R4 type model for scripts/gen-definitions.ts: element types from StructureDefinition
 // snapshots, the type hierarchy, and a static type walk of parsed FHIRPath that checks each step of
 // a search expression exists and records the elements it navigates (the evaluator's element table).
-import type { FpNode } from '../src/fhir/search/fhirpath-parse.ts'
+import type { FpNode } from '../src/fhir/index/fhirpath-parse.ts'
 
 interface ElementDefinitionJson {
   path: string

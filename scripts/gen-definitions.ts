@@ -6,7 +6,7 @@
 // expression has no branch for its base or two parameters' `sp` ids collide.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { parseFhirPath, splitUnion } from '../src/fhir/search/fhirpath-parse.ts'
+import { parseFhirPath, splitUnion } from '../src/fhir/index/fhirpath-parse.ts'
 import { FhirModel } from './fhir-model.ts'
 import type { StructureDefinitionJson } from './fhir-model.ts'
 
@@ -149,7 +149,7 @@ write(
 // components (composite)]. COMMON_PARAMS (base Resource / DomainResource) apply to every type, or only to
 // DomainResource types when the last field is true; their expression starts at \`Resource\` and is
 // empty when the server reads the value from a column.
-import type { SearchParamType } from '../search/types.ts'
+import type { SearchParamType } from '../index/types.ts'
 
 export type ParamRow = readonly [
   code: string,
@@ -254,7 +254,7 @@ ${members.map((r) => `    ${key(r.code)}: [${r.param!.map(q).join(', ')}],`).joi
 
 // The sp ids must be unique, derived ids (code:identifier, code:of-type) included: check the
 // registry just written, with its own hash function.
-const registry = await import('../src/fhir/search/registry.ts')
+const registry = await import('../src/fhir/index/registry.ts')
 const seen = new Map<number, string>()
 let params = 0
 const claim = (sp: number, name: string) => {

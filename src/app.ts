@@ -2,14 +2,14 @@
 // API (Clients, AccessPolicies), the FHIR API at /fhir, and the one place errors become responses.
 
 import { Hono, type Context } from 'hono'
-import type { AppEnv } from './env.ts'
+import type { AppEnv } from './http/env.ts'
 import { authentication } from './auth/authenticate.ts'
 import { adminRoutes } from './admin/routes.ts'
 import { policyDebugRoutes } from './policy/debug-routes.ts'
 import { fhirRoutes } from './fhir/routes.ts'
 import { searchRoutes } from './fhir/search-routes.ts'
-import { fhirJson, negotiation } from './fhir/media.ts'
-import { FhirError, operationOutcome } from './fhir/outcome.ts'
+import { fhirJson, negotiation } from './http/media.ts'
+import { FhirError, operationOutcome } from './errors/outcome.ts'
 
 export function buildApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>()

@@ -4,9 +4,8 @@
 import { createReadStream, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
+import { isId } from '../../src/lib/ids.ts'
 import { RESOURCE_TYPES } from '../seed/generate.ts'
-
-const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/
 
 export interface InputLine {
   file: string
@@ -49,7 +48,7 @@ export function parseLine(text: string): Pick<InputLine, 'resource' | 'error'> {
   if (typeof resourceType !== 'string' || !/^[A-Z][A-Za-z]+$/.test(resourceType)) {
     return { error: 'missing or invalid resourceType' }
   }
-  if (typeof id !== 'string' || !FHIR_ID.test(id)) {
+  if (typeof id !== 'string' || !isId(id)) {
     return { error: 'missing or invalid id (the loader writes by id, so that loading twice changes nothing)' }
   }
   return { resource: value as InputLine['resource'] }

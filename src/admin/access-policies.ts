@@ -3,8 +3,8 @@
 // that Aidbox accepts but that open more than their author may think (an unlinked `allow`; a link
 // to an Operation next to a Client or User link) are accepted, as in Aidbox, with a logged warning.
 
-import { badRequest, FhirError } from '../fhir/outcome.ts'
-import type { StoredPolicy } from '../auth/store.ts'
+import { badRequest, FhirError } from '../errors/outcome.ts'
+import type { StoredPolicy } from '../config/store.ts'
 import { compilePolicy, PolicyValidationError } from '../policy/engines/index.ts'
 import { linkTarget } from '../policy/links.ts'
 import { checkEnvelope } from './validate.ts'

@@ -1,9 +1,9 @@
 // Aidbox-compatible Client resources: validation, secret hashing on write, and the public view
 // (which never contains the secret, not even its hash).
 
-import { badRequest } from '../fhir/outcome.ts'
+import { badRequest } from '../errors/outcome.ts'
 import { hashSecret, isSecretHash } from '../lib/secrets.ts'
-import type { StoredClient } from '../auth/store.ts'
+import type { StoredClient } from '../config/store.ts'
 import { checkEnvelope } from './validate.ts'
 
 /** Aidbox's grant types (aidbox.md §1.1). */

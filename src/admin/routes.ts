@@ -5,11 +5,11 @@
 // Aidbox's own resource routes.
 
 import { Hono } from 'hono'
-import type { AppEnv } from '../env.ts'
+import type { AppEnv } from '../http/env.ts'
 import { guard } from '../policy/authorize.ts'
-import { readJsonObject } from '../lib/body.ts'
-import { notFound } from '../fhir/outcome.ts'
-import { fhirJson } from '../fhir/media.ts'
+import { readJsonObject } from '../http/body.ts'
+import { notFound } from '../errors/outcome.ts'
+import { fhirJson } from '../http/media.ts'
 import {
   deleteClient,
   deletePolicy,
@@ -17,7 +17,7 @@ import {
   getPolicy,
   putClient,
   putPolicy,
-} from '../auth/store.ts'
+} from '../config/store.ts'
 import { prepareClient, publicClient } from './clients.ts'
 import { preparePolicy } from './access-policies.ts'
 import { checkId } from './validate.ts'

@@ -1,11 +1,10 @@
 // Checks shared by the admin resources: the URL id, and the body's resourceType and id.
 
-import { badRequest } from '../fhir/outcome.ts'
-
-export const ID_SYNTAX = /^[A-Za-z0-9\-.]{1,64}$/
+import { badRequest } from '../errors/outcome.ts'
+import { isId } from '../lib/ids.ts'
 
 export function checkId(id: string): void {
-  if (!ID_SYNTAX.test(id)) {
+  if (!isId(id)) {
     throw badRequest(`Invalid id ${JSON.stringify(id)}: ids are 1-64 characters of A-Z a-z 0-9 - .`)
   }
 }

@@ -6,18 +6,14 @@
 import type { MiddlewareHandler } from 'hono'
 import { digestsEqual, randomBytes, sha256, stringsEqual } from '../lib/crypto.ts'
 import { parseSecretHash, verifySecret } from '../lib/secrets.ts'
-import { FhirError } from '../fhir/outcome.ts'
+import { FhirError } from '../errors/outcome.ts'
 import { parseAuthorization } from './basic.ts'
-import { cacheTtlMs, getClient, type StoredClient } from './store.ts'
-import type { AppEnv } from '../env.ts'
-
-export type Principal =
-  | { kind: 'anonymous' }
-  | { kind: 'root'; id: string }
-  | { kind: 'client'; id: string; client: StoredClient }
+import { isId } from '../lib/ids.ts'
+import type { Principal } from '../config/principal.ts'
+import { cacheTtlMs, getClient, type StoredClient } from '../config/store.ts'
+import type { AppEnv } from '../http/env.ts'
 
 export const REALM = 'edge-fhir'
-const ID_SYNTAX = /^[A-Za-z0-9\-.]{1,64}$/
 
 export function unauthorized(diagnostics: string): FhirError {
   return new FhirError(
@@ -57,7 +53,7 @@ async function authenticateBasic(env: Env, id: string, secret: string): Promise<
     await verifySecret(secret, null)
     throw unauthorized('Invalid client credentials')
   }
-  if (!ID_SYNTAX.test(id)) throw unauthorized('Invalid client credentials')
+  if (!isId(id)) throw unauthorized('Invalid client credentials')
   const client = await getClient(env, id)
   if (!(await clientSecretMatches(env, client, id, secret)) || !client) {
     throw unauthorized('Invalid client credentials')

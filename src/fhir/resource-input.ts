@@ -1,10 +1,9 @@
 // Checks on the FHIR type, id and body of a create or update (R4 http.html#create, #update), each
 // failure a 4xx OperationOutcome before anything is written.
 
-import { badRequest, notFound } from './outcome.ts'
-import { isResourceType } from './search/registry.ts'
-
-export const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/
+import { badRequest, notFound } from '../errors/outcome.ts'
+import { isId } from '../lib/ids.ts'
+import { isResourceType } from './index/registry.ts'
 
 export function checkType(type: string): void {
   if (!isResourceType(type)) {
@@ -13,7 +12,7 @@ export function checkType(type: string): void {
 }
 
 export function checkFhirId(id: string): void {
-  if (!FHIR_ID.test(id)) {
+  if (!isId(id)) {
     throw badRequest(`Invalid id ${JSON.stringify(id)}: FHIR ids are 1-64 characters of A-Z a-z 0-9 - .`)
   }
 }

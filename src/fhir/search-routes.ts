@@ -4,18 +4,18 @@
 // FhirSearch. `Prefer: handling=strict` turns ignored parameters into a 400.
 
 import { Hono, type Context } from 'hono'
-import type { AppEnv } from '../env.ts'
+import type { AppEnv } from '../http/env.ts'
 import { guard } from '../policy/authorize.ts'
-import { fhirJson } from './media.ts'
-import { baseUrl } from './base-url.ts'
-import { FhirError, badRequest, tooLarge, unsupportedMediaType } from './outcome.ts'
+import { fhirJson } from '../http/media.ts'
+import { baseUrl } from '../http/base-url.ts'
+import { FhirError, badRequest, tooLarge, unsupportedMediaType } from '../errors/outcome.ts'
 import { checkFhirId, checkType } from './resource-input.ts'
 import { RESOURCE_TYPES } from './definitions/resource-types.generated.ts'
 import { compartmentFilter } from './search/compartment.ts'
 import { parseSearch } from './search/parse.ts'
 import type { SearchRequest } from './search/request.ts'
-import { runSearch } from './search/sql.ts'
-import { searchsetBundle } from './bundle.ts'
+import { runSearch } from './search/run-search.ts'
+import { searchsetBundle } from './search/searchset.ts'
 
 export const searchRoutes = new Hono<AppEnv>()
 

@@ -8,10 +8,11 @@
 // once per HTTP request.
 
 import type { Context, MiddlewareHandler } from 'hono'
-import type { AppEnv } from '../env.ts'
-import { forbidden } from '../fhir/outcome.ts'
-import { unauthorized, type Principal } from '../auth/authenticate.ts'
-import { listPolicies } from '../auth/store.ts'
+import type { AppEnv } from '../http/env.ts'
+import { forbidden } from '../errors/outcome.ts'
+import { unauthorized } from '../auth/authenticate.ts'
+import type { Principal } from '../config/principal.ts'
+import { listPolicies } from '../config/store.ts'
 import { evaluatePolicy } from './engines/index.ts'
 import { selectCandidates } from './candidates.ts'
 import { partsOf, policyRequest, type PolicyRequest, type RequestParts } from './request.ts'

@@ -6,7 +6,7 @@
 // engines that need no database, then `sql`, each group by id. Policies are side-effect free and
 // OR-ed, so the order changes no answer, only how soon one is found.
 
-import type { StoredPolicy } from '../auth/store.ts'
+import type { StoredPolicy } from '../config/store.ts'
 import { compilePolicy, type CompiledPolicy } from './engines/index.ts'
 import { linkTarget } from './links.ts'
 

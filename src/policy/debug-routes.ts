@@ -6,10 +6,10 @@
 // test-policy runs sql policies (read-only queries over all resources) on the caller's behalf.
 
 import { Hono } from 'hono'
-import type { AppEnv } from '../env.ts'
-import { readJsonObject } from '../lib/body.ts'
-import { fhirJson } from '../fhir/media.ts'
-import { badRequest } from '../fhir/outcome.ts'
+import type { AppEnv } from '../http/env.ts'
+import { readJsonObject } from '../http/body.ts'
+import { fhirJson } from '../http/media.ts'
+import { badRequest } from '../errors/outcome.ts'
 import { adminRoutes } from '../admin/routes.ts'
 import { invalidPolicy } from '../admin/access-policies.ts'
 import { fhirRoutes } from '../fhir/routes.ts'

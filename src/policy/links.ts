@@ -1,8 +1,9 @@
 // AccessPolicy `link` entries: both Aidbox forms, `{"resourceType":"Client","id":"x"}` and
 // `{"reference":"Client/x"}`, normalised to "Client/x". Links may target Client, User or Operation.
 
+import { isId } from '../lib/ids.ts'
+
 export const LINK_TYPES = ['Client', 'User', 'Operation'] as const
-const ID_SYNTAX = /^[A-Za-z0-9\-.]{1,64}$/
 
 /** "Type/id" for a well-formed link, otherwise an error message. */
 export function linkTarget(link: unknown): { target: string } | { error: string } {
@@ -21,6 +22,6 @@ export function linkTarget(link: unknown): { target: string } | { error: string 
   if (typeof type !== 'string' || !(LINK_TYPES as readonly string[]).includes(type)) {
     return { error: `must link to one of ${LINK_TYPES.join(', ')}` }
   }
-  if (typeof target !== 'string' || !ID_SYNTAX.test(target)) return { error: 'has an invalid id' }
+  if (typeof target !== 'string' || !isId(target)) return { error: 'has an invalid id' }
   return { target: `${type}/${target}` }
 }

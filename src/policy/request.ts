@@ -7,9 +7,9 @@
 // headers and caller of the enclosing HTTP request. docs/access-policies.md lists every key.
 
 import type { Context } from 'hono'
-import type { AppEnv } from '../env.ts'
-import type { Principal } from '../auth/authenticate.ts'
-import { readJsonObject } from '../lib/body.ts'
+import type { AppEnv } from '../http/env.ts'
+import type { Principal } from '../config/principal.ts'
+import { readJsonObject } from '../http/body.ts'
 import { pruneEmpty } from './engines/index.ts'
 import { isObject } from './engines/path.ts'
 

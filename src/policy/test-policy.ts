@@ -5,8 +5,8 @@
 // `headers.authorization` decoded WITHOUT verification into `jwt` (as Aidbox does here), and empty
 // values removed. The answer: the normalised request, the operation, the policy and the result.
 
-import { badRequest } from '../fhir/outcome.ts'
-import { getClient } from '../auth/store.ts'
+import { badRequest } from '../errors/outcome.ts'
+import { getClient } from '../config/store.ts'
 import { fromBase64Url } from '../lib/crypto.ts'
 import { invalidPolicy } from '../admin/access-policies.ts'
 import {

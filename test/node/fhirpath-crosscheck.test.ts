@@ -1,6 +1,6 @@
 // Cross-check of search index extraction against an independent FHIRPath engine (the `fhirpath` npm
 // package, HL7/NLM fhirpath.js, with its R4 model): for every search parameter of every resource
-// tested, the index rows the server extracts (src/fhir/search/extract.ts with its own evaluator) equal
+// tested, the index rows the server extracts (src/fhir/index/extract.ts with its own evaluator) equal
 // the rows made from fhirpath.js's results for the same expressions. Both sides share the datatype
 // conversion (covered by test/worker/extract*.test.ts), so what is compared is which values each
 // expression selects and what type they have.
@@ -11,10 +11,10 @@
 import fhirpath from 'fhirpath'
 import r4 from 'fhirpath/fhir-context/r4'
 import { describe, expect, it } from 'vitest'
-import { extractIndexRows, type Evaluator } from '../../src/fhir/search/extract.ts'
-import type { FpItem } from '../../src/fhir/search/fhirpath.ts'
-import { searchParamsFor } from '../../src/fhir/search/registry.ts'
-import type { IndexRows } from '../../src/fhir/search/types.ts'
+import { extractIndexRows, type Evaluator } from '../../src/fhir/index/extract.ts'
+import type { FpItem } from '../../src/fhir/index/fhirpath.ts'
+import { searchParamsFor } from '../../src/fhir/index/registry.ts'
+import type { IndexRows } from '../../src/fhir/index/types.ts'
 import { generateResources } from '../../scripts/seed/generate.ts'
 import { R4_EXAMPLES } from './r4-examples.ts'
 

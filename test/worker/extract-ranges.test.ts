@@ -1,12 +1,12 @@
-// Index rows for the range-valued search types (src/fhir/search/extract.ts): dates as inclusive
+// Index rows for the range-valued search types (src/fhir/index/extract.ts): dates as inclusive
 // [lo, hi] ranges covering their written precision, numbers and quantities as the interval the value
 // stands for (R4 search.html#number: precision applies to the search value, `gt100` means greater
 // than exactly 100). Expected values are computed by hand with Date.UTC and the rules of the spec.
 
 import { describe, expect, it } from 'vitest'
-import { extractIndexRows } from '../../src/fhir/search/extract.ts'
-import { searchParam } from '../../src/fhir/search/registry.ts'
-import type { IndexRows } from '../../src/fhir/search/types.ts'
+import { extractIndexRows } from '../../src/fhir/index/extract.ts'
+import { searchParam } from '../../src/fhir/index/registry.ts'
+import type { IndexRows } from '../../src/fhir/index/types.ts'
 
 const MIN_DATE = -8640000000000000
 const MAX_DATE = 8640000000000000

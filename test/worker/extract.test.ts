@@ -1,11 +1,11 @@
-// Index-row extraction (src/fhir/search/extract.ts): every search parameter of a resource's type
+// Index-row extraction (src/fhir/index/extract.ts): every search parameter of a resource's type
 // turned into ix_* rows by parameter type and datatype, as R4 search.html defines matching.
 // Expected rows are written out by hand; rows are labelled with their parameter code for reading.
 
 import { describe, expect, it } from 'vitest'
-import { extractIndexRows } from '../../src/fhir/search/extract.ts'
-import { derivedSp, searchParam, searchParamsFor } from '../../src/fhir/search/registry.ts'
-import type { IndexRows } from '../../src/fhir/search/types.ts'
+import { extractIndexRows } from '../../src/fhir/index/extract.ts'
+import { derivedSp, searchParam, searchParamsFor } from '../../src/fhir/index/registry.ts'
+import type { IndexRows } from '../../src/fhir/index/types.ts'
 
 type Named = Record<string, unknown>[]
 type Expected = Partial<Record<keyof IndexRows, Named>>

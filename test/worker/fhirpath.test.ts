@@ -2,7 +2,7 @@
 // functions and operators R4 SearchParameter expressions use, refusal of other syntax.
 
 import { describe, expect, it } from 'vitest'
-import { compileFhirPath, evaluateFhirPath } from '../../src/fhir/search/fhirpath.ts'
+import { compileFhirPath, evaluateFhirPath } from '../../src/fhir/index/fhirpath.ts'
 
 const obs = (extra: Record<string, unknown>) => ({ resourceType: 'Observation', ...extra })
 const values = (expr: string, resource: Record<string, unknown>) =>

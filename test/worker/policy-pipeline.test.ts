@@ -5,9 +5,9 @@
 import { env } from 'cloudflare:test'
 import { Hono } from 'hono'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { AppEnv } from '../../src/env.ts'
-import type { Principal } from '../../src/auth/authenticate.ts'
-import { clearAuthCache, deletePolicy, listPolicies, putPolicy, type StoredPolicy } from '../../src/auth/store.ts'
+import type { AppEnv } from '../../src/http/env.ts'
+import type { Principal } from '../../src/config/principal.ts'
+import { clearAuthCache, deletePolicy, listPolicies, putPolicy, type StoredPolicy } from '../../src/config/store.ts'
 import { authorizeRequest, linkTargets } from '../../src/policy/authorize.ts'
 import { selectCandidates } from '../../src/policy/candidates.ts'
 import { partsOf, policyRequest, type PolicyRequest, type RequestParts } from '../../src/policy/request.ts'
@@ -244,7 +244,7 @@ describe('Bundle entries are authorised as their own request (aidbox.md §2.7)',
   })
 })
 
-describe('the per-isolate policy list (src/auth/store.ts)', () => {
+describe('the per-isolate policy list (src/config/store.ts)', () => {
   // TTL 0: every call reloads from KV, as an isolate does once its 60 s are over.
   const reloading = { ...env, AUTH_CACHE_TTL_SECONDS: '0' } as Env
 

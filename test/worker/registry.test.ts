@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest'
 import { RESOURCE_TYPES } from '../../src/fhir/definitions/resource-types.generated.ts'
-import { compileFhirPath } from '../../src/fhir/search/fhirpath.ts'
+import { compileFhirPath } from '../../src/fhir/index/fhirpath.ts'
 import {
   fnv1a31,
   isResourceType,
@@ -12,7 +12,7 @@ import {
   searchParamsFor,
   spId,
   UNSUPPORTED_SEARCH_PARAMS,
-} from '../../src/fhir/search/registry.ts'
+} from '../../src/fhir/index/registry.ts'
 
 describe('sp ids: 31-bit FNV-1a of `${base}.${code}`', () => {
   // Published FNV-1a 32-bit vectors (draft-eastlake-fnv): "" 0x811c9dc5, "a" 0xe40c292c,

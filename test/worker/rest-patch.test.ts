@@ -3,7 +3,7 @@
 
 import { beforeAll, describe, expect, it } from 'vitest'
 import { applyPatch, parsePatch } from '../../src/fhir/rest/json-patch.ts'
-import { FhirError } from '../../src/fhir/outcome.ts'
+import { FhirError } from '../../src/errors/outcome.ts'
 import { allowedClient, call, json, uniqueId } from './helpers.ts'
 import { patient, privateIdentifier, versions } from './rest-helpers.ts'
 

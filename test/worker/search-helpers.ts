@@ -6,7 +6,7 @@ import { env } from 'cloudflare:test'
 import { expect } from 'vitest'
 import { allowedClient, call, json } from './helpers.ts'
 import { parseSearch } from '../../src/fhir/search/parse.ts'
-import { runSearch } from '../../src/fhir/search/sql.ts'
+import { runSearch } from '../../src/fhir/search/run-search.ts'
 
 export type Resource = Record<string, unknown> & { resourceType: string; id: string }
 export type Bundle = Record<string, any>

@@ -1,20 +1,20 @@
 // Search latency for the main query shapes (docs/search.md) at ~10k and ~100k resources: the same
 // queries on the same target resources before and after 10x more data. Data comes from the seed
 // generator and goes straight into D1 with db.batch() INSERTs, rows from the Worker's own extractor
-// (src/fhir/search/extract.ts), so index rows are exactly what the API would write; only the HTTP
+// (src/fhir/index/extract.ts), so index rows are exactly what the API would write; only the HTTP
 // path is skipped while loading. BENCH_SEARCH_PATIENTS=a,b overrides the patient counts.
 
-import { extractIndexRows } from '../../../src/fhir/search/extract.ts'
+import { extractIndexRows } from '../../../src/fhir/index/extract.ts'
 import { parseSearch } from '../../../src/fhir/search/parse.ts'
 import { pageQuery } from '../../../src/fhir/search/plan.ts'
-import type { IndexRows } from '../../../src/fhir/search/types.ts'
+import type { IndexRows } from '../../../src/fhir/index/types.ts'
 import { generateResources } from '../../seed/generate.ts'
 import type { FhirResource } from '../../seed/types.ts'
 import { expectStatus, summarize, time, type BenchCase, type BenchContext, type BenchLine } from '../harness.ts'
 
 type D1Database = Awaited<ReturnType<BenchContext['mf']['getD1Database']>>
 
-/** Index tables and columns after `sp` (as src/storage/index-rows.ts writes them). */
+/** Index tables and columns after `sp` (as src/fhir/storage/index-rows.ts writes them). */
 const TABLES: Record<keyof IndexRows, [string, string[]]> = {
   token: ['ix_token', ['code', 'system']],
   tokenText: ['ix_token_text', ['norm']],

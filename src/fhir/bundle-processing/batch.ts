@@ -4,14 +4,14 @@
 // of entries that name a resource are read in one query up front (and re-read after a write to them).
 
 import type { Context } from 'hono'
-import type { AppEnv } from '../../env.ts'
+import type { AppEnv } from '../../http/env.ts'
 import { authorizeRequest } from '../../policy/authorize.ts'
-import { readResources, resourceKey, type StoredRow } from '../../storage/resources.ts'
+import { readResources, resourceKey, type StoredRow } from '../storage/resources.ts'
 import * as rest from '../rest/interactions.ts'
 import { patchFromBinary } from '../rest/patch-body.ts'
 import type { ReturnPreference } from '../rest/prefer.ts'
 import { failedEntry, responseEntry, type ResponseEntry, type RestResult } from '../rest/result.ts'
-import { baseUrl } from '../base-url.ts'
+import { baseUrl } from '../../http/base-url.ts'
 import { entryRequestParts, type Entry, type ParsedEntry } from './entries.ts'
 import { dispatchEntry, type Dispatch } from './dispatch.ts'
 

@@ -3,9 +3,9 @@
 // are authorised, negotiated and answered exactly alike; the response becomes the entry's response.
 
 import type { Context } from 'hono'
-import type { AppEnv } from '../../env.ts'
-import type { OperationOutcome } from '../outcome.ts'
-import { baseUrl } from '../base-url.ts'
+import type { AppEnv } from '../../http/env.ts'
+import type { OperationOutcome } from '../../errors/outcome.ts'
+import { baseUrl } from '../../http/base-url.ts'
 import { statusLine, type ResponseEntry } from '../rest/result.ts'
 import type { Entry } from './entries.ts'
 

@@ -4,8 +4,8 @@
 // error: in a batch it becomes that entry's response, in a transaction it fails the transaction.
 
 import type { RequestParts } from '../../policy/request.ts'
-import { MAX_BODY_BYTES } from '../../lib/body.ts'
-import { badRequest, FhirError, tooLarge } from '../outcome.ts'
+import { MAX_BODY_BYTES } from '../../http/body.ts'
+import { badRequest, FhirError, tooLarge } from '../../errors/outcome.ts'
 import { checkFhirId, checkType } from '../resource-input.ts'
 
 /** Most entries in one Bundle: a transaction's statements all go into one D1 batch (see docs/rest.md). */

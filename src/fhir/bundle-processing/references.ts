@@ -5,7 +5,7 @@
 // no entry is a 400: storing it would leave a reference that can never resolve. Conditional
 // references (`Patient?identifier=…`) are found here and resolved by the transaction.
 
-import { badRequest } from '../outcome.ts'
+import { badRequest } from '../../errors/outcome.ts'
 
 /** fullUrl -> `Type/id` for the entries of one transaction. */
 export type ReferenceMap = Map<string, string>

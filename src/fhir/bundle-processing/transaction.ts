@@ -5,13 +5,13 @@
 // concurrent writer leaves nothing behind. GET entries run after the commit and see its writes.
 
 import type { Context } from 'hono'
-import type { AppEnv } from '../../env.ts'
+import type { AppEnv } from '../../http/env.ts'
 import { authorizeRequest } from '../../policy/authorize.ts'
-import { commit, readResources, resourceKey, WriteConflict, type StoredRow } from '../../storage/resources.ts'
-import type { WriteOp } from '../../storage/write-ops.ts'
-import { badRequest, conflict, FhirError, gone, notFound, preconditionFailed } from '../outcome.ts'
+import { commit, readResources, resourceKey, WriteConflict, type StoredRow } from '../storage/resources.ts'
+import type { WriteOp } from '../storage/write-ops.ts'
+import { badRequest, conflict, FhirError, gone, notFound, preconditionFailed } from '../../errors/outcome.ts'
 import { checkCreateBody, checkFhirId, checkType, checkUpdateBody } from '../resource-input.ts'
-import { baseUrl } from '../base-url.ts'
+import { baseUrl } from '../../http/base-url.ts'
 import { criteria, ifNoneExistCriteria, matchOne } from '../rest/conditional.ts'
 import { patchFromBinary } from '../rest/patch-body.ts'
 import type { ReturnPreference } from '../rest/prefer.ts'

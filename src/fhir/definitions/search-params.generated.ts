@@ -4,7 +4,7 @@
 // components (composite)]. COMMON_PARAMS (base Resource / DomainResource) apply to every type, or only to
 // DomainResource types when the last field is true; their expression starts at `Resource` and is
 // empty when the server reads the value from a column.
-import type { SearchParamType } from '../search/types.ts'
+import type { SearchParamType } from '../index/types.ts'
 
 export type ParamRow = readonly [
   code: string,

@@ -4,7 +4,7 @@
 // per isolate and base URL.
 
 import { RESOURCE_TYPES } from '../definitions/resource-types.generated.ts'
-import { searchParamsFor } from '../search/registry.ts'
+import { searchParamsFor } from '../index/registry.ts'
 import { isSearchable } from '../search/parse.ts'
 import { JSON_PATCH } from './patch-body.ts'
 

@@ -2,7 +2,7 @@
 // criteria in the URL or in If-None-Exist, matched with the search engine. Criteria it cannot apply
 // are a 400 (findIds refuses them) so a conditional write never acts on a broader match than asked.
 
-import { badRequest, preconditionFailed } from '../outcome.ts'
+import { badRequest, preconditionFailed } from '../../errors/outcome.ts'
 import { findIds } from '../search/find.ts'
 
 /** Parameters that shape a response, not a match: they are not criteria. */

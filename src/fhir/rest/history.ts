@@ -8,8 +8,8 @@ import {
   type HistoryCursor,
   type HistoryFilter,
   type HistoryRow,
-} from '../../storage/history.ts'
-import { badRequest, notFound } from '../outcome.ts'
+} from '../storage/history.ts'
+import { badRequest, notFound } from '../../errors/outcome.ts'
 import { parseInstant } from './instant.ts'
 import { statusLine } from './result.ts'
 import { etag, instant } from './versioning.ts'

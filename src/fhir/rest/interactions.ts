@@ -8,8 +8,8 @@ import {
   readResource,
   WriteConflict,
   type StoredRow,
-} from '../../storage/resources.ts'
-import { badRequest, conflict, notFound, preconditionFailed } from '../outcome.ts'
+} from '../storage/resources.ts'
+import { badRequest, conflict, notFound, preconditionFailed } from '../../errors/outcome.ts'
 import { checkCreateBody, checkFhirId, checkUpdateBody } from '../resource-input.ts'
 import { criteria, ifNoneExistCriteria, matchOne } from './conditional.ts'
 import type { PatchOperation } from './json-patch.ts'

@@ -3,7 +3,7 @@
 // operation that cannot be applied (missing path, bad array index, failed `test`) is a 422, and the
 // patch is all-or-nothing because it works on a copy of the resource.
 
-import { badRequest, FhirError } from '../outcome.ts'
+import { badRequest, FhirError } from '../../errors/outcome.ts'
 
 export type PatchOperation =
   | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }

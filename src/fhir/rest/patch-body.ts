@@ -3,8 +3,8 @@
 // (R4 http.html#patch). FHIRPath Patch (a Parameters resource) is not supported.
 
 import type { Context } from 'hono'
-import { MAX_BODY_BYTES, readCapped } from '../../lib/body.ts'
-import { badRequest, unsupportedMediaType } from '../outcome.ts'
+import { MAX_BODY_BYTES, readCapped } from '../../http/body.ts'
+import { badRequest, unsupportedMediaType } from '../../errors/outcome.ts'
 import { parsePatch, type PatchOperation } from './json-patch.ts'
 
 export const JSON_PATCH = 'application/json-patch+json'

@@ -4,11 +4,11 @@
 // and the same request inside a Bundle answering alike.
 
 import type { Context } from 'hono'
-import type { AppEnv } from '../../env.ts'
-import type { WrittenVersion } from '../../storage/resources.ts'
-import { fhirJson } from '../media.ts'
-import { baseUrl } from '../base-url.ts'
-import { FhirError, operationOutcome, type OperationOutcome } from '../outcome.ts'
+import type { AppEnv } from '../../http/env.ts'
+import type { WrittenVersion } from '../storage/resources.ts'
+import { fhirJson } from '../../http/media.ts'
+import { baseUrl } from '../../http/base-url.ts'
+import { FhirError, operationOutcome, type OperationOutcome } from '../../errors/outcome.ts'
 import type { ReturnPreference } from './prefer.ts'
 import { etag, instant, versionHeaders } from './versioning.ts'
 

@@ -2,8 +2,8 @@
 // `Last-Modified` on reads and writes; `If-Match` (optimistic locking: 412 on a stale version);
 // `If-None-Match` and `If-Modified-Since` on reads (304).
 
-import { badRequest, preconditionFailed } from '../outcome.ts'
-import type { StoredRow } from '../../storage/resources.ts'
+import { badRequest, preconditionFailed } from '../../errors/outcome.ts'
+import type { StoredRow } from '../storage/resources.ts'
 
 export interface Versioned {
   version: number

@@ -8,9 +8,9 @@ import {
   planWrite,
   type StoredRow,
   type WrittenVersion,
-} from '../../storage/resources.ts'
-import type { WriteOp } from '../../storage/write-ops.ts'
-import { badRequest, gone, notFound } from '../outcome.ts'
+} from '../storage/resources.ts'
+import type { WriteOp } from '../storage/write-ops.ts'
+import { badRequest, gone, notFound } from '../../errors/outcome.ts'
 import { applyPatch, type PatchOperation } from './json-patch.ts'
 import type { RestResult } from './result.ts'
 import { checkIfMatch } from './versioning.ts'

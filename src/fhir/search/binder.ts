@@ -1,7 +1,7 @@
 // Bound parameters of one statement: every value goes in as `?N`, never into the SQL text. D1 allows
 // at most 100 per statement, so lists go in as one JSON parameter read with json_each.
 
-import { badRequest } from '../outcome.ts'
+import { badRequest } from '../../errors/outcome.ts'
 
 export const MAX_BINDS = 100
 

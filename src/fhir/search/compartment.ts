@@ -4,8 +4,8 @@
 // ships with the definitions this server is generated from.
 
 import { COMPARTMENTS } from '../definitions/compartments.generated.ts'
-import { FhirError } from '../outcome.ts'
-import { searchParam } from './registry.ts'
+import { FhirError } from '../../errors/outcome.ts'
+import { searchParam } from '../index/registry.ts'
 import type { AppliedFilter } from './request.ts'
 
 const error = (status: number, code: 'not-supported' | 'invalid', diagnostics: string) =>

@@ -12,7 +12,7 @@ import {
   compileQuantity,
 } from './cond-range.ts'
 import { compileChain, compileHas } from './cond-link.ts'
-import { normalizeText } from './normalize.ts'
+import { normalizeText } from '../index/normalize.ts'
 import type { Filter, TokenValue } from './request.ts'
 
 export interface Cond {

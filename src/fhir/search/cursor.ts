@@ -2,7 +2,7 @@
 // keys and pk of the row it follows (or precedes, for a `previous` link), as opaque base64url JSON.
 // A cursor names the _sort it was made for, so it cannot be replayed against another order.
 
-import { badRequest } from '../outcome.ts'
+import { badRequest } from '../../errors/outcome.ts'
 import type { Cursor } from './request.ts'
 
 const utf8 = new TextEncoder()

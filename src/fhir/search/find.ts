@@ -1,9 +1,9 @@
 // Searching from inside the server (conditional create/update/delete, If-None-Exist, transactions):
 // the same parser and SQL as the search API, returning only ids. Kept stable for those callers.
 
-import { badRequest } from '../outcome.ts'
+import { badRequest } from '../../errors/outcome.ts'
 import { parseSearch } from './parse.ts'
-import { runSearch } from './sql.ts'
+import { runSearch } from './run-search.ts'
 
 /**
  * Ids of up to `limit` current (not deleted) resources of `type` matching `query` (search parameters

@@ -5,7 +5,7 @@
 
 import { Binder } from './binder.ts'
 import type { IncludeSpec, SearchRequest } from './request.ts'
-import type { SearchRow } from './sql.ts'
+import type { SearchRow } from './run-search.ts'
 
 /** Included resources per page at most; beyond that the Bundle says it stopped. */
 export const MAX_INCLUDED = 1000

@@ -2,9 +2,9 @@
 // (R4 search.html#modifiers, #chaining, #has, #combining). Unknown parameters come back as a reason to
 // ignore them; malformed values and modifiers this server does not implement are a 400.
 
-import { FhirError } from '../outcome.ts'
+import { FhirError } from '../../errors/outcome.ts'
 import { splitEscaped, unescapeValue } from './escape.ts'
-import { normalizeText } from './normalize.ts'
+import { normalizeText } from '../index/normalize.ts'
 import {
   malformed,
   parseDateTest,
@@ -14,10 +14,10 @@ import {
   parseToken,
   referenceTargets,
 } from './parse-values.ts'
-import { compositeKeys } from './extract-composite.ts'
-import { compositeParts, derivedSp, isResourceType, isSupported, searchParam } from './registry.ts'
+import { compositeKeys } from '../index/extract-composite.ts'
+import { compositeParts, derivedSp, isResourceType, isSupported, searchParam } from '../index/registry.ts'
 import type { CompositeTest, Filter, LastTest } from './request.ts'
-import type { SearchParamDef } from './types.ts'
+import type { SearchParamDef } from '../index/types.ts'
 
 /** Longest chain: `subject:Patient.organization.partof.name` is three hops; `_has` counts as one. */
 export const MAX_CHAIN_DEPTH = 3

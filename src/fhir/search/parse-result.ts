@@ -2,11 +2,11 @@
 // _revinclude (with :iterate and *). Each parser throws a 400 naming the parameter for a malformed value
 // and returns reasons for parts it cannot apply.
 
-import { badRequest } from '../outcome.ts'
+import { badRequest } from '../../errors/outcome.ts'
 import { isSearchable } from './parse-filter.ts'
-import { isResourceType, searchParam, searchParamsFor } from './registry.ts'
+import { isResourceType, searchParam, searchParamsFor } from '../index/registry.ts'
 import type { IncludeSpec, SortKey, SummaryMode } from './request.ts'
-import type { SearchParamDef } from './types.ts'
+import type { SearchParamDef } from '../index/types.ts'
 
 export const DEFAULT_COUNT = 20
 export const MAX_COUNT = 1000

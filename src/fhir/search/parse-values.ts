@@ -2,9 +2,9 @@
 // #token, #reference, #escaping). Each parser takes one comma-separated part (still escaped) and
 // throws a 400 naming the parameter when the value is malformed.
 
-import { badRequest } from '../outcome.ts'
-import { dateRange } from './dates.ts'
-import { decimalRange } from './decimal.ts'
+import { badRequest } from '../../errors/outcome.ts'
+import { dateRange } from '../index/dates.ts'
+import { decimalRange } from '../index/decimal.ts'
 import { splitEscaped, unescapeValue } from './escape.ts'
 import type { Prefix, QuantityTest, RangeTest, TokenValue } from './request.ts'
 

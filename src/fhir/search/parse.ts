@@ -3,7 +3,7 @@
 // OperationOutcome entry, or a 400 with `Prefer: handling=strict`). Comma is OR within one
 // parameter, a repeated parameter is AND (search.html#combining).
 
-import { badRequest } from '../outcome.ts'
+import { badRequest } from '../../errors/outcome.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
 import { parseFilter } from './parse-filter.ts'
 import {

@@ -2,7 +2,7 @@
 // one parameter occurrence whose comma-separated values are OR-ed), and the result controls. Built by
 // parse.ts, compiled to SQL by cond*.ts, plan.ts and sort.ts.
 
-import type { SearchParamDef } from './types.ts'
+import type { SearchParamDef } from '../index/types.ts'
 
 export type Prefix = 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb' | 'ap'
 

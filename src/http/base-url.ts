@@ -1,7 +1,7 @@
 // The public base URL used in fullUrl, Location and Bundle links.
 
 import type { Context } from 'hono'
-import type { AppEnv } from '../env.ts'
+import type { AppEnv } from './env.ts'
 
 /** BASE_URL when configured, else the request's origin; never with a trailing slash. */
 export function baseUrl(c: Context<AppEnv>): string {

@@ -2,7 +2,7 @@
 // strict UTF-8, and a clear OperationOutcome for each failure (415, 413, 400).
 
 import type { Context } from 'hono'
-import { badRequest, tooLarge, unsupportedMediaType } from '../fhir/outcome.ts'
+import { badRequest, tooLarge, unsupportedMediaType } from '../errors/outcome.ts'
 
 /** Largest accepted request body, in bytes (D1 rows are capped at 2 MB; bodies are stored twice). */
 export const MAX_BODY_BYTES = 1024 * 1024

@@ -4,8 +4,8 @@
 // optimistic lock: two writers that read the same version both insert version + 1, and the second
 // batch fails as a whole (WriteConflict).
 
-import type { IndexRows } from '../fhir/search/types.ts'
-import { extractIndexRows } from '../fhir/search/extract.ts'
+import type { IndexRows } from '../index/types.ts'
+import { extractIndexRows } from '../index/extract.ts'
 import { insertIndexRows, presentList, replaceIndexRows } from './index-rows.ts'
 import { toStatements, type WriteOp } from './write-ops.ts'
 

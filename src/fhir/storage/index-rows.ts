@@ -3,7 +3,7 @@
 // 100-bound-parameter limit. Updates diff the old body's
 // rows against the new body's and touch only what changed (every index entry is a billed row write).
 
-import type { IndexRows } from '../fhir/search/types.ts'
+import type { IndexRows } from '../index/types.ts'
 import type { WriteOp } from './write-ops.ts'
 
 type Table = keyof IndexRows

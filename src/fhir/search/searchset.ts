@@ -4,10 +4,10 @@
 // resource JSON is spliced in as text: a page is never parsed and re-serialised unless a projection
 // (_summary, _elements) was asked for.
 
-import { appliedParams, cursorParam } from './search/parse.ts'
-import { projection } from './search/project.ts'
-import type { Cursor, SearchRequest } from './search/request.ts'
-import type { SearchResult, SearchRow } from './search/sql.ts'
+import { appliedParams, cursorParam } from './parse.ts'
+import { projection } from './project.ts'
+import type { Cursor, SearchRequest } from './request.ts'
+import type { SearchResult, SearchRow } from './run-search.ts'
 
 export interface SearchsetInput {
   /** Public base URL of the server (no trailing slash). */
