@@ -1,15 +1,23 @@
-// Builds the Hono app: the public health check, authentication of every other request, the admin
-// API (Clients, AccessPolicies), the FHIR API at /fhir, and the one place errors become responses.
+// Builds the Hono app: the public health check, authentication of every other request, the route
+// tables (admin API, policy debugging, the FHIR API at /fhir) mounted in one order, and the one
+// place errors become responses.
 
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from './http/env.ts'
 import { authentication } from './auth/authenticate.ts'
 import { adminRoutes } from './admin/routes.ts'
-import { policyDebugRoutes } from './policy/debug-routes.ts'
+import { debugRoutes } from './policy/debug-routes.ts'
+import { mountRoutes, operationResolver, type Mount } from './policy/route-table.ts'
 import { fhirRoutes } from './fhir/routes.ts'
-import { searchRoutes } from './fhir/search-routes.ts'
 import { fhirJson, negotiation } from './http/media.ts'
 import { FhirError, operationOutcome } from './errors/outcome.ts'
+
+/** Every guarded route, in matching order (earlier routes win); test-policy resolves through it. */
+const mounts: readonly Mount[] = [
+  { prefix: '', routes: adminRoutes },
+  { prefix: '', routes: debugRoutes(operationResolver(() => mounts)) },
+  { prefix: '/fhir', routes: fhirRoutes },
+]
 
 export function buildApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
@@ -18,12 +26,8 @@ export function buildApp(): Hono<AppEnv> {
   app.get('/health', (c) => c.json({ status: 'ok' }))
 
   app.use('*', authentication())
-  app.route('/', adminRoutes)
-  app.route('/', policyDebugRoutes)
   app.use('/fhir/*', negotiation())
-  // REST routes first: their static segments (metadata, _history, _search) win over search's params.
-  app.route('/fhir', fhirRoutes)
-  app.route('/fhir', searchRoutes)
+  mountRoutes(app, mounts)
 
   app.notFound((c) =>
     fhirJson(

@@ -3,10 +3,11 @@
 // that Aidbox accepts but that open more than their author may think (an unlinked `allow`; a link
 // to an Operation next to a Client or User link) are accepted, as in Aidbox, with a logged warning.
 
-import { badRequest, FhirError } from '../errors/outcome.ts'
+import { badRequest } from '../errors/outcome.ts'
 import type { StoredPolicy } from '../config/store.ts'
 import { compilePolicy, PolicyValidationError } from '../policy/engines/index.ts'
 import { linkTarget } from '../policy/links.ts'
+import { invalidPolicy } from '../policy/invalid-policy.ts'
 import { checkEnvelope } from './validate.ts'
 
 export function preparePolicy(id: string, body: Record<string, unknown>): StoredPolicy {
@@ -35,22 +36,6 @@ export function preparePolicy(id: string, body: Record<string, unknown>): Stored
   }
   warnIfBroad(policy, targets)
   return policy
-}
-
-/** 400 with one issue per problem, each naming the offending field in `expression`. */
-export function invalidPolicy(err: PolicyValidationError, prefix = ''): FhirError {
-  return new FhirError(
-    400,
-    err.issues.map(({ path, message }) => {
-      const at = prefix && path ? `${prefix}.${path}` : prefix || path
-      return {
-        severity: 'error' as const,
-        code: 'invalid' as const,
-        diagnostics: `Invalid AccessPolicy: ${at ? `${at}: ` : ''}${message}`,
-        ...(at ? { expression: [at] } : {}),
-      }
-    })
-  )
 }
 
 function warnIfBroad(policy: StoredPolicy, targets: readonly string[]): void {

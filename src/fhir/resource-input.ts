@@ -17,6 +17,17 @@ export function checkFhirId(id: string): void {
   }
 }
 
+/**
+ * The route params of an interaction, checked before it runs: resource types (404 when unknown; a
+ * compartment search may name `*`), ids and version ids (400 when malformed).
+ */
+export function checkParams(params: Readonly<Record<string, string>>): void {
+  if (params.compartment !== undefined) checkType(params.compartment)
+  if (params.type !== undefined && !(params.compartment !== undefined && params.type === '*')) checkType(params.type)
+  if (params.id !== undefined) checkFhirId(params.id)
+  if (params.vid !== undefined) checkFhirId(params.vid)
+}
+
 /** The body of a create: `resourceType` must match the URL; a client `id` is ignored (http.html#create). */
 export function checkCreateBody(type: string, body: Record<string, unknown>): void {
   checkResourceType(type, body)

@@ -1,56 +1,111 @@
-// Reading JSON request bodies safely: JSON media types only, a byte cap enforced while streaming,
-// strict UTF-8, and a clear OperationOutcome for each failure (415, 413, 400).
+// Request bodies by kind: each route that takes a body names its kind (a JSON object, a Bundle, a
+// JSON Patch, form fields), and the kind fixes the media types, the byte cap and the parse; every
+// body limit of the server is here. A reader is memoised: the policy that needs the body and the
+// handler share one read and one parse, with the cap of the route's kind, whoever asks first.
+// Failures are OperationOutcomes: 415 (media type), 413 (over the cap), 400 (not UTF-8, not JSON).
 
-import type { Context } from 'hono'
 import { badRequest, tooLarge, unsupportedMediaType } from '../errors/outcome.ts'
 
-/** Largest accepted request body, in bytes (D1 rows are capped at 2 MB; bodies are stored twice). */
+/** Largest body of one resource, in bytes (D1 rows are capped at 2 MB; bodies are stored twice). */
 export const MAX_BODY_BYTES = 1024 * 1024
+/** Largest batch or transaction Bundle, in bytes (each resource in it stays within MAX_BODY_BYTES). */
+export const MAX_BUNDLE_BYTES = 4 * 1024 * 1024
+/** Largest form body of POST _search (a URL is capped at 16 KB; a form may be longer). */
+export const MAX_FORM_BYTES = 64 * 1024
+
+export const JSON_PATCH = 'application/json-patch+json'
+const FORM = 'application/x-www-form-urlencoded'
 const JSON_TYPES = ['application/json', 'application/fhir+json', 'application/json+fhir']
+
 const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 
-export function isJsonMediaType(contentType: string | undefined): boolean {
-  const essence = (contentType ?? '').split(';')[0]!.trim().toLowerCase()
-  return JSON_TYPES.includes(essence)
+interface KindSpec {
+  mediaTypes: readonly string[]
+  maxBytes: number
+  /** 415 diagnostics for another Content-Type. */
+  unsupported: (contentType: string) => string
+  /** 413 diagnostics. */
+  tooLarge: string
+  parse: (bytes: Uint8Array) => unknown
 }
 
-// The body stream can be read once; policies and handlers share the one parse.
-const parsed = new WeakMap<Request, Promise<Record<string, unknown>>>()
+const jsonUnsupported = (contentType: string) =>
+  `Unsupported Content-Type ${JSON.stringify(contentType)}: only JSON is supported ` +
+  '(application/fhir+json or application/json)'
 
-/** Parses the body as a JSON object, or throws the FhirError that says what is wrong with it. */
-export function readJsonObject(c: Context, maxBytes = MAX_BODY_BYTES): Promise<Record<string, unknown>> {
-  let result = parsed.get(c.req.raw)
-  if (!result) {
-    result = parseJsonObject(c, maxBytes)
-    parsed.set(c.req.raw, result)
-  }
-  return result
+const BODY_KINDS = {
+  /** A JSON object: a resource, a Client, an AccessPolicy, a debug request. */
+  json: {
+    mediaTypes: JSON_TYPES,
+    maxBytes: MAX_BODY_BYTES,
+    unsupported: jsonUnsupported,
+    tooLarge: `Request body exceeds the ${MAX_BODY_BYTES}-byte limit`,
+    parse: (bytes) => jsonObject(decode(bytes, 'The request body')),
+  },
+  /** A batch or transaction Bundle: a JSON object up to MAX_BUNDLE_BYTES. */
+  bundle: {
+    mediaTypes: JSON_TYPES,
+    maxBytes: MAX_BUNDLE_BYTES,
+    unsupported: jsonUnsupported,
+    tooLarge: `Request body exceeds the ${MAX_BUNDLE_BYTES}-byte limit`,
+    parse: (bytes) => jsonObject(decode(bytes, 'The request body')),
+  },
+  /** A JSON Patch document (RFC 6902), parsed as JSON; its operations are checked by the handler. */
+  'json-patch': {
+    mediaTypes: [JSON_PATCH],
+    maxBytes: MAX_BODY_BYTES,
+    unsupported: (contentType) =>
+      `Unsupported patch Content-Type ${JSON.stringify(contentType)}: only JSON Patch ` +
+      `(${JSON_PATCH}) is supported, not FHIRPath Patch or XML`,
+    tooLarge: `Request body exceeds the ${MAX_BODY_BYTES}-byte limit`,
+    parse: (bytes) => parseJsonPatchText(decode(bytes, 'The JSON Patch')),
+  },
+  /** Form fields (search.html#search-post), as URLSearchParams. */
+  form: {
+    mediaTypes: [FORM],
+    maxBytes: MAX_FORM_BYTES,
+    unsupported: () => `POST _search takes an ${FORM} body`,
+    tooLarge: `The search form exceeds ${MAX_FORM_BYTES} bytes`,
+    parse: (bytes) => new URLSearchParams(decode(bytes, 'The form')),
+  },
+} satisfies Record<string, KindSpec>
+
+export type BodyKind = keyof typeof BODY_KINDS
+
+/** The body a route declared: read and parsed on first use, the same promise for every reader. */
+export interface DeclaredBody {
+  readonly kind: BodyKind
+  /** The parsed body (object, JSON Patch document, or URLSearchParams), or its 4xx FhirError. */
+  read(): Promise<unknown>
 }
 
-async function parseJsonObject(c: Context, maxBytes: number): Promise<Record<string, unknown>> {
-  const contentType = c.req.header('content-type')
-  if (!isJsonMediaType(contentType)) {
-    throw unsupportedMediaType(
-      `Unsupported Content-Type ${JSON.stringify(contentType ?? '')}: only JSON is supported ` +
-        '(application/fhir+json or application/json)'
-    )
-  }
-  const bytes = await readCapped(c.req.raw, maxBytes)
-  let value: unknown
-  try {
-    value = JSON.parse(utf8Strict.decode(bytes))
-  } catch (err) {
-    throw badRequest(`Malformed JSON body: ${(err as Error).message}`)
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw badRequest('The request body must be a JSON object')
-  }
-  return value as Record<string, unknown>
+/** The media type of a Content-Type header, lower case, without parameters. */
+export function mediaType(contentType: string | undefined | null): string {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase()
 }
 
-export async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
+/** A memoised reader of `request`'s body as `kind`. */
+export function bodyReader(request: Request, kind: BodyKind): DeclaredBody {
+  let result: Promise<unknown> | undefined
+  return { kind, read: () => (result ??= readBody(request, BODY_KINDS[kind])) }
+}
+
+async function readBody(request: Request, spec: KindSpec): Promise<unknown> {
+  const contentType = request.headers.get('content-type')
+  if (!spec.mediaTypes.includes(mediaType(contentType))) {
+    throw unsupportedMediaType(spec.unsupported(contentType ?? ''))
+  }
+  return spec.parse(await readCapped(request, spec.maxBytes, spec.tooLarge))
+}
+
+/** The body's bytes, refusing more than `maxBytes` while streaming (and by Content-Length first). */
+export async function readCapped(
+  request: Request,
+  maxBytes: number,
+  overLimit = `Request body exceeds the ${maxBytes}-byte limit`
+): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? NaN)
-  if (declared > maxBytes) throw tooLarge(`Request body exceeds the ${maxBytes}-byte limit`)
+  if (declared > maxBytes) throw tooLarge(overLimit)
   if (!request.body) throw badRequest('The request has no body')
   const reader = request.body.getReader()
   const chunks: Uint8Array[] = []
@@ -61,7 +116,7 @@ export async function readCapped(request: Request, maxBytes: number): Promise<Ui
     total += value.byteLength
     if (total > maxBytes) {
       await reader.cancel()
-      throw tooLarge(`Request body exceeds the ${maxBytes}-byte limit`)
+      throw tooLarge(overLimit)
     }
     chunks.push(value)
   }
@@ -72,4 +127,34 @@ export async function readCapped(request: Request, maxBytes: number): Promise<Ui
     offset += chunk.byteLength
   }
   return bytes
+}
+
+function decode(bytes: Uint8Array, what: string): string {
+  try {
+    return utf8Strict.decode(bytes)
+  } catch {
+    throw badRequest(`${what} is not valid UTF-8`)
+  }
+}
+
+function jsonObject(text: string): Record<string, unknown> {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (err) {
+    throw badRequest(`Malformed JSON body: ${(err as Error).message}`)
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw badRequest('The request body must be a JSON object')
+  }
+  return value as Record<string, unknown>
+}
+
+/** A JSON Patch document's JSON (the operations are checked by the patch interaction). */
+export function parseJsonPatchText(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    throw badRequest(`Malformed JSON Patch: ${(err as Error).message}`)
+  }
 }

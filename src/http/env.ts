@@ -1,11 +1,14 @@
 // The one Hono generic every router uses: generated bindings (`Env`, from `wrangler types`) and the
-// per-request variables set by the authentication middleware.
+// per-request variables: the principal authentication sets, and the body a route declares.
 
 import type { Principal } from '../config/principal.ts'
+import type { DeclaredBody } from './body.ts'
 
 export interface AppEnv {
   Bindings: Env
   Variables: {
     principal: Principal
+    /** Set only on routes that take a body (see body.ts). */
+    body?: DeclaredBody
   }
 }

@@ -12,10 +12,7 @@ const JSON_FORMATS = ['json', 'application/json', 'application/fhir+json', 'appl
 /** Middleware: rejects `_format` / `Accept` values that cannot be answered with JSON. */
 export function negotiation(): MiddlewareHandler {
   return async function negotiate(c, next) {
-    const format = c.req.query('_format')
-    if (format !== undefined && !JSON_FORMATS.includes(format.split(';')[0]!.trim().toLowerCase())) {
-      throw notAcceptable(`_format=${format} is not supported: this server only speaks JSON (_format=json)`)
-    }
+    checkFormat(c.req.query('_format'))
     const accept = c.req.header('accept')
     if (accept && !acceptsJson(accept)) {
       throw notAcceptable(
@@ -23,6 +20,13 @@ export function negotiation(): MiddlewareHandler {
       )
     }
     await next()
+  }
+}
+
+/** 406 unless `_format` is absent or a JSON format (also for the entries of a Bundle). */
+export function checkFormat(format: string | undefined | null): void {
+  if (format !== undefined && format !== null && !JSON_FORMATS.includes(format.split(';')[0]!.trim().toLowerCase())) {
+    throw notAcceptable(`_format=${format} is not supported: this server only speaks JSON (_format=json)`)
   }
 }
 

@@ -17,40 +17,29 @@ import { evaluatePolicy } from './engines/index.ts'
 import { selectCandidates } from './candidates.ts'
 import { partsOf, policyRequest, type PolicyRequest, type RequestParts } from './request.ts'
 
-/** A route middleware that authorises one operation; its fields let tools resolve routes. */
-export type GuardMiddleware = MiddlewareHandler<AppEnv> & {
-  readonly operationId: string
-  /** Route params the path fixes rather than captures (`{ type: 'Client' }` on /Client/:id). */
-  readonly fixedParams: Readonly<Record<string, string>>
-}
-
 export interface GuardOptions {
   /** Refuse anonymous callers (401) whatever the policies say. */
   authenticated?: boolean
-  /** For routes whose path names the type (/Client/:id): seen as `params.resource/type`. */
-  resourceType?: string
+  /** Route params the path fixes rather than captures (`{ type: 'Client' }` on /Client/:id). */
+  fixedParams?: Readonly<Record<string, string>>
 }
 
 /** Route middleware: the request may proceed only if a policy allows `operation` for the caller. */
-export function guard(operation: string, options: GuardOptions = {}): GuardMiddleware {
-  const fixedParams: Record<string, string> = options.resourceType
-    ? { type: options.resourceType }
-    : {}
-  const authorize: MiddlewareHandler<AppEnv> = async function authorize(c, next) {
+export function guard(operation: string, options: GuardOptions = {}): MiddlewareHandler<AppEnv> {
+  return async function authorize(c, next) {
     if (options.authenticated && c.get('principal').kind === 'anonymous') {
       throw unauthorized('Authentication required')
     }
-    await authorizeRequest(c, operation, undefined, fixedParams)
+    await authorizeRequest(c, operation, undefined, options.fixedParams)
     await next()
   }
-  return Object.assign(authorize, { operationId: operation, fixedParams })
 }
 
 /**
  * Throws 401/403 unless a policy allows `operation`. `parts` describes a sub-request (a Bundle
- * entry, built by src/fhir/bundle-processing/entries.ts): its method, path, query and body are evaluated, not those of the
- * enclosing HTTP request. Without `parts` the HTTP request itself is evaluated, with
- * `fixedParams` (from `guard`) added to its route params.
+ * entry, built by src/fhir/bundle-processing/entries.ts): its method, path, query and body are
+ * evaluated, not those of the enclosing HTTP request. Without `parts` the HTTP request itself is
+ * evaluated, with `fixedParams` (from `guard`) added to its route params.
  */
 export async function authorizeRequest(
   c: Context<AppEnv>,

@@ -9,7 +9,6 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../http/env.ts'
 import type { Principal } from '../config/principal.ts'
-import { readJsonObject } from '../http/body.ts'
 import { pruneEmpty } from './engines/index.ts'
 import { isObject } from './engines/path.ts'
 
@@ -30,34 +29,23 @@ export interface RequestParts {
 
 /** Headers policies never see. */
 const HIDDEN_HEADERS = new Set(['authorization', 'cookie'])
-const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH'])
-const FORM = 'application/x-www-form-urlencoded'
 
 /**
- * The parts of the HTTP request `c`. For writes: a JSON body (only if it parses), or the fields of
- * a form body, which join `params` as in Aidbox, so POST _search cannot hide its parameters.
+ * The parts of the HTTP request `c`: the body is the one its route declares (http/body.ts), read
+ * through the route's reader; a body that does not parse is left out (the handler answers its
+ * 400/415). Form fields (POST _search) join `params` as in Aidbox, so they cannot hide parameters.
  */
 export async function partsOf(c: Context<AppEnv>): Promise<RequestParts> {
   const url = new URL(c.req.url)
-  let body: unknown
-  let form: URLSearchParams | undefined
-  if (WRITE_METHODS.has(c.req.method)) {
-    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
-    if (type === FORM) {
-      // Hono caches the text, so the handler's own c.req.text() reads the same body.
-      form = new URLSearchParams(await c.req.text().catch(() => ''))
-    } else {
-      // Shared with the handler (lib/body.ts caches the parse); a bad body is the handler's 400/415.
-      body = await readJsonObject(c).catch(() => undefined)
-    }
-  }
+  const value = await c.get('body')?.read().catch(() => undefined)
+  const form = value instanceof URLSearchParams ? value : undefined
   return {
     method: c.req.method,
     path: url.pathname,
     query: url.searchParams,
     form,
     routeParams: c.req.param() as Record<string, string>,
-    body,
+    body: form ? undefined : value,
   }
 }
 

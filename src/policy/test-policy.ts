@@ -8,7 +8,7 @@
 import { badRequest } from '../errors/outcome.ts'
 import { getClient } from '../config/store.ts'
 import { fromBase64Url } from '../lib/crypto.ts'
-import { invalidPolicy } from '../admin/access-policies.ts'
+import { invalidPolicy } from './invalid-policy.ts'
 import {
   compilePolicy,
   evaluatePolicy,
@@ -18,7 +18,7 @@ import {
 import type { CompiledPolicy } from './engines/index.ts'
 import { isObject } from './engines/path.ts'
 import { boundValues } from './engines/sql.ts'
-import type { OperationResolver } from './operations.ts'
+import type { OperationResolver } from './route-table.ts'
 import { policyParams, withoutSecret, type PolicyRequest } from './request.ts'
 
 const BEARER_JWT = /^Bearer\s+[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]*$/i
@@ -74,7 +74,7 @@ async function normalise(
   }
   const queryString = stringField(raw, 'query-string') ?? queryInUri ?? ''
   const query = new URLSearchParams(queryString)
-  const resolved = await resolve(method, path)
+  const resolved = resolve(method, path)
   const given = isObject(raw.operation) ? raw.operation.id : undefined
   const operation = typeof given === 'string' ? given : resolved?.id
   const headers: Record<string, unknown> = {}

@@ -1,18 +1,26 @@
-// The policy pipeline below the routes (aidbox.md §2.2, §2.3): candidate selection from the
-// index, the request object every engine sees, and the evaluation of Bundle sub-requests with
-// their own method, path and body (the REST engineer's `authorizeRequest(c, op, parts)` seam).
+// The policy pipeline below the routes: candidate selection from the index, the request object
+// every engine sees (built from the body the real route declares), and Bundle entries authorised
+// as their own requests, through the real batch endpoint.
 
 import { env } from 'cloudflare:test'
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { AppEnv } from '../../src/http/env.ts'
 import type { Principal } from '../../src/config/principal.ts'
-import { clearAuthCache, deletePolicy, listPolicies, putPolicy, type StoredPolicy } from '../../src/config/store.ts'
-import { authorizeRequest, linkTargets } from '../../src/policy/authorize.ts'
+import { clearAuthCache, listPolicies, type StoredPolicy } from '../../src/config/store.ts'
+import { linkTargets } from '../../src/policy/authorize.ts'
+import { mountRoutes } from '../../src/policy/route-table.ts'
+import { fhirRoutes } from '../../src/fhir/routes.ts'
 import { selectCandidates } from '../../src/policy/candidates.ts'
-import { partsOf, policyRequest, type PolicyRequest, type RequestParts } from '../../src/policy/request.ts'
+import { partsOf, policyRequest, type PolicyRequest } from '../../src/policy/request.ts'
 import { errorResponse } from '../../src/app.ts'
-import { uniqueId } from './helpers.ts'
+import { basic, call, json, registerClient, ROOT, uniqueId } from './helpers.ts'
+
+async function registeredClient(prefix: string): Promise<{ id: string; auth: string }> {
+  const id = uniqueId(prefix)
+  await registerClient(id, 'pw-entry-123')
+  return { id, auth: basic(id, 'pw-entry-123') }
+}
 
 function policy(id: string, fields: Record<string, unknown>): StoredPolicy {
   return { resourceType: 'AccessPolicy', id, ...fields } as StoredPolicy
@@ -91,15 +99,19 @@ describe('candidate selection (aidbox.md §2.2)', () => {
   })
 })
 
-/** A tiny app with a real Hono context: sets the principal, then runs `handler`. */
-function appWith(principal: Principal, handler: (c: import('hono').Context<AppEnv>) => Promise<Response>) {
+/**
+ * An app with a real Hono context whose route is `path` with the body the real route declares (found
+ * in the real route tables), mounted by the real `mountRoutes`: sets the principal, then runs
+ * `handler` in place of the route's own.
+ */
+function appWith(principal: Principal, handler: (c: Context<AppEnv>) => Promise<Response>) {
   const app = new Hono<AppEnv>()
   app.use('*', async (c, next) => {
     c.set('principal', principal)
     await next()
   })
-  app.post('/fhir/:type/_search', handler)
-  app.all('/fhir/:type?/:id?', handler)
+  const routes = fhirRoutes.map((spec) => ({ ...spec, operation: null, handler }))
+  mountRoutes(app, [{ prefix: '/fhir', routes }])
   app.onError(errorResponse)
   return app
 }
@@ -181,66 +193,54 @@ describe('the request object (aidbox.md §2.3)', () => {
   })
 })
 
-describe('Bundle entries are authorised as their own request (aidbox.md §2.7)', () => {
-  it('evaluates the entry method, path, params and body, not those of POST /fhir', async () => {
-    const clientId = uniqueId('bundle-client')
-    const principal: Principal = { kind: 'client', id: clientId, client: { resourceType: 'Client', id: clientId } }
-    const policyId = uniqueId('entry-policy')
-    await putPolicy(env, policy(policyId, {
-      engine: 'matcho',
-      link: [{ reference: `Client/${clientId}` }],
-      matcho: {
-        'request-method': 'put',
-        uri: '/fhir/Patient/pt-9',
-        params: { 'resource/type': 'Patient', 'resource/id': 'pt-9', _pretty: 'true' },
-        body: { resourceType: 'Patient', id: 'pt-9' },
-        operation: { id: 'FhirUpdate' },
-        headers: { 'x-bundle': 'outer' },
+describe('Bundle entries are authorised as their own request (R4 http.html#transaction)', () => {
+  it('evaluates the entry method, path, params and body, with the headers of the Bundle request', async () => {
+    const { id: clientId, auth } = await registeredClient('bundle-client')
+    const [one, other] = [uniqueId('pt'), uniqueId('pt')]
+    const policy = await call('PUT', `/AccessPolicy/${uniqueId('entry-policy')}`, {
+      auth: ROOT,
+      body: {
+        engine: 'complex',
+        or: [
+          { engine: 'matcho', matcho: { operation: { id: 'FhirTransaction' } } },
+          {
+            engine: 'matcho',
+            matcho: {
+              'request-method': 'put',
+              uri: `/fhir/Patient/${one}`,
+              params: { 'resource/type': 'Patient', 'resource/id': one, _pretty: 'true' },
+              body: { resourceType: 'Patient', id: one },
+              operation: { id: 'FhirUpdate' },
+              headers: { 'x-bundle': 'outer' },
+            },
+          },
+        ],
+        link: [{ reference: `Client/${clientId}` }],
       },
-    }))
-    try {
-      const outcomes: Record<string, number> = {}
-      const app = appWith(principal, async (c) => {
-        const bundle = (await c.req.json()) as { entry: { request: { method: string; url: string }; resource?: unknown }[] }
-        for (const [i, entry] of bundle.entry.entries()) {
-          const url = new URL(entry.request.url.replace(/^\//, ''), 'https://entry.invalid/fhir/')
-          const [type, id] = url.pathname.split('/').slice(2)
-          const parts: RequestParts = {
-            method: entry.request.method,
-            path: url.pathname,
-            query: url.searchParams,
-            routeParams: { type: type!, ...(id ? { id } : {}) },
-            body: entry.resource,
-          }
-          try {
-            await authorizeRequest(c, entry.request.method === 'PUT' ? 'FhirUpdate' : 'FhirCreate', parts)
-            outcomes[i] = 200
-          } catch (err) {
-            outcomes[i] = (err as { status: number }).status
-          }
-        }
-        return c.json(outcomes)
-      })
-      const bundle = {
+    })
+    expect(policy.status).toBe(201)
+    const put = (url: string, id: string) => ({ resource: { resourceType: 'Patient', id }, request: { method: 'PUT', url } })
+    const res = await call('POST', '/fhir', {
+      auth,
+      headers: { 'x-bundle': 'outer' },
+      body: {
         resourceType: 'Bundle',
         type: 'batch',
         entry: [
-          { request: { method: 'PUT', url: 'Patient/pt-9?_pretty=true' }, resource: { resourceType: 'Patient', id: 'pt-9' } },
-          { request: { method: 'PUT', url: '/Patient/pt-9?_pretty=true' }, resource: { resourceType: 'Patient', id: 'pt-9' } },
-          { request: { method: 'PUT', url: 'Patient/pt-8?_pretty=true' }, resource: { resourceType: 'Patient', id: 'pt-8' } },
-          { request: { method: 'POST', url: 'Patient' }, resource: { resourceType: 'Patient', id: 'pt-9' } },
-          { request: { method: 'PUT', url: 'Patient/pt-9?_pretty=true' }, resource: { resourceType: 'Patient', id: 'other' } },
+          put(`Patient/${one}?_pretty=true`, one),
+          put(`/Patient/${one}?_pretty=true`, one),
+          put(`Patient/${other}?_pretty=true`, other),
+          { resource: { resourceType: 'Patient', id: one }, request: { method: 'POST', url: 'Patient?_pretty=true' } },
+          put(`Patient/${one}?_pretty=true`, 'different-id'),
+          put(`Patient/${one}`, one),
         ],
-      }
-      const res = await app.request('https://fhir.test/fhir', {
-        method: 'POST',
-        headers: { 'content-type': 'application/fhir+json', 'x-bundle': 'outer' },
-        body: JSON.stringify(bundle),
-      }, env)
-      expect(await res.json()).toEqual({ 0: 200, 1: 200, 2: 403, 3: 403, 4: 403 })
-    } finally {
-      await deletePolicy(env, policyId)
-    }
+      },
+    })
+    expect(res.status).toBe(200)
+    const statuses = (await json(res)).entry.map((e: { response: { status: string } }) => e.response.status)
+    expect(statuses).toEqual(['201 Created', '200 OK', '403 Forbidden', '403 Forbidden', '403 Forbidden', '403 Forbidden'])
+    const without = await call('POST', '/fhir', { auth, body: { resourceType: 'Bundle', type: 'batch', entry: [put(`Patient/${one}?_pretty=true`, one)] } })
+    expect((await json(without)).entry[0].response.status).toBe('403 Forbidden')
   })
 })
 

@@ -1,9 +1,11 @@
 // Fail-closed routing: every route the app registers, except the documented public ones, refuses a
-// caller that no AccessPolicy allows (403) and an anonymous caller (401) before its handler runs.
+// caller that no AccessPolicy allows (403) and an anonymous caller (401) before its handler runs:
+// the refused request never reaches D1 and its body is never read.
 
+import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/app.ts'
-import { basic, call, registerClient, uniqueId } from './helpers.ts'
+import { basic, registerClient, ROOT, uniqueId } from './helpers.ts'
 
 /** Routes answered without authorisation (documented in the README). */
 const PUBLIC = new Set(['GET /health', 'GET /fhir/metadata'])
@@ -15,28 +17,58 @@ function concrete(path: string): string {
     .replace(/\*/g, '')
 }
 
-const routes = buildApp()
-  .routes.filter((r) => r.method !== 'ALL')
+const app = buildApp()
+const routes = app.routes
+  .filter((r) => r.method !== 'ALL')
   .map((r) => ({ method: r.method, path: r.path }))
   .filter((r, i, all) => all.findIndex((o) => o.method === r.method && o.path === r.path) === i)
+
+/** `env` with a D1 binding that records every use (and still works). */
+function watchedEnv(): { env: Env; used: string[] } {
+  const used: string[] = []
+  const DB = new Proxy(env.DB, {
+    get(target, key) {
+      used.push(String(key))
+      const value = Reflect.get(target, key) as unknown
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  return { env: { ...env, DB }, used }
+}
+
+async function refused(method: string, path: string, auth?: string) {
+  const body = ['POST', 'PUT', 'PATCH'].includes(method) ? JSON.stringify({ resourceType: 'Patient', id: 'x1' }) : undefined
+  const headers: Record<string, string> = body ? { 'content-type': 'application/json' } : {}
+  if (auth) headers.authorization = auth
+  const request = new Request(`https://fhir.test${concrete(path)}`, { method, headers, body })
+  const watched = watchedEnv()
+  const res = await app.fetch(request, watched.env)
+  return { status: res.status, dbUsed: watched.used, bodyRead: request.bodyUsed }
+}
 
 describe('every route is guarded (fail closed)', () => {
   it('registers the routes this test is about', () => {
     expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(
-      expect.arrayContaining(['GET /health', 'PUT /Client/:id', 'GET /fhir/:type', 'PUT /fhir/:type/:id'])
+      expect.arrayContaining(['GET /health', 'PUT /Client/:id', 'GET /fhir/:type', 'PUT /fhir/:type/:id', 'POST /fhir/_search'])
     )
   })
 
+  it('a watched request that is allowed does reach D1 and read its body (the check below can fail)', async () => {
+    const res = await refused('PUT', '/fhir/Patient/x1', ROOT)
+    expect(res.status).toBeLessThan(300)
+    expect(res.dbUsed.length).toBeGreaterThan(0)
+    expect(res.bodyRead).toBe(true)
+  })
+
   it.each(routes.filter((r) => !PUBLIC.has(`${r.method} ${r.path}`)))(
-    '$method $path: 403 for a client without a policy, 401 for anonymous',
+    '$method $path: 403 for a client without a policy, 401 for anonymous, before the handler runs',
     async ({ method, path }) => {
       const id = uniqueId('unprivileged')
       await registerClient(id, 'pw-123456')
-      const body = ['POST', 'PUT', 'PATCH'].includes(method) ? { resourceType: 'Patient', id: 'x1' } : undefined
-      const denied = await call(method, concrete(path), { auth: basic(id, 'pw-123456'), body })
-      expect(denied.status).toBe(403)
-      const anonymous = await call(method, concrete(path), { body })
-      expect(anonymous.status).toBe(401)
+      const denied = await refused(method, path, basic(id, 'pw-123456'))
+      expect(denied).toEqual({ status: 403, dbUsed: [], bodyRead: false })
+      const anonymous = await refused(method, path)
+      expect(anonymous).toEqual({ status: 401, dbUsed: [], bodyRead: false })
     }
   )
 })

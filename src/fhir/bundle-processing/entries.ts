@@ -6,29 +6,23 @@
 import type { RequestParts } from '../../policy/request.ts'
 import { MAX_BODY_BYTES } from '../../http/body.ts'
 import { badRequest, FhirError, tooLarge } from '../../errors/outcome.ts'
-import { checkFhirId, checkType } from '../resource-input.ts'
+import type { FhirInteraction, InteractionMatcher } from '../call.ts'
+import { checkParams } from '../resource-input.ts'
 
 /** Most entries in one Bundle: a transaction's statements all go into one D1 batch (see docs/rest.md). */
 export const MAX_BUNDLE_ENTRIES = 500
-/** Largest Bundle body, in bytes (each resource in it stays within MAX_BODY_BYTES). */
-export const MAX_BUNDLE_BYTES = 4 * 1024 * 1024
 
-export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
-
-export type Interaction =
-  | { kind: 'create'; type: string }
-  | { kind: 'update' | 'patch' | 'delete'; type: string; id: string }
-  | { kind: 'conditional-update' | 'conditional-patch' | 'conditional-delete'; type: string }
-  | { kind: 'read' | 'history-instance'; type: string; id: string }
-  | { kind: 'vread'; type: string; id: string; vid: string }
-  | { kind: 'search' | 'history-type'; type: string }
-  | { kind: 'search-compartment'; type: string; compartment: string; id: string }
-  | { kind: 'search-system' | 'history-system' | 'capabilities' }
+export type EntryMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
 export interface Entry {
   index: number
   fullUrl?: string
-  method: Method
+  /** As written; HEAD is answered as GET without the body. */
+  method: EntryMethod
+  /** The row of the interaction table the entry's request matches. */
+  interaction: FhirInteraction
+  /** Its route params, percent-decoded and checked (`type`, `id`, `vid`, `compartment`). */
+  params: Record<string, string>
   /** The request URL relative to the FHIR base, without the query. */
   path: string
   query: URLSearchParams
@@ -37,9 +31,6 @@ export interface Entry {
   ifNoneMatch?: string
   ifModifiedSince?: string
   ifNoneExist?: string
-  interaction: Interaction
-  /** The Aidbox operation id the entry is authorised as (null: public, like /metadata). */
-  operation: string | null
 }
 
 /** An entry, or the error that makes it unusable. */
@@ -53,7 +44,7 @@ export interface ParsedBundle {
 const utf8 = new TextEncoder()
 const METHODS = new Set<string>(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'])
 
-export function parseBundle(body: Record<string, unknown>, base: string): ParsedBundle {
+export function parseBundle(body: Record<string, unknown>, base: string, match: InteractionMatcher): ParsedBundle {
   if (body.resourceType !== 'Bundle') {
     throw badRequest('POST to the FHIR base takes a Bundle of type batch or transaction', ['resourceType'])
   }
@@ -69,16 +60,16 @@ export function parseBundle(body: Record<string, unknown>, base: string): Parsed
         '(a transaction is one D1 batch). Split it into several Bundles.'
     )
   }
-  return { type: body.type, entries: list.map((entry: unknown, index) => parseEntry(entry, index, base)) }
+  return { type: body.type, entries: list.map((entry: unknown, index) => parseEntry(entry, index, base, match)) }
 }
 
-function parseEntry(raw: unknown, index: number, base: string): ParsedEntry {
+function parseEntry(raw: unknown, index: number, base: string, match: InteractionMatcher): ParsedEntry {
   const fullUrl =
     raw && typeof raw === 'object' && typeof (raw as Record<string, unknown>).fullUrl === 'string'
       ? ((raw as Record<string, unknown>).fullUrl as string)
       : undefined
   try {
-    return parseEntryRequest(raw, index, base, fullUrl)
+    return parseEntryRequest(raw, index, base, fullUrl, match)
   } catch (err) {
     if (err instanceof FhirError) return { index, fullUrl, error: atEntry(err, index) }
     throw err
@@ -104,7 +95,13 @@ function optionalString(o: Record<string, unknown>, key: string): string | undef
   return value
 }
 
-function parseEntryRequest(raw: unknown, index: number, base: string, fullUrl: string | undefined): Entry {
+function parseEntryRequest(
+  raw: unknown,
+  index: number,
+  base: string,
+  fullUrl: string | undefined,
+  match: InteractionMatcher
+): Entry {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw badRequest('The entry is not an object')
   const entry = raw as Record<string, unknown>
   const request = entry.request
@@ -114,7 +111,7 @@ function parseEntryRequest(raw: unknown, index: number, base: string, fullUrl: s
     throw badRequest(`request.method must be one of ${[...METHODS].join(', ')}`)
   }
   if (typeof r.url !== 'string' || !r.url) throw badRequest('request.url is missing')
-  const method = r.method as Method
+  const method = r.method as EntryMethod
   const resource = entry.resource
   if (resource !== undefined && (!resource || typeof resource !== 'object' || Array.isArray(resource))) {
     throw badRequest('entry.resource must be a JSON object')
@@ -123,17 +120,23 @@ function parseEntryRequest(raw: unknown, index: number, base: string, fullUrl: s
     throw tooLarge(`The entry's resource exceeds the ${MAX_BODY_BYTES}-byte limit of one resource`)
   }
   const { path, query } = splitUrl(r.url, base)
-  const interaction = classify(method, path, query)
-  if (['create', 'update', 'conditional-update'].includes(interaction.kind) && !resource) {
-    throw badRequest(`A ${method} entry needs a resource`)
+  const found = match(method === 'HEAD' ? 'GET' : method, `/fhir/${path}`)
+  if (!found || !found.route.inBundle) {
+    throw badRequest(`${method} ${path || '/'} is not an interaction this server supports in a Bundle`)
   }
-  if (interaction.kind.endsWith('patch') && !resource) {
+  const interaction = found.route
+  const params = decodeParams(found.params)
+  checkParams(params)
+  if (interaction.body === 'json' && !resource) throw badRequest(`A ${method} entry needs a resource`)
+  if (interaction.body === 'json-patch' && !resource) {
     throw badRequest('A PATCH entry needs a Binary resource with the JSON Patch')
   }
   return {
     index,
     fullUrl,
     method,
+    interaction,
+    params,
     path,
     query,
     resource: resource as Record<string, unknown> | undefined,
@@ -141,8 +144,6 @@ function parseEntryRequest(raw: unknown, index: number, base: string, fullUrl: s
     ifNoneMatch: optionalString(r, 'ifNoneMatch'),
     ifModifiedSince: optionalString(r, 'ifModifiedSince'),
     ifNoneExist: optionalString(r, 'ifNoneExist'),
-    interaction,
-    operation: operationOf(interaction),
   }
 }
 
@@ -162,106 +163,20 @@ function splitUrl(url: string, base: string): { path: string; query: URLSearchPa
   return { path, query: new URLSearchParams(q < 0 ? '' : relative.slice(q + 1)) }
 }
 
-function segments(path: string): string[] {
-  if (!path) return []
-  return path.split('/').map((s) => {
+function decodeParams(raw: Record<string, string>): Record<string, string> {
+  const params: Record<string, string> = {}
+  for (const [key, value] of Object.entries(raw)) {
     try {
-      return decodeURIComponent(s)
+      params[key] = decodeURIComponent(value)
     } catch {
-      throw badRequest(`request.url has an invalid percent-encoding: ${JSON.stringify(path)}`)
-    }
-  })
-}
-
-function classify(method: Method, path: string, query: URLSearchParams): Interaction {
-  const parts = segments(path)
-  const [type, id, history, vid] = parts
-  const unsupported = () =>
-    badRequest(`${method} ${path || '/'} is not an interaction this server supports in a Bundle`)
-  const read = method === 'GET' || method === 'HEAD'
-  if (parts.length === 0) {
-    if (read) return { kind: 'search-system' }
-    throw badRequest(`${method} needs a resource type in request.url`)
-  }
-  if (type === '_history' && parts.length === 1 && read) return { kind: 'history-system' }
-  if (type === 'metadata' && parts.length === 1 && read) return { kind: 'capabilities' }
-  checkType(type!)
-  if (id === '_history' && parts.length === 2 && read) return { kind: 'history-type', type: type! }
-  if (id !== undefined) checkFhirId(id)
-  const hasQuery = [...query.keys()].length > 0
-  switch (method) {
-    case 'GET':
-    case 'HEAD':
-      if (parts.length === 1) return { kind: 'search', type: type! }
-      if (parts.length === 2) return { kind: 'read', type: type!, id: id! }
-      if (history === '_history' && parts.length === 3) return { kind: 'history-instance', type: type!, id: id! }
-      if (history === '_history' && parts.length === 4) return { kind: 'vread', type: type!, id: id!, vid: vid! }
-      if (parts.length === 3) {
-        if (history !== '*') checkType(history!)
-        return { kind: 'search-compartment', type: history!, compartment: type!, id: id! }
-      }
-      throw unsupported()
-    case 'POST':
-      if (parts.length === 1) return { kind: 'create', type: type! }
-      throw unsupported()
-    case 'PUT':
-    case 'PATCH':
-    case 'DELETE': {
-      const kind = method === 'PUT' ? 'update' : method === 'PATCH' ? 'patch' : 'delete'
-      if (parts.length === 2) return { kind, type: type!, id: id! }
-      if (parts.length === 1 && hasQuery) return { kind: `conditional-${kind}`, type: type! }
-      if (parts.length === 1) {
-        throw badRequest(`${method} ${type} needs an id (${type}/[id]) or search criteria (${type}?[criteria])`)
-      }
-      throw unsupported()
+      throw badRequest(`request.url has an invalid percent-encoding: ${JSON.stringify(value)}`)
     }
   }
-}
-
-/** Aidbox operation ids, the same the HTTP routes are guarded with (routes.ts). */
-export function operationOf(interaction: Interaction): string | null {
-  switch (interaction.kind) {
-    case 'create':
-      return 'FhirCreate'
-    case 'update':
-      return 'FhirUpdate'
-    case 'conditional-update':
-      return 'FhirConditionalUpdate'
-    case 'patch':
-      return 'FhirPatch'
-    case 'conditional-patch':
-      return 'FhirConditionalPatch'
-    case 'delete':
-      return 'FhirDelete'
-    case 'conditional-delete':
-      return 'FhirConditionalDelete'
-    case 'read':
-      return 'FhirRead'
-    case 'vread':
-      return 'FhirVRead'
-    case 'search':
-    case 'search-compartment':
-    case 'search-system':
-      return 'FhirSearch'
-    case 'history-instance':
-      return 'FhirHistory'
-    case 'history-type':
-      return 'FhirTypeHistory'
-    case 'history-system':
-      return 'FhirSystemHistory'
-    case 'capabilities':
-      return null
-  }
+  return params
 }
 
 /** The entry as a policy sees it: its own method, path, query, route params and body. */
 export function entryRequestParts(entry: Entry): RequestParts {
-  const i = entry.interaction
-  const routeParams: Record<string, string> = {}
-  if ('type' in i) routeParams.type = i.type
-  if ('id' in i) routeParams.id = i.id
-  if ('vid' in i) routeParams.vid = i.vid
-  if ('compartment' in i) routeParams.compartment = i.compartment
   const path = entry.path ? `/fhir/${entry.path}` : '/fhir'
-  return { method: entry.method, path, query: entry.query, routeParams, body: entry.resource }
+  return { method: entry.method, path, query: entry.query, routeParams: entry.params, body: entry.resource }
 }

@@ -4,21 +4,19 @@
 // order (DELETE, POST, PUT/PATCH) into ONE db.batch(): a failing entry, a stale If-Match or a
 // concurrent writer leaves nothing behind. GET entries run after the commit and see its writes.
 
-import type { Context } from 'hono'
-import type { AppEnv } from '../../http/env.ts'
-import { authorizeRequest } from '../../policy/authorize.ts'
 import { commit, readResources, resourceKey, WriteConflict, type StoredRow } from '../storage/resources.ts'
 import type { WriteOp } from '../storage/write-ops.ts'
 import { badRequest, conflict, FhirError, gone, notFound, preconditionFailed } from '../../errors/outcome.ts'
 import { checkCreateBody, checkFhirId, checkType, checkUpdateBody } from '../resource-input.ts'
-import { baseUrl } from '../../http/base-url.ts'
 import { criteria, ifNoneExistCriteria, matchOne } from '../rest/conditional.ts'
+import { parsePatch } from '../rest/json-patch.ts'
 import { patchFromBinary } from '../rest/patch-body.ts'
 import type { ReturnPreference } from '../rest/prefer.ts'
 import { failedEntry, responseEntry, type ResponseEntry, type RestResult } from '../rest/result.ts'
 import { currentVersion, planCreate, planDelete, planPatch, planUpdate, type Plan } from '../rest/writes.ts'
-import { atEntry, entryRequestParts, type Entry, type ParsedEntry } from './entries.ts'
-import { dispatchEntry, type Dispatch } from './dispatch.ts'
+import type { FhirCall } from '../call.ts'
+import { atEntry, type Entry, type ParsedEntry } from './entries.ts'
+import { authorizeEntry, entryCall, entryResponse } from './entry-call.ts'
 import { conditionalReferences, resolveReferences, type ReferenceMap } from './references.ts'
 
 /** Times a transaction is planned again after a concurrent writer made its batch fail. */
@@ -50,20 +48,17 @@ async function inEntry<T>(entry: Entry, run: () => T | Promise<T>): Promise<T> {
 }
 
 export async function runTransaction(
-  c: Context<AppEnv>,
+  call: FhirCall,
   parsed: ParsedEntry[],
-  prefer: ReturnPreference,
-  dispatch: Dispatch
+  prefer: ReturnPreference
 ): Promise<ResponseEntry[]> {
   const entries = parsed.map((e) => {
     if ('error' in e) throw e.error
     return e
   })
-  for (const entry of entries) {
-    if (entry.operation) await inEntry(entry, () => authorizeRequest(c, entry.operation!, entryRequestParts(entry)))
-  }
+  for (const entry of entries) await inEntry(entry, () => authorizeEntry(call, entry))
   checkFullUrls(entries)
-  const db = c.env.DB
+  const db = call.db
   let results: Map<number, RestResult>
   for (let attempt = 1; ; attempt++) {
     try {
@@ -80,15 +75,19 @@ export async function runTransaction(
       }
     }
   }
-  const base = baseUrl(c)
   const response: ResponseEntry[] = []
   for (const entry of entries) {
     const result = results.get(entry.index)
-    if (result) response.push(responseEntry(base, result, prefer))
+    if (result) response.push(responseEntry(call.base, result, prefer))
     // The writes are committed: a GET that fails now is reported in its entry.
-    else response.push(await dispatchEntry(c, dispatch, entry).catch((err) => failedEntry(err, entry.index)))
+    else response.push(await readEntry(call, entry, prefer).catch((err) => failedEntry(err, entry.index)))
   }
   return response
+}
+
+async function readEntry(call: FhirCall, entry: Entry, prefer: ReturnPreference): Promise<ResponseEntry> {
+  const result = await entry.interaction.handler(entryCall(call, entry))
+  return entryResponse(call.base, entry, result, prefer)
 }
 
 function checkFullUrls(entries: Entry[]): void {
@@ -105,7 +104,7 @@ function checkFullUrls(entries: Entry[]): void {
 }
 
 async function resolveTarget(db: D1Database, entry: Entry): Promise<Target> {
-  const i = entry.interaction
+  const { type: entryType, id: entryId } = entry.params as { type: string; id: string }
   const target = (type: string, id: string | null, extra: Partial<Target> = {}): Target => ({
     entry,
     type,
@@ -115,45 +114,45 @@ async function resolveTarget(db: D1Database, entry: Entry): Promise<Target> {
     mustBeNew: false,
     ...extra,
   })
-  switch (i.kind) {
+  switch (entry.interaction.name) {
     case 'create': {
-      checkCreateBody(i.type, entry.resource!)
+      checkCreateBody(entryType, entry.resource!)
       if (entry.ifNoneExist !== undefined) {
-        const id = await matchOne(db, i.type, ifNoneExistCriteria(i.type, entry.ifNoneExist))
-        if (id) return target(i.type, id, { existing: true })
+        const id = await matchOne(db, entryType, ifNoneExistCriteria(entryType, entry.ifNoneExist))
+        if (id) return target(entryType, id, { existing: true })
       }
-      return target(i.type, crypto.randomUUID(), { fresh: true })
+      return target(entryType, crypto.randomUUID(), { fresh: true })
     }
     case 'update':
-      checkUpdateBody(i.type, i.id, entry.resource!)
-      return target(i.type, i.id)
+      checkUpdateBody(entryType, entryId, entry.resource!)
+      return target(entryType, entryId)
     case 'conditional-update': {
       const body = entry.resource!
-      const matched = await matchOne(db, i.type, criteria(i.type, entry.query))
+      const matched = await matchOne(db, entryType, criteria(entryType, entry.query))
       if (matched) {
         if (body.id !== undefined && body.id !== matched) {
           throw badRequest(
-            `The body id ${JSON.stringify(body.id)} differs from ${i.type}/${matched}, the resource the criteria match`,
+            `The body id ${JSON.stringify(body.id)} differs from ${entryType}/${matched}, the resource the criteria match`,
             ['id']
           )
         }
-        return target(i.type, matched)
+        return target(entryType, matched)
       }
-      if (body.id === undefined) return target(i.type, crypto.randomUUID(), { fresh: true })
+      if (body.id === undefined) return target(entryType, crypto.randomUUID(), { fresh: true })
       if (typeof body.id !== 'string') throw badRequest('The resource id must be a string', ['id'])
       checkFhirId(body.id)
-      return target(i.type, body.id, { mustBeNew: true })
+      return target(entryType, body.id, { mustBeNew: true })
     }
     case 'patch':
     case 'delete':
-      return target(i.type, i.id)
+      return target(entryType, entryId)
     case 'conditional-patch': {
-      const matched = await matchOne(db, i.type, criteria(i.type, entry.query))
-      if (!matched) throw notFound(`No ${i.type} matches ${entry.query.toString()}; nothing to patch`)
-      return target(i.type, matched)
+      const matched = await matchOne(db, entryType, criteria(entryType, entry.query))
+      if (!matched) throw notFound(`No ${entryType} matches ${entry.query.toString()}; nothing to patch`)
+      return target(entryType, matched)
     }
     case 'conditional-delete':
-      return target(i.type, await matchOne(db, i.type, criteria(i.type, entry.query)))
+      return target(entryType, await matchOne(db, entryType, criteria(entryType, entry.query)))
     default:
       throw badRequest(`${entry.method} is not a write`)
   }
@@ -184,17 +183,17 @@ async function planTransaction(db: D1Database, entries: Entry[]): Promise<Transa
     owner.set(key, t)
   }
 
-  const reads = entries.filter((e) => e.interaction.kind === 'read')
+  const reads = entries.filter((e) => e.interaction.name === 'read')
   const keys = [
     ...targets.filter((t) => t.id !== null && !t.fresh).map((t) => ({ type: t.type, id: t.id! })),
-    ...reads.map((e) => e.interaction as { type: string; id: string }),
+    ...reads.map((e) => e.params as { type: string; id: string }),
   ]
   const rows = await readResources(db, keys)
   const rowOf = (type: string, id: string): StoredRow | null => rows.get(resourceKey(type, id)) ?? null
 
   const references: ReferenceMap = new Map()
   for (const t of targets) {
-    const kind = t.entry.interaction.kind
+    const kind = t.entry.interaction.name
     const named = kind === 'create' || kind === 'update' || kind === 'conditional-update'
     if (t.entry.fullUrl && t.id !== null && named) {
       references.set(t.entry.fullUrl, `${t.type}/${t.id}`)
@@ -265,7 +264,7 @@ function planEntry(
   }
   const current = t.fresh ? null : rowOf(type, id)
   const resolve = (r: Record<string, unknown>) => resolveReferences(r, references)
-  switch (entry.interaction.kind) {
+  switch (entry.interaction.name) {
     case 'create':
       if (t.existing) {
         // Deleted between the search and the read: plan again.
@@ -284,7 +283,7 @@ function planEntry(
     }
     case 'patch':
     case 'conditional-patch':
-      return planPatch(db, type, id, patchFromBinary(entry.resource), current, entry.ifMatch, now, resolve)
+      return planPatch(db, type, id, parsePatch(patchFromBinary(entry.resource)), current, entry.ifMatch, now, resolve)
     default:
       return planDelete(db, type, id, current, entry.ifMatch, now)
   }
@@ -297,7 +296,7 @@ function checkReadable(
   results: Map<number, RestResult>,
   rowOf: (type: string, id: string) => StoredRow | null
 ): void {
-  const { type, id } = entry.interaction as { type: string; id: string }
+  const { type, id } = entry.params as { type: string; id: string }
   const writer = owner.get(resourceKey(type, id))
   if (writer) {
     if (writer.entry.method === 'DELETE') throw gone(`Resource ${type}/${id} is deleted by this transaction`)

@@ -1,43 +1,33 @@
 // GET /fhir/metadata (R4 http.html#capabilities, capabilitystatement.html): what this server really
 // does, generated from the same tables the routes use: every R4 resource type of the registry, the
-// interactions routes.ts implements, and the search parameters the search engine applies. Built once
-// per isolate and base URL.
+// interactions of the interaction table (type level where the path names :type, else system level),
+// and the search parameters the search engine applies. Built once per isolate and base URL.
 
 import { RESOURCE_TYPES } from '../definitions/resource-types.generated.ts'
 import { searchParamsFor } from '../index/registry.ts'
 import { isSearchable } from '../search/parse.ts'
-import { JSON_PATCH } from './patch-body.ts'
-
-/** Instance and type interactions of every resource type (routes.ts). */
-const TYPE_INTERACTIONS = [
-  'read',
-  'vread',
-  'update',
-  'patch',
-  'delete',
-  'history-instance',
-  'history-type',
-  'create',
-  'search-type',
-] as const
-
-/** System interactions (POST /fhir with a Bundle, GET /fhir/_history, GET /fhir?_type=… in search-routes.ts). */
-const SYSTEM_INTERACTIONS = ['transaction', 'batch', 'search-system', 'history-system'] as const
+import { JSON_PATCH } from '../../http/body.ts'
+import type { FhirInteraction } from '../call.ts'
 
 const statements = new Map<string, string>()
 let published: string | undefined
 
 /** The CapabilityStatement as JSON text, for `base` (the public base URL, no trailing slash). */
-export function capabilityStatement(base: string): string {
+export function capabilityStatement(base: string, interactions: readonly FhirInteraction[]): string {
   let text = statements.get(base)
   if (text) return text
   published ??= new Date().toISOString() // first use in this isolate: Workers freeze time at global scope
-  text = JSON.stringify(build(base, published))
+  text = JSON.stringify(build(base, published, interactions))
   statements.set(base, text)
   return text
 }
 
-function build(base: string, date: string): Record<string, unknown> {
+function build(base: string, date: string, interactions: readonly FhirInteraction[]): Record<string, unknown> {
+  const typeLevel = (row: FhirInteraction) => [row.path].flat().some((p) => p.startsWith('/:type'))
+  const codes = (level: boolean) => [
+    ...new Set(interactions.filter((row) => typeLevel(row) === level).flatMap((row) => row.capability)),
+  ]
+  const typeInteractions = codes(true).map((code) => ({ code }))
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -60,7 +50,7 @@ function build(base: string, date: string): Record<string, unknown> {
         },
         resource: RESOURCE_TYPES.map((type) => ({
           type,
-          interaction: TYPE_INTERACTIONS.map((code) => ({ code })),
+          interaction: typeInteractions,
           versioning: 'versioned-update',
           readHistory: true,
           updateCreate: true,
@@ -72,7 +62,7 @@ function build(base: string, date: string): Record<string, unknown> {
             .filter(isSearchable)
             .map((def) => ({ name: def.code, type: def.type })),
         })),
-        interaction: SYSTEM_INTERACTIONS.map((code) => ({ code })),
+        interaction: codes(false).map((code) => ({ code })),
       },
     ],
   }

@@ -10,6 +10,7 @@ import {
   type HistoryRow,
 } from '../storage/history.ts'
 import { badRequest, notFound } from '../../errors/outcome.ts'
+import { document, type FhirCall, type FhirResult } from '../call.ts'
 import { parseInstant } from './instant.ts'
 import { statusLine } from './result.ts'
 import { etag, instant } from './versioning.ts'
@@ -141,4 +142,12 @@ export function historyBundle(
   // FHIR JSON has no empty arrays: an empty page has no `entry`.
   const entries = rows.length ? `,"entry":[${rows.map((row) => entryText(base, row)).join(',')}]` : ''
   return `{"resourceType":"Bundle","type":"history","link":${JSON.stringify(link)}${entries}}`
+}
+
+/** The history interaction at the level the route names: instance (type and id), type, or system. */
+export async function history(call: FhirCall): Promise<FhirResult> {
+  const scope: HistoryScope = { type: call.params.type, id: call.params.id }
+  const request = parseHistoryQuery(call.query)
+  const { rows, more } = await readHistory(call.db, scope, request.filter)
+  return document(historyBundle(call.base, scope, request, rows, more))
 }

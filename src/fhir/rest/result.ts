@@ -67,9 +67,17 @@ export function restResponse(c: Context<AppEnv>, result: RestResult, prefer: Ret
   return fhirJson(c, v.body, result.status, headers)
 }
 
+/** JSON text spliced into a response as it is (a stored resource, a Bundle made as text). */
+export class RawJson {
+  readonly text: string
+  constructor(text: string) {
+    this.text = text
+  }
+}
+
 export interface ResponseEntry {
   fullUrl?: string
-  resource?: unknown
+  resource?: Record<string, unknown> | RawJson
   response: {
     status: string
     location?: string
@@ -94,6 +102,22 @@ export function responseEntry(base: string, result: RestResult, prefer: ReturnPr
   }
   if (prefer === 'OperationOutcome') entry.response.outcome = informational(result.message)
   return entry
+}
+
+/** A batch-response or transaction-response Bundle as JSON text (raw resources spliced in). */
+export function responseBundle(type: string, entries: readonly ResponseEntry[]): string {
+  const text = entries.map(({ fullUrl, resource, response }) => {
+    const parts: string[] = []
+    if (fullUrl !== undefined) parts.push(`"fullUrl":${JSON.stringify(fullUrl)}`)
+    if (resource !== undefined) {
+      parts.push(`"resource":${resource instanceof RawJson ? resource.text : JSON.stringify(resource)}`)
+    }
+    parts.push(`"response":${JSON.stringify(response)}`)
+    return `{${parts.join(',')}}`
+  })
+  // FHIR JSON has no empty arrays: no entries means no `entry`.
+  const entry = text.length ? `,"entry":[${text.join(',')}]` : ''
+  return `{"resourceType":"Bundle","type":${JSON.stringify(type)}${entry}}`
 }
 
 /** The Bundle entry for an entry that failed with `status` and `outcome`. */

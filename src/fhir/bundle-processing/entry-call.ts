@@ -1,0 +1,59 @@
+// One entry of a batch or transaction as a FhirCall of its interaction (R4 http.html#transaction):
+// its own params, query, body and conditional headers; the Prefer header of the Bundle request
+// (`handling=strict` applies to a search entry as to a search). An entry's JSON Patch comes as a
+// Binary resource; a GET entry's `_format` is checked as a request's would be.
+
+import { checkFormat } from '../../http/media.ts'
+import type { CallHeader, FhirCall, FhirResult } from '../call.ts'
+import { patchFromBinary } from '../rest/patch-body.ts'
+import type { ReturnPreference } from '../rest/prefer.ts'
+import { etag, instant } from '../rest/versioning.ts'
+import { RawJson, responseEntry, statusLine, type ResponseEntry } from '../rest/result.ts'
+import { entryRequestParts, type Entry } from './entries.ts'
+
+const isRead = (entry: Entry) => entry.method === 'GET' || entry.method === 'HEAD'
+
+export function entryCall(bundle: FhirCall, entry: Entry, current?: FhirCall['current']): FhirCall {
+  if (isRead(entry)) checkFormat(entry.query.get('_format'))
+  const headers: Record<CallHeader, string | undefined> = {
+    'if-match': entry.ifMatch,
+    'if-none-match': entry.ifNoneMatch,
+    'if-modified-since': entry.ifModifiedSince,
+    'if-none-exist': entry.ifNoneExist,
+    prefer: bundle.header('prefer'),
+  }
+  return {
+    db: bundle.db,
+    base: bundle.base,
+    params: entry.params,
+    query: entry.query,
+    body: async () => (entry.interaction.body === 'json-patch' ? patchFromBinary(entry.resource) : entry.resource),
+    header: (name) => headers[name],
+    current,
+  }
+}
+
+/** Authorises the entry as its own request, with the operation of its interaction (public: none). */
+export async function authorizeEntry(bundle: FhirCall, entry: Entry): Promise<void> {
+  const operation = entry.interaction.operation
+  if (operation === null) return
+  if (!bundle.authorize) throw new Error('a Bundle is run without a way to authorise its entries')
+  await bundle.authorize(operation, entryRequestParts(entry))
+}
+
+/** The response entry for an entry's result (HEAD: without the body). */
+export function entryResponse(base: string, entry: Entry, result: FhirResult, prefer: ReturnPreference): ResponseEntry {
+  const withBody = entry.method !== 'HEAD'
+  switch (result.kind) {
+    case 'write':
+      return responseEntry(base, result.result, prefer)
+    case 'resource': {
+      const v = result.version
+      const response = { status: statusLine(result.status), etag: etag(v.version), lastModified: instant(v.lastUpdated) }
+      if (result.text === undefined || !withBody) return { response }
+      return { fullUrl: `${base}/fhir/${v.type}/${v.id}`, resource: new RawJson(result.text), response }
+    }
+    case 'document':
+      return withBody ? { resource: new RawJson(result.text), response: { status: statusLine(200) } } : { response: { status: statusLine(200) } }
+  }
+}

@@ -1,0 +1,78 @@
+// One FHIR interaction's input and output, whatever carried it: an HTTP request (routes.ts) or an
+// entry of a batch or transaction Bundle (bundle-processing/). Handlers of the interaction table
+// (interactions.ts) take a FhirCall and return a FhirResult; routes.ts turns a result into an HTTP
+// response and bundle-processing/entry-response.ts into a Bundle entry, so the two answer alike.
+
+import type { RequestParts } from '../policy/request.ts'
+import type { RestResult } from './rest/result.ts'
+import type { StoredRow } from './storage/resources.ts'
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
+/** Request headers an interaction reads (lower case). */
+export type CallHeader = 'if-match' | 'if-none-match' | 'if-modified-since' | 'if-none-exist' | 'prefer'
+
+export interface FhirCall {
+  db: D1Database
+  /** The public base URL (no trailing slash; the FHIR base is `${base}/fhir`). */
+  base: string
+  /** Route params, percent-decoded and checked: `type`, `id`, `vid`, `compartment`. */
+  params: Readonly<Record<string, string>>
+  query: URLSearchParams
+  /** The body the interaction declares, parsed; rejects with its 4xx when it is malformed. */
+  body(): Promise<unknown>
+  header(name: CallHeader): string | undefined
+  /** Authorises a Bundle entry as its own request (set for HTTP requests, which may carry Bundles). */
+  authorize?: (operation: string, parts: RequestParts) => Promise<void>
+  /** Current rows a batch read ahead: the row, null when absent, undefined when not read. */
+  current?: (type: string, id: string) => StoredRow | null | undefined
+}
+
+/** A resource version a result is about (ETag, Last-Modified). */
+export interface VersionRef {
+  type: string
+  id: string
+  version: number
+  lastUpdated: number
+}
+
+export type FhirResult =
+  /** A write (create, update, patch, delete): `Prefer: return=` chooses what the answer carries. */
+  | { kind: 'write'; result: RestResult }
+  /** A stored version (read, vread) as its stored JSON text; no text for 304 Not Modified. */
+  | { kind: 'resource'; status: 200 | 304; version: VersionRef; text?: string }
+  /** A document the server made (a Bundle, the CapabilityStatement), as JSON text. */
+  | { kind: 'document'; text: string }
+
+/** SMART App Launch 2 scope letters: create, read, update, delete, search (scopes-and-launch-context). */
+export type SmartInteraction = 'c' | 'r' | 'u' | 'd' | 's'
+
+/** One row of the interaction table. */
+export interface FhirInteraction {
+  /** Unique name of the row; the FHIR interaction code where there is one. */
+  readonly name: string
+  readonly method: Method
+  /** Hono path pattern(s) relative to the FHIR base ('' is the base itself). */
+  readonly path: string | readonly string[]
+  /** The Aidbox operation id it is authorised as; null for the public CapabilityStatement. */
+  readonly operation: string | null
+  /** The SMART scope letter it needs; none for the CapabilityStatement and batch/transaction. */
+  readonly smart?: SmartInteraction
+  /** CapabilityStatement interaction codes it implements (type level when the path has :type). */
+  readonly capability: readonly string[]
+  /** The body it takes; inside a Bundle the entry's resource stands for it. */
+  readonly body?: 'json' | 'bundle' | 'json-patch' | 'form'
+  /** May be the request of a batch or transaction entry. */
+  readonly inBundle: boolean
+  readonly handler: (call: FhirCall) => Promise<FhirResult>
+}
+
+/** Finds the row a method and path under /fhir ask for, with its params as written (percent-encoded). */
+export type InteractionMatcher = (
+  method: string,
+  path: string
+) => { route: FhirInteraction; params: Record<string, string> } | undefined
+
+export const written = (result: RestResult): FhirResult => ({ kind: 'write', result })
+
+export const document = (text: string): FhirResult => ({ kind: 'document', text })

@@ -1,0 +1,30 @@
+// The read interactions (R4 http.html#read, #vread): the current version (410 once deleted, 304 for a
+// matching If-None-Match or If-Modified-Since) and one past version. Stored JSON text is answered
+// as it is, never parsed.
+
+import { gone, notFound } from '../../errors/outcome.ts'
+import type { FhirCall, FhirResult } from '../call.ts'
+import { readVersion } from '../storage/history.ts'
+import { readResourceText } from '../storage/resources.ts'
+import { notModified } from './versioning.ts'
+
+export async function read(call: FhirCall): Promise<FhirResult> {
+  const { type, id } = call.params as { type: string; id: string }
+  const row = await readResourceText(call.db, type, id)
+  if (!row) throw notFound(`Resource ${type}/${id} not found`)
+  if (row.deleted) throw gone(`Resource ${type}/${id} was deleted`)
+  const version = { type, id, version: row.version, lastUpdated: row.lastUpdated }
+  const conditions = { ifNoneMatch: call.header('if-none-match'), ifModifiedSince: call.header('if-modified-since') }
+  if (notModified(conditions, row)) return { kind: 'resource', status: 304, version }
+  return { kind: 'resource', status: 200, version, text: row.text }
+}
+
+export async function vread(call: FhirCall): Promise<FhirResult> {
+  const { type, id, vid } = call.params as { type: string; id: string; vid: string }
+  const found = /^[1-9]\d{0,14}$/.test(vid) ? await readVersion(call.db, type, id, Number(vid)) : null
+  if (found === undefined) throw notFound(`Resource ${type}/${id} not found`)
+  if (found === null) throw notFound(`Version ${vid} of ${type}/${id} not found`)
+  if (found.body === null) throw gone(`Version ${vid} of ${type}/${id} is its deletion`)
+  const version = { type, id, version: found.version, lastUpdated: found.lastUpdated }
+  return { kind: 'resource', status: 200, version, text: found.body }
+}

@@ -1,0 +1,108 @@
+// The interaction table (src/fhir/interactions.ts) is the one description of the FHIR API: the Hono
+// routes, Bundle entries and /auth/test-policy all resolve through it. R4 http.html lists the
+// interactions; SMART App Launch 2 (scopes-and-launch-context) gives each its scope letter.
+
+import { describe, expect, it } from 'vitest'
+import { buildApp } from '../../src/app.ts'
+import { FHIR_INTERACTIONS, matchInteraction } from '../../src/fhir/interactions.ts'
+import { call, json, ROOT, uniqueId } from './helpers.ts'
+
+const form = { 'content-type': 'application/x-www-form-urlencoded' }
+
+describe('the interaction table', () => {
+  it('is what the app mounts under /fhir: every row and path, in table order', () => {
+    const mounted = buildApp()
+      .routes.filter((r) => r.path.startsWith('/fhir') && r.method !== 'ALL')
+      .map((r) => `${r.method} ${r.path}`)
+    const rows = FHIR_INTERACTIONS.flatMap((row) => [row.path].flat().map((p) => `${row.method} /fhir${p}`))
+    expect([...new Set(mounted)]).toEqual(rows)
+  })
+
+  it('gives every authorised interaction except batch/transaction a SMART scope letter (SMART v2: c r u d s)', () => {
+    const letters = Object.fromEntries(FHIR_INTERACTIONS.map((row) => [row.name, row.smart ?? null]))
+    expect(letters).toEqual({
+      capabilities: null,
+      'history-system': 's',
+      'batch-transaction': null,
+      'search-system': 's',
+      'search-system-post': 's',
+      'history-type': 's',
+      'history-instance': 'r',
+      vread: 'r',
+      'search-type-post': 's',
+      read: 'r',
+      create: 'c',
+      update: 'u',
+      'conditional-update': 'u',
+      patch: 'u',
+      'conditional-patch': 'u',
+      delete: 'd',
+      'conditional-delete': 'd',
+      'search-type': 's',
+      'search-compartment': 's',
+    })
+  })
+
+  it('matches paths as the router does: static segments before parameters, first row wins', () => {
+    const name = (method: string, path: string) => matchInteraction(method, path)?.route.name
+    expect(name('GET', '/fhir/metadata')).toBe('capabilities')
+    expect(name('GET', '/fhir/_history')).toBe('history-system')
+    expect(name('GET', '/fhir/Patient/_history')).toBe('history-type')
+    expect(name('GET', '/fhir/Patient/1/_history/2')).toBe('vread')
+    expect(name('GET', '/fhir/Patient/1/Observation')).toBe('search-compartment')
+    expect(name('POST', '/fhir/_search')).toBe('search-system-post')
+    expect(name('POST', '/fhir/Patient/_search')).toBe('search-type-post')
+    expect(name('POST', '/fhir/Patient')).toBe('create')
+    expect(name('GET', '/fhir/')).toBe('search-system')
+    expect(name('POST', '/fhir/Patient/1')).toBeUndefined()
+    expect(matchInteraction('GET', '/fhir/Patient/1')?.params).toEqual({ type: 'Patient', id: '1' })
+  })
+})
+
+describe('system search in every form of R4 http.html#search', () => {
+  it('answers GET [base]/?_type=... (trailing slash, as fhir-kit-client sends it) like GET [base]?_type=...', async () => {
+    const id = uniqueId('sys')
+    await call('PUT', `/fhir/Patient/${id}`, { auth: ROOT, body: { resourceType: 'Patient', id } })
+    for (const path of [`/fhir?_type=Patient&_id=${id}`, `/fhir/?_type=Patient&_id=${id}`]) {
+      const res = await call('GET', path, { auth: ROOT })
+      expect(res.status, path).toBe(200)
+      const bundle = await json(res)
+      expect(bundle.type).toBe('searchset')
+      expect(bundle.entry.map((e: any) => e.resource.id)).toEqual([id])
+    }
+  })
+
+  it('answers POST [base]/_search with the parameters in a form body', async () => {
+    const id = uniqueId('sysform')
+    await call('PUT', `/fhir/Patient/${id}`, { auth: ROOT, body: { resourceType: 'Patient', id } })
+    const res = await call('POST', '/fhir/_search', { auth: ROOT, headers: form, body: `_type=Patient&_id=${id}` })
+    expect(res.status).toBe(200)
+    const bundle = await json(res)
+    expect(bundle.type).toBe('searchset')
+    expect(bundle.entry.map((e: any) => e.resource.id)).toEqual([id])
+    expect(bundle.link[0].url).toContain(`_id=${id}`)
+  })
+
+  it('POST [base]/_search takes only a form body (415 for JSON)', async () => {
+    const res = await call('POST', '/fhir/_search', { auth: ROOT, body: { _type: 'Patient' } })
+    expect(res.status).toBe(415)
+  })
+})
+
+describe('POST /auth/test-policy resolves through the same tables', () => {
+  it('names the operation of the row that would answer, and none for the public CapabilityStatement', async () => {
+    const resolve = async (method: string, uri: string) => {
+      const res = await call('POST', '/auth/test-policy', {
+        auth: ROOT,
+        body: { request: { 'request-method': method, uri }, policy: { engine: 'allow' } },
+      })
+      expect(res.status).toBe(200)
+      return (await json(res)).operation?.id
+    }
+    expect(await resolve('post', '/fhir/_search')).toBe('FhirSearch')
+    expect(await resolve('get', '/fhir/')).toBe('FhirSearch')
+    expect(await resolve('get', '/fhir/metadata')).toBeUndefined()
+    expect(await resolve('put', '/fhir/Patient')).toBe('FhirConditionalUpdate')
+    expect(await resolve('delete', '/AccessPolicy/x')).toBe('Delete')
+  })
+})
