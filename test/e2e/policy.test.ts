@@ -1,6 +1,7 @@
 // End to end against a real `wrangler dev` (issue 5's proof): a client limited by a `matcho`
 // AccessPolicy to GET on Patient and Observation can read and search those, gets 403 for a POST
-// or for Encounter, and the root client can still do anything (aidbox.md §2.2, §2.5).
+// or for Encounter, and the root client can still do anything (docs/aidbox.md#authorisation,
+// docs/access-policies.md#matcho).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { basicHeader, startIsolatedDev, type DevServer } from '../../scripts/local.ts'

@@ -1,4 +1,5 @@
-// The Aidbox-compatible admin API for Clients and AccessPolicies in KV (aidbox.md §1, §2.1):
+// The Aidbox-compatible admin API for Clients and AccessPolicies in KV (docs/aidbox.md#client,
+// docs/aidbox.md#accesspolicy):
 // create/replace/read/delete, hashed secrets that are never returned, validation, and the rule that a
 // change made through the API takes effect at once in the isolate that made it.
 
@@ -160,7 +161,7 @@ describe('AccessPolicy', () => {
   })
 })
 
-describe('AccessPolicy validation names the offending field (aidbox.md §2.1, §2.4, §2.5)', () => {
+describe('AccessPolicy validation names the offending field (docs/access-policies.md#validation-when-saved)', () => {
   it.each([
     ['an unknown engine', { engine: 'magic' }, 'engine', /unknown engine "magic"/],
     ['an Aidbox engine not implemented here', { engine: 'matcho-rpc' }, 'engine', /not supported/],

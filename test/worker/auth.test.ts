@@ -100,7 +100,7 @@ describe('authentication of requests', () => {
     expect((await call('GET', '/fhir/Observation', { auth: basic(id, 'not-it') })).status).toBe(401)
   })
 
-  it('needs "basic" in grant_types to use HTTP Basic (aidbox.md §1.2)', async () => {
+  it('needs "basic" in grant_types to use HTTP Basic (docs/aidbox.md#grant-types)', async () => {
     const id = uniqueId('cc-only')
     await registerClient(id, 'pw-123456', { grant_types: ['client_credentials'] })
     await allowClient(id)

@@ -1,6 +1,6 @@
-// Aidbox's policy debugging endpoints (aidbox.md §2.5 `$matcho`, §2.6 `/auth/test-policy`): their
-// answers, and who may call them (root, or a client a policy allows for DebugMatcho /
-// DebugTestPolicy; never an anonymous caller).
+// Aidbox's policy debugging endpoints, `$matcho` and `/auth/test-policy`
+// (docs/aidbox.md#debug-endpoints): their answers, and who may call them (root, or a client a
+// policy allows for DebugMatcho / DebugTestPolicy; never an anonymous caller).
 
 import { describe, expect, it } from 'vitest'
 import { basic, call, json, registerClient, ROOT, uniqueId } from './helpers.ts'
@@ -16,7 +16,7 @@ async function clientWith(policy: Record<string, unknown>): Promise<string> {
   return basic(id, 'pw-123456')
 }
 
-describe('POST /$matcho (aidbox.md §2.5)', () => {
+describe('POST /$matcho (docs/aidbox.md#the-matcho-endpoint)', () => {
   it('echoes the input with an empty result when the pattern matches', async () => {
     const body = { matcho: { a: 1, b: '#^x' }, resource: { a: 1, b: 'xyz', c: 3 } }
     const res = await call('POST', '/$matcho', { auth: ROOT, body })
@@ -24,7 +24,7 @@ describe('POST /$matcho (aidbox.md §2.5)', () => {
     expect(await json(res)).toEqual({ ...body, result: [] })
   })
 
-  it('lists each mismatch as {expected, but, path} (docs example)', async () => {
+  it("lists each mismatch as {expected, but, path} (Aidbox's example)", async () => {
     const res = await call('POST', '/$matcho', { auth: ROOT, body: { matcho: { a: 1 }, resource: { a: 2 } } })
     expect((await json(res)).result).toEqual([{ expected: 1, but: 2, path: ['a'] }])
   })
@@ -74,7 +74,7 @@ describe('POST /$matcho (aidbox.md §2.5)', () => {
   })
 })
 
-describe('POST /auth/test-policy (aidbox.md §2.6)', () => {
+describe('POST /auth/test-policy (docs/aidbox.md#the-test-policy-endpoint)', () => {
   it('normalises the simulated request, resolves its operation and answers the evaluation', async () => {
     const res = await call('POST', '/auth/test-policy', {
       auth: ROOT,

@@ -1,5 +1,7 @@
-// AccessPolicy compilation and the allow, matcho, json-schema and complex engines (aidbox.md §2.1,
-// §2.4), plus pruning of empty request values (aidbox.md §2.3).
+// AccessPolicy compilation and the allow, matcho, json-schema and complex engines
+// (docs/aidbox.md#engines), plus pruning of empty request values (docs/aidbox.md#request-object).
+// Tests named "(our choice)" pin behaviour Aidbox leaves open
+// (docs/aidbox.md#where-aidbox-is-silent).
 import { describe, expect, it } from 'vitest'
 import {
   PolicyValidationError,
@@ -36,7 +38,7 @@ const yes = { engine: 'matcho', matcho: { uri: 'present?' } }
 const no = { engine: 'matcho', matcho: { uri: 'nil?' } }
 const request = { uri: '/fhir/Patient', 'request-method': 'get' }
 
-describe('compilePolicy: engine validation (aidbox.md §2.1)', () => {
+describe('compilePolicy: engine validation (docs/access-policies.md#validation-when-saved)', () => {
   it('requires an engine', () => {
     expect(issuesOf({ matcho: {} })).toEqual([
       { path: 'engine', message: expect.stringMatching(/engine is required/) },
@@ -73,7 +75,7 @@ describe('compilePolicy: engine validation (aidbox.md §2.1)', () => {
   })
 })
 
-describe('engine allow (aidbox.md §2.4)', () => {
+describe('engine allow (docs/aidbox.md#engines)', () => {
   it('allows every request, even an empty one', async () => {
     const policy = compilePolicy({ engine: 'allow' })
     expect(policy.sync).toBe(true)
@@ -82,7 +84,7 @@ describe('engine allow (aidbox.md §2.4)', () => {
   })
 })
 
-describe('engine matcho (aidbox.md §2.4, §2.5 examples)', () => {
+describe("engine matcho: Aidbox's example policies (docs/access-policies.md#matcho)", () => {
   const crud = compilePolicy({
     engine: 'matcho',
     matcho: {
@@ -119,12 +121,13 @@ describe('engine matcho (aidbox.md §2.4, §2.5 examples)', () => {
     expect(await evaluatePolicy(policy, own)).toBe(true)
     const other = { ...own, body: { subject: { ...subject, id: 'pt-2' } } }
     expect(await evaluatePolicy(policy, other)).toBe(false)
-    // Without the guard, both sides missing would pass (§2.5 trap); with it, anonymous is denied.
+    // Without the guard, both sides missing would pass (Aidbox's trap,
+    // docs/access-policies.md#the-aidbox-traps-reproduced); with it, anonymous is denied.
     expect(await evaluatePolicy(policy, base)).toBe(false)
   })
 })
 
-describe('engine json-schema (aidbox.md §2.4)', () => {
+describe('engine json-schema (docs/aidbox.md#engines)', () => {
   const schema = {
     type: 'object',
     required: ['params'],
@@ -137,7 +140,7 @@ describe('engine json-schema (aidbox.md §2.4)', () => {
     },
   }
 
-  it('allows a request object that validates (docs example, draft-07)', async () => {
+  it("allows a request object that validates (Aidbox's example, draft-07)", async () => {
     const policy = compilePolicy({ engine: 'json-schema', schema })
     const req = { params: { 'resource/type': 'Organization' } }
     expect(await evaluatePolicy(policy, req)).toBe(true)
@@ -148,7 +151,7 @@ describe('engine json-schema (aidbox.md §2.4)', () => {
     expect(await evaluatePolicy(policy, { params: { 'resource/type': 'Patient' } })).toBe(false)
   })
 
-  it('needs `required`, because empty values are pruned first (aidbox.md §2.3)', () => {
+  it('needs `required`, because empty values are pruned first (docs/aidbox.md#request-object)', () => {
     const compiled = compileJsonSchema(schema)
     const raw = { params: { 'resource/type': '' }, body: null }
     expect(evaluateJsonSchema(compiled, raw)).toBe(false)
@@ -213,7 +216,7 @@ describe('engine json-schema (aidbox.md §2.4)', () => {
   })
 })
 
-describe('engine complex (aidbox.md §2.4)', () => {
+describe('engine complex (docs/aidbox.md#engines)', () => {
   it('and: allows only when every rule allows', async () => {
     const and = (...rules: object[]) => compilePolicy({ engine: 'complex', and: rules })
     expect(await evaluatePolicy(and(yes, yes), request)).toBe(true)
@@ -228,7 +231,7 @@ describe('engine complex (aidbox.md §2.4)', () => {
     expect(await evaluatePolicy(or(no, no), request)).toBe(false)
   })
 
-  it('nests: check-1 AND (check-2 OR check-3) (docs example 1)', () => {
+  it("nests: check-1 AND (check-2 OR check-3) (Aidbox's first example)", () => {
     const build = (a: object, b: object, c: object) =>
       compilePolicy({ engine: 'complex', and: [a, { engine: 'complex', or: [b, c] }] })
     expect(evaluatePolicySync(build(yes, no, yes), request)).toBe(true)
@@ -247,7 +250,7 @@ describe('engine complex (aidbox.md §2.4)', () => {
     await expect(evaluatePolicy(reached, request)).rejects.toThrow(/ctx\.db/)
   })
 
-  it('mixes engines (json-schema + matcho, docs example 2 shape)', async () => {
+  it("mixes engines (json-schema + matcho, the shape of Aidbox's second example)", async () => {
     const policy = compilePolicy({
       engine: 'complex',
       and: [
@@ -277,7 +280,7 @@ describe('engine complex (aidbox.md §2.4)', () => {
     expect(nested[0]?.path).toBe('and[0].or')
   })
 
-  it('rejects a complex rule without and/or, or with an empty or non-array list [I]', () => {
+  it('rejects a complex rule without and/or, or with an empty or non-array list (our choice)', () => {
     expect(issuesOf({ engine: 'complex' })[0]?.message).toMatch(/needs "and" or "or"/)
     expect(issuesOf({ engine: 'complex', and: [] })[0]).toMatchObject({ path: 'and' })
     expect(issuesOf({ engine: 'complex', or: yes })[0]).toMatchObject({ path: 'or' })
@@ -294,7 +297,7 @@ describe('engine complex (aidbox.md §2.4)', () => {
   })
 })
 
-describe('pruneEmpty: empty values are removed before evaluation (aidbox.md §2.3)', () => {
+describe('pruneEmpty: empty values are removed before evaluation (docs/aidbox.md#request-object)', () => {
   it('removes [], {}, "" and null recursively', () => {
     const raw = { a: [], b: {}, c: '', d: null, e: { f: { g: [] } }, h: 'x', i: undefined }
     expect(pruneEmpty(raw)).toEqual({ h: 'x' })
@@ -304,7 +307,7 @@ describe('pruneEmpty: empty values are removed before evaluation (aidbox.md §2.
     expect(pruneEmpty({ a: 0, b: false, c: ' ' })).toEqual({ a: 0, b: false, c: ' ' })
   })
 
-  it('keeps array positions, turning empty elements into null [I]', () => {
+  it('keeps array positions, turning empty elements into null (our choice)', () => {
     expect(pruneEmpty({ role: [{}, { name: 'r' }] })).toEqual({ role: [null, { name: 'r' }] })
     expect(pruneEmpty({ role: [{}, ''] })).toBeUndefined()
   })

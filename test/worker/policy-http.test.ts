@@ -1,7 +1,9 @@
-// AccessPolicies through the HTTP API (aidbox.md §2.2–§2.5): matcho, json-schema, complex and sql
-// policies deciding real requests, anonymous access through global and Operation-linked policies,
-// the documented traps, and failures that deny (fail closed). Policies that could apply to other
-// tests' callers (global or Operation-linked) only match a header value unique to the test.
+// AccessPolicies through the HTTP API (docs/access-policies.md#how-a-request-is-authorised):
+// matcho, json-schema, complex and sql policies deciding real requests, anonymous access through
+// global and Operation-linked policies, the documented traps
+// (docs/access-policies.md#the-aidbox-traps-reproduced), and failures that deny (fail closed,
+// docs/aidbox.md#fail-closed). Policies that could apply to other tests' callers (global or
+// Operation-linked) only match a header value unique to the test.
 
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { basic, call, json, registerClient, ROOT, uniqueId } from './helpers.ts'
@@ -31,7 +33,7 @@ async function putAsRoot(type: string, id: string, body: Record<string, unknown>
   expect([200, 201]).toContain(res.status)
 }
 
-describe('a client limited by matcho to GET on Patient and Observation (aidbox.md §2.5 example)', () => {
+describe('a client limited by matcho to GET on Patient and Observation (the example atop docs/access-policies.md)', () => {
   const readOnly = {
     engine: 'matcho',
     matcho: { 'request-method': 'get', params: { 'resource/type': { $enum: ['Patient', 'Observation'] } } },
@@ -69,7 +71,7 @@ describe('a client limited by matcho to GET on Patient and Observation (aidbox.m
   })
 })
 
-describe('batch and transaction Bundles (aidbox.md §2.7)', () => {
+describe('batch and transaction Bundles (docs/access-policies.md#batch-and-transaction-bundles)', () => {
   const policy = {
     engine: 'matcho',
     matcho: {
@@ -169,7 +171,7 @@ describe('admin routes expose resource/type and resource/id to policies', () => 
   })
 })
 
-describe('anonymous access (aidbox.md §2.2)', () => {
+describe('anonymous access (docs/aidbox.md#candidates)', () => {
   it('is granted by an Operation-linked policy, for that operation only, and is 401 otherwise', async () => {
     const key = crypto.randomUUID()
     const id = uniqueId('public-search')
@@ -242,7 +244,7 @@ describe('anonymous access (aidbox.md §2.2)', () => {
   })
 })
 
-describe('the other engines decide real requests (aidbox.md §2.4)', () => {
+describe('the other engines decide real requests (docs/aidbox.md#engines)', () => {
   it('json-schema: the request object must validate (draft-07)', async () => {
     const { auth } = await clientWith({
       engine: 'json-schema',

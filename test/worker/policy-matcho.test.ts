@@ -1,4 +1,6 @@
-// Matcho DSL rules, traps and save-time validation (aidbox.md §2.5; Aidbox matcho-dsl-reference).
+// Matcho DSL rules, traps and save-time validation, as docs/access-policies.md#matcho describes
+// them (after Aidbox's Matcho DSL reference). Tests named "(our choice)" pin behaviour that Aidbox
+// leaves open (docs/aidbox.md#where-aidbox-is-silent).
 import { describe, expect, it } from 'vitest'
 import { PolicyValidationError } from '../../src/policy/engines/errors.ts'
 import { compileMatcho, matches } from '../../src/policy/engines/matcho.ts'
@@ -22,7 +24,7 @@ function expectInvalid(pattern: unknown, path: string, message: RegExp): void {
   expect(issues).toContainEqual({ path, message: expect.stringMatching(message) })
 }
 
-describe('matcho: objects (aidbox.md §2.5 rule 1)', () => {
+describe('matcho: objects (docs/access-policies.md#matcho)', () => {
   it('matches a subset of keys and ignores extra keys', () => {
     expect(m({ x: 1 }, { x: 1, y: 2 })).toBe(true)
     expect(m({ x: 1 }, { z: 1 })).toBe(false)
@@ -34,7 +36,7 @@ describe('matcho: objects (aidbox.md §2.5 rule 1)', () => {
     expect(m({ a: { b: 5 } }, { b: { a: 5 } })).toBe(false)
   })
 
-  it('does not match an object pattern against a missing value, a string or an array [I]', () => {
+  it('does not match an object pattern against a missing value, a string or an array (our choice)', () => {
     expect(m({ a: {} }, { a: { any: 1 } })).toBe(true)
     expect(m({ a: {} }, {})).toBe(false)
     expect(m({ a: { b: 'nil?' } }, { a: 'text' })).toBe(false)
@@ -47,7 +49,7 @@ describe('matcho: objects (aidbox.md §2.5 rule 1)', () => {
   })
 })
 
-describe('matcho: arrays are positional prefixes (aidbox.md §2.5 rule 2)', () => {
+describe('matcho: arrays are positional prefixes (docs/access-policies.md#matcho)', () => {
   it('matches [1, 2] against [1, 2] and [1, 2, 3]', () => {
     expect(m({ a: [1, 2] }, { a: [1, 2] })).toBe(true)
     expect(m({ a: [1, 2] }, { a: [1, 2, 3] })).toBe(true)
@@ -65,7 +67,7 @@ describe('matcho: arrays are positional prefixes (aidbox.md §2.5 rule 2)', () =
   })
 })
 
-describe('matcho: #regex strings (aidbox.md §2.5 rule 3)', () => {
+describe('matcho: #regex strings (docs/access-policies.md#matcho)', () => {
   it('matches "#\\d+" against "2345" but not "abc"', () => {
     expect(m({ a: '#\\d+' }, { a: '2345' })).toBe(true)
     expect(m({ a: '#\\d+' }, { a: 'abc' })).toBe(false)
@@ -81,7 +83,7 @@ describe('matcho: #regex strings (aidbox.md §2.5 rule 3)', () => {
     expect(m({ a: '#.*' }, {})).toBe(false)
   })
 
-  it('turns a leading Java (?i) flag, also after ^, into a JS flag (docs example) [I]', () => {
+  it("turns a leading Java (?i) flag, also after ^, into a JS flag (Aidbox's example; our choice)", () => {
     const pattern = { q: '#^(?i)(?!.*(INSERT|DELETE)).*' }
     expect(m(pattern, { q: 'select 1' })).toBe(true)
     expect(m(pattern, { q: 'delete from x' })).toBe(false)
@@ -89,7 +91,7 @@ describe('matcho: #regex strings (aidbox.md §2.5 rule 3)', () => {
     expect(m({ q: '#patient' }, { q: 'PATIENT' })).toBe(false)
   })
 
-  it('reads "#/user/id" as a regex, not as a reference (aidbox.md §2.5 rule 6)', () => {
+  it('reads "#/user/id" as a regex, not as a reference (docs/access-policies.md#matcho)', () => {
     const request = { user: { id: 'u1' }, uri: '/x/user/id' }
     expect(m({ uri: '#/user/id' }, request)).toBe(true)
     expect(m({ uri: '#/user/id' }, { user: { id: 'u1' }, uri: 'u1' })).toBe(false)
@@ -99,13 +101,13 @@ describe('matcho: #regex strings (aidbox.md §2.5 rule 3)', () => {
     expectInvalid({ uri: '#[' }, 'matcho.uri', /invalid regex "#\["/)
   })
 
-  it('rejects Java-only syntax instead of silently matching letters (\\A) [I]', () => {
+  it('rejects Java-only syntax instead of silently matching letters (\\A) (our choice)', () => {
     expectInvalid({ uri: '#\\A/fhir' }, 'matcho.uri', /invalid regex/)
     expectInvalid({ uri: '#(?x)a b' }, 'matcho.uri', /inline flag \(\?x\)/)
   })
 })
 
-describe('matcho: .path references into the request (aidbox.md §2.5 rule 3)', () => {
+describe('matcho: .path references into the request (docs/access-policies.md#matcho)', () => {
   it('matches when the value equals the referenced one', () => {
     const request = { user: { id: 1 }, params: { user_id: 1 } }
     expect(m({ params: { user_id: '.user.id' } }, request)).toBe(true)
@@ -148,7 +150,7 @@ describe('matcho: .path references into the request (aidbox.md §2.5 rule 3)', (
   })
 })
 
-describe('matcho: special string literals (aidbox.md §2.5 rule 3)', () => {
+describe('matcho: special string literals (docs/access-policies.md#matcho)', () => {
   it('present? matches any non-null value and not a missing one', () => {
     expect(m({ a: 'present?' }, { a: 5 })).toBe(true)
     expect(m({ a: 'present?' }, { a: { b: 6 } })).toBe(true)
@@ -164,7 +166,7 @@ describe('matcho: special string literals (aidbox.md §2.5 rule 3)', () => {
     expect(m({ _include: 'nil?' }, { _include: false })).toBe(false)
   })
 
-  it('not-blank? matches a string with non-space characters only [I: blank = whitespace]', () => {
+  it('not-blank? matches a string with non-space characters only (our choice: blank = white space)', () => {
     expect(m({ a: 'not-blank?' }, { a: 'x' })).toBe(true)
     expect(m({ a: 'not-blank?' }, { a: '' })).toBe(false)
     expect(m({ a: 'not-blank?' }, { a: '   ' })).toBe(false)
@@ -173,7 +175,7 @@ describe('matcho: special string literals (aidbox.md §2.5 rule 3)', () => {
   })
 })
 
-describe('matcho: scalars compare by value (aidbox.md §2.5 rule 4)', () => {
+describe('matcho: scalars compare by value (docs/access-policies.md#matcho)', () => {
   it('compares numbers, booleans and strings exactly, without coercion', () => {
     expect(m({ n: 10 }, { n: 10 })).toBe(true)
     expect(m({ n: 10 }, { n: '10' })).toBe(false)
@@ -190,7 +192,7 @@ describe('matcho: scalars compare by value (aidbox.md §2.5 rule 4)', () => {
   })
 })
 
-describe('matcho: $enum (aidbox.md §2.5 rule 5)', () => {
+describe('matcho: $enum (docs/access-policies.md#matcho)', () => {
   const pattern = { 'request-method': { $enum: ['get', 'post'] } }
 
   it('matches one of the listed values', () => {
@@ -212,7 +214,7 @@ describe('matcho: $enum (aidbox.md §2.5 rule 5)', () => {
   })
 })
 
-describe('matcho: $one-of (aidbox.md §2.5 rule 5)', () => {
+describe('matcho: $one-of (docs/access-policies.md#matcho)', () => {
   const pattern = { a: { '$one-of': [{ b: 'present?' }, { c: 'present?' }] } }
 
   it('matches when any alternative matches', () => {
@@ -239,14 +241,14 @@ describe('matcho: $one-of (aidbox.md §2.5 rule 5)', () => {
   })
 })
 
-describe('matcho: $contains and $every (aidbox.md §2.5 rule 5)', () => {
+describe('matcho: $contains and $every (docs/access-policies.md#matcho)', () => {
   it('$contains matches when one element matches a pattern object', () => {
     const pattern = { type: { $contains: { system: 'loinc' } } }
     expect(m(pattern, { type: [{ system: 'snomed' }, { system: 'loinc' }] })).toBe(true)
     expect(m(pattern, { type: [{ system: 'snomed' }] })).toBe(false)
   })
 
-  it('$contains takes a primitive and needs an array [I]', () => {
+  it('$contains takes a primitive and needs an array (our choice)', () => {
     const pattern = { user: { department: { $contains: 'inpatient' } } }
     expect(m(pattern, { user: { department: ['outpatient', 'inpatient'] } })).toBe(true)
     expect(m(pattern, { user: { department: 'inpatient' } })).toBe(false)
@@ -259,12 +261,12 @@ describe('matcho: $contains and $every (aidbox.md §2.5 rule 5)', () => {
     expect(m(pattern, { col: [{ foo: 'bar' }, { foo: 'baz' }] })).toBe(false)
   })
 
-  it('$every does not pass vacuously on a missing value [I]', () => {
+  it('$every does not pass vacuously on a missing value (our choice)', () => {
     expect(m({ col: { $every: { foo: 'bar' } } }, {})).toBe(false)
   })
 })
 
-describe('matcho: $not (aidbox.md §2.5 rule 5)', () => {
+describe('matcho: $not (docs/access-policies.md#matcho)', () => {
   it('negates a pattern', () => {
     const pattern = { message: { $not: { status: 'private' } } }
     expect(m(pattern, { message: { status: 'public' } })).toBe(true)
@@ -290,7 +292,7 @@ describe('matcho: $not (aidbox.md §2.5 rule 5)', () => {
   })
 })
 
-describe('matcho: $reference (aidbox.md §2.5 rule 5)', () => {
+describe('matcho: $reference (docs/access-policies.md#matcho)', () => {
   const pattern = { resource: { patient: { $reference: { id: '.user.data.patient_id' } } } }
   const user = { data: { patient_id: 'pid' } }
 
@@ -307,14 +309,14 @@ describe('matcho: $reference (aidbox.md §2.5 rule 5)', () => {
     expect(m({ s: typed }, { s: 'Patient/pid/_history/2' })).toBe(true)
   })
 
-  it('keeps a non-relative reference as {uri} [I]', () => {
+  it('keeps a non-relative reference as {uri} (our choice)', () => {
     const uri = 'http://other/fhir/Patient/pid'
     expect(m({ s: { $reference: { uri } } }, { s: uri })).toBe(true)
     expect(m({ s: { $reference: { id: 'pid' } } }, { s: uri })).toBe(false)
   })
 })
 
-describe('matcho: $present-all and $length (aidbox.md §2.5 rule 5)', () => {
+describe('matcho: $present-all and $length (docs/access-policies.md#matcho)', () => {
   const pattern = {
     resource: {
       $length: 2,
@@ -347,7 +349,7 @@ describe('matcho: $present-all and $length (aidbox.md §2.5 rule 5)', () => {
   })
 })
 
-describe('matcho: validation (aidbox.md §2.5 rule 6)', () => {
+describe('matcho: validation (docs/access-policies.md#validation-when-saved)', () => {
   it('rejects unknown operators such as $regex and $present', () => {
     expectInvalid({ a: { $regex: 'x' } }, 'matcho.a.$regex', /unknown operator \$regex/)
     expectInvalid({ a: { $present: true } }, 'matcho.a.$present', /unknown operator/)
@@ -375,7 +377,7 @@ describe('matcho: validation (aidbox.md §2.5 rule 6)', () => {
   })
 })
 
-describe('matcho: #regex ReDoS defences [I, docs/access-policies.md]', () => {
+describe('matcho: #regex ReDoS defences (our choice, docs/access-policies.md#matcho)', () => {
   it('rejects a repeated group that contains a repetition or an alternation (exponential backtracking)', () => {
     expectInvalid({ uri: '#^(a+)+$' }, 'matcho.uri', /ReDoS/)
     expectInvalid({ uri: '#(\\w+/)*x' }, 'matcho.uri', /ReDoS/)
@@ -384,7 +386,7 @@ describe('matcho: #regex ReDoS defences [I, docs/access-policies.md]', () => {
     expectInvalid({ uri: '#((a)+b)*' }, 'matcho.uri', /ReDoS/)
   })
 
-  it('accepts the usual shapes: anchored alternations, optional groups, classes, lookaheads, the docs examples', () => {
+  it("accepts the usual shapes: anchored alternations, optional groups, classes, lookaheads, Aidbox's examples", () => {
     for (const re of [
       '^/fhir/(Patient|Observation)(/[^/]+)?$',
       '^(?i)(?!.*(INSERT|DELETE)).*',

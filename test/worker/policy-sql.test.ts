@@ -1,5 +1,6 @@
 // The sql engine: save-time safety rules (one read-only SELECT) and evaluation against the real
-// local D1 with `{{path}}` binds (aidbox.md §2.4, §7).
+// local D1 with `{{path}}` binds (docs/access-policies.md#the-sql-engine). Tests named
+// "(our choice)" pin behaviour Aidbox leaves open (docs/aidbox.md#where-aidbox-is-silent).
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { PolicyValidationError } from '../../src/policy/engines/errors.ts'
@@ -33,7 +34,7 @@ async function run(query: string, request: Record<string, unknown> = {}): Promis
   return evaluateSql(env.DB, compileSql(query), request)
 }
 
-describe('sql: placeholders become numbered binds (aidbox.md §2.4)', () => {
+describe('sql: placeholders become numbered binds (docs/access-policies.md#the-sql-engine)', () => {
   it('turns {{path}} into ?N, reusing the number of a repeated path', () => {
     const compiled = compileSql('SELECT {{jwt.sub}} = {{user.id}} OR {{jwt.sub}} IS NULL')
     expect(compiled.sql).toBe('SELECT * FROM (\nSELECT ?1 = ?2 OR ?1 IS NULL\n) LIMIT 1')
@@ -46,7 +47,7 @@ describe('sql: placeholders become numbered binds (aidbox.md §2.4)', () => {
     expect(compiled.binds).toEqual([])
   })
 
-  it('rejects {{!identifier}} interpolation and malformed placeholders [I]', () => {
+  it('rejects {{!identifier}} interpolation and malformed placeholders (our choice)', () => {
     const identifier = 'SELECT true FROM {{!params.resource/type}}'
     expect(rejection(identifier)).toMatch(/identifier interpolation/)
     expect(rejection('SELECT {{a..b}}')).toMatch(/invalid placeholder/)
@@ -55,7 +56,7 @@ describe('sql: placeholders become numbered binds (aidbox.md §2.4)', () => {
   })
 })
 
-describe('sql: only one read-only SELECT is accepted at save time (aidbox.md §7)', () => {
+describe('sql: only one read-only SELECT is accepted at save time (docs/access-policies.md#the-sql-engine)', () => {
   it('accepts SELECT, a trailing semicolon, WITH … SELECT and replace() calls', () => {
     const select = 'SELECT true FROM resource WHERE id = {{params.resource/id}} LIMIT 1;'
     expect(() => compileSql(select)).not.toThrow()
@@ -154,7 +155,7 @@ describe('sql: only one read-only SELECT is accepted at save time (aidbox.md §7
   })
 })
 
-describe('sql: evaluation against D1 (aidbox.md §2.4)', () => {
+describe('sql: evaluation against D1 (docs/access-policies.md#the-sql-engine)', () => {
   const ownPatient = `SELECT true FROM policy_test_patient
     WHERE id = {{params.resource/id}} AND gp = {{user.data.practitioner_id}}`
 
@@ -200,7 +201,7 @@ describe('sql: evaluation against D1 (aidbox.md §2.4)', () => {
     expect(await run('SELECT x FROM (SELECT 1 AS x UNION ALL SELECT 0) ORDER BY x ASC')).toBe(false)
   })
 
-  it('treats 0, false, NULL, "" and "false" as deny, other values as allow [I]', async () => {
+  it('treats 0, false, NULL, "" and "false" as deny, other values as allow (our choice)', async () => {
     for (const q of ['SELECT false', 'SELECT 0', 'SELECT NULL', "SELECT ''", "SELECT 'false'"]) {
       expect(await run(q), q).toBe(false)
     }

@@ -265,7 +265,7 @@ describe('a transaction is all or nothing', () => {
   })
 })
 
-describe('authorisation of a transaction (aidbox.md §2.7)', () => {
+describe('authorisation of a transaction (docs/aidbox.md#bundles)', () => {
   it('needs FhirTransaction, and each entry its own operation: one denied entry fails it with 403 and writes nothing', async () => {
     const id = uniqueId('txauth')
     await put(id)

@@ -1,5 +1,6 @@
-// The complex engine (aidbox.md §2.4): `and` / `or` lists of nested rules, each with its own
-// engine. `and` stops at the first false rule, `or` at the first true one; rules run top to bottom.
+// The complex engine (docs/aidbox.md#engines): `and` / `or` lists of nested rules, each with its
+// own engine. `and` stops at the first false rule, `or` at the first true one; rules run top to
+// bottom.
 import { childPath, fail } from './errors.ts'
 import type { IssueList } from './errors.ts'
 import type {
@@ -23,8 +24,8 @@ export const MAX_COMPLEX_DEPTH = 16
 
 /**
  * Validates and compiles a complex rule: exactly one of `and` / `or` (both at one level is an
- * error, as in Aidbox), holding a non-empty array of rules [I: an empty `and` would allow
- * everything].
+ * error, as in Aidbox), holding a non-empty array of rules: an empty `and` would allow everything
+ * (our choice where Aidbox is silent, docs/aidbox.md#where-aidbox-is-silent).
  */
 export function compileComplexInto(
   policy: AccessPolicyInput,

@@ -1,6 +1,6 @@
 // Save-time validation errors of AccessPolicy engines: one error type carrying every issue found,
-// each with the path of the offending field, so the API can answer 422 with a precise
-// OperationOutcome.
+// each with the path of the offending field, so the API can answer 400 with a precise
+// OperationOutcome (docs/access-policies.md#validation-when-saved).
 
 /**
  * One problem found in an AccessPolicy, e.g. `{ path: 'matcho.uri', message: 'invalid regex …' }`.

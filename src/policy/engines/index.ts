@@ -1,5 +1,6 @@
-// AccessPolicy engines as pure functions (aidbox.md §2.4): compile a stored policy once (save time,
-// with every problem reported), then evaluate the compiled form against each request's object.
+// AccessPolicy engines as pure functions (docs/aidbox.md#engines): compile a stored policy once
+// (save time, with every problem reported), then evaluate the compiled form against each request's
+// object.
 import { compileComplexInto, evaluateComplexAsync, evaluateComplexSync } from './complex.ts'
 import { childPath, fail, throwIfIssues } from './errors.ts'
 import type { IssueList } from './errors.ts'

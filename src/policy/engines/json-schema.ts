@@ -1,5 +1,6 @@
-// The json-schema engine (aidbox.md §2.4): the request object must validate against a draft-07
-// schema. The schema is checked against the draft-07 meta-schema and compiled once, at save time.
+// The json-schema engine (docs/aidbox.md#engines): the request object must validate against a
+// draft-07 schema. The schema is checked against the draft-07 meta-schema and compiled once, at
+// save time.
 import { Validator, dereference } from '@cfworker/json-schema'
 import type { OutputUnit, Schema } from '@cfworker/json-schema'
 import { DRAFT_07_META_SCHEMA } from './draft-07.ts'

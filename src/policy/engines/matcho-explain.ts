@@ -1,6 +1,7 @@
 // Explains why a matcho pattern does not match, for the `POST /$matcho` debug endpoint
-// (aidbox.md §2.5): the failing leaves, each as `{expected, but, path}`. Each sub-pattern is
-// compiled and matched with the engine itself, so the explanation cannot disagree with it.
+// (docs/aidbox.md#the-matcho-endpoint): the failing leaves, each as `{expected, but, path}`. Each
+// sub-pattern is compiled and matched with the engine itself, so the explanation cannot disagree
+// with it.
 import { compileMatcho, matches } from './matcho.ts'
 import { isObject, ownValue } from './path.ts'
 

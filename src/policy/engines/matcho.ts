@@ -1,5 +1,6 @@
-// The matcho engine: Aidbox's pattern DSL (aidbox.md §2.5), compiled once into a small node tree
-// and matched against the request object without allocating on the hot path.
+// The matcho engine: Aidbox's pattern DSL (docs/access-policies.md#matcho), compiled once into a
+// small node tree and matched against the request object without allocating on the hot path.
+import { ID } from '../../lib/ids.ts'
 import { childPath, fail, throwIfIssues } from './errors.ts'
 import type { IssueList } from './errors.ts'
 import { isObject, ownValue, parsePath, resolvePath } from './path.ts'
@@ -261,7 +262,8 @@ function match(node: Node, x: unknown, ctx: unknown): boolean {
       // Over MAX_REGEX_INPUT this throws: the policy errors and denies, even under `$not`.
       return typeof x === 'string' && searchBounded(node.re, x)
     case 'ref':
-      // Both sides missing compare equal: the documented trap (aidbox.md §2.5 rule 3).
+      // Both sides missing compare equal: Aidbox's documented trap
+      // (docs/access-policies.md#the-aidbox-traps-reproduced).
       return valueEquals(resolvePath(ctx, node.path), x, 0)
     case 'obj': {
       if (!isObject(x)) return false
@@ -302,7 +304,8 @@ function match(node: Node, x: unknown, ctx: unknown): boolean {
       return true
     }
     case 'not':
-      // A missing value does not match the inner pattern: `$not` passes (aidbox.md §2.5 rule 5).
+      // A missing value does not match the inner pattern, so `$not` passes: Aidbox's documented
+      // trap (docs/access-policies.md#the-aidbox-traps-reproduced).
       return !match(node.node, x, ctx)
     case 'reference':
       return match(node.node, toReference(x), ctx)
@@ -359,13 +362,14 @@ function valueEquals(a: unknown, b: unknown, depth: number): boolean {
   return count === 0
 }
 
-const RELATIVE_REFERENCE =
-  /^([A-Za-z][A-Za-z0-9]{0,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/
+// `Type/id` or `Type/id/_history/vid`, with ids in the server's one id syntax (lib/ids.ts).
+const RELATIVE_REFERENCE = new RegExp(`^([A-Za-z][A-Za-z0-9]{0,63})/(${ID})(?:/_history/${ID})?$`)
 
 /**
  * `$reference`: a FHIR Reference (`{reference: 'Patient/p1'}`) or a string `Patient/p1` becomes
  * Aidbox's `{resourceType, id}`; an object that already has `resourceType` and `id` is used as is.
- * Any other string (absolute URL, `#contained`) becomes `{uri}` [I].
+ * Any other string (absolute URL, `#contained`) becomes `{uri}` (our choice where Aidbox is silent,
+ * docs/aidbox.md#where-aidbox-is-silent).
  */
 function toReference(x: unknown): unknown {
   let text: unknown = x

@@ -14,7 +14,8 @@ const INDEX = /^(0|[1-9][0-9]{0,8})$/
 
 /**
  * Parses `a.b.0.c` (no leading dot). Returns an error message instead when a segment is empty. Keys
- * may contain any character but `.`; a numeric key also indexes arrays (aidbox.md §2.5 rule 3).
+ * may contain any character but `.`; a numeric key also indexes arrays, as in matcho's `.a.0.b`
+ * references (docs/access-policies.md#matcho).
  */
 export function parsePath(text: string): RequestPath | string {
   const keys = text.split('.')

@@ -1,6 +1,6 @@
-// Removes empty values from the request object before policies see it, as Aidbox does
-// (aidbox.md §2.3: `[]`, `{}`, `""` and `null` are removed; applying this to every engine is the
-// spec's recommendation).
+// Removes empty values from the request object before policies see it, as Aidbox does: `[]`, `{}`,
+// `""` and `null` are removed (docs/aidbox.md#request-object). Aidbox documents this for
+// json-schema; doing it for every engine is our choice (docs/aidbox.md#where-aidbox-is-silent).
 
 /**
  * Returns a pruned copy of `value`, or `undefined` when nothing is left. Object keys whose value is

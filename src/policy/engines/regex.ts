@@ -23,9 +23,10 @@ export function searchBounded(re: RegExp, x: string): boolean {
 }
 
 /**
- * Compiles the text after `#`. The match is a search, not a full match (aidbox.md §2.5 rule 3:
- * Clojure's `re-find`). Java inline flags at the very start (`(?i)…` or `^(?i)…`, as in the docs'
- * example) become JavaScript flags: `i`, `m`, `s`; `u` is accepted and ignored. The `u` flag is
+ * Compiles the text after `#`. The match is a search, not a full match, as in Aidbox (Clojure's
+ * `re-find`; docs/access-policies.md#matcho). Java inline flags at the very start (`(?i)…` or
+ * `^(?i)…`, as in Aidbox's examples) become JavaScript flags: `i`, `m`, `s`; `u` is accepted and
+ * ignored (docs/aidbox.md#where-aidbox-is-silent). The `u` flag is
  * always on, so Java-only escapes such as `\A`, `\Z` or `\Q…\E` are syntax errors here instead of
  * silently matching letters. Throws an Error with a readable message when the expression cannot
  * be compiled or has a nested repetition (see `nestedRepetition`).

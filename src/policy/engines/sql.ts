@@ -1,6 +1,6 @@
-// The sql engine (aidbox.md §2.4) on D1: `{{path}}` placeholders become numbered binds, only one
-// read-only SELECT (or WITH … SELECT) is accepted at save time, and the first column of the first
-// row decides.
+// The sql engine on D1 (docs/access-policies.md#the-sql-engine): `{{path}}` placeholders become
+// numbered binds, only one read-only SELECT (or WITH … SELECT) is accepted at save time, and the
+// first column of the first row decides.
 import { fail, throwIfIssues } from './errors.ts'
 import type { IssueList } from './errors.ts'
 import { parsePath, resolvePath } from './path.ts'
@@ -138,8 +138,9 @@ export function compileSqlInto(
 /**
  * Runs the query with the request's values bound (a missing value binds NULL, an object or array
  * its JSON text, a boolean 1 or 0) and returns whether the first column of the first row is truthy:
- * no row, NULL, 0, '' and the strings '0'/'false' deny; any other value allows [I, see report]. D1
- * errors propagate; the caller treats them as a deny.
+ * no row, NULL, 0, '' and the strings '0'/'false' deny; any other value allows (our choice where
+ * Aidbox is silent, docs/aidbox.md#where-aidbox-is-silent). D1 errors propagate; the caller treats
+ * them as a deny.
  */
 export async function evaluateSql(
   db: D1Database,

@@ -5,15 +5,16 @@ import type { CompiledMatcho } from './matcho.ts'
 import type { CompiledSql } from './sql.ts'
 
 /**
- * Aidbox's request object (aidbox.md §2.3): `request-method` (lower case), `uri`, `query-string`,
- * `params`, `headers` (lower-case names), `body`, `resource`, `client`, `user`, `jwt`, `operation`…
- * Empty values are expected to have been removed with `pruneEmpty` before evaluation.
+ * Aidbox's request object (docs/aidbox.md#request-object): `request-method` (lower case), `uri`,
+ * `query-string`, `params`, `headers` (lower-case names), `body`, `resource`, `client`, `user`,
+ * `jwt`, `operation`… Empty values are expected to have been removed with `pruneEmpty` before
+ * evaluation.
  */
 export type PolicyRequest = Record<string, unknown>
 
 /**
- * The engine fields of an AccessPolicy (aidbox.md §2.1). Other fields (link, roleName…) are
- * ignored.
+ * The engine fields of an AccessPolicy (docs/aidbox.md#accesspolicy-fields). Other fields (link,
+ * roleName…) are ignored.
  */
 export interface AccessPolicyInput {
   engine?: unknown
@@ -41,7 +42,10 @@ export type CompiledPolicy =
   | { readonly engine: 'sql'; readonly sync: false; readonly sql: CompiledSql }
   | CompiledComplex
 
-/** `complex`: `and` stops at the first false rule, `or` at the first true one (aidbox.md §2.4). */
+/**
+ * `complex`: `and` stops at the first false rule, `or` at the first true one
+ * (docs/aidbox.md#engines).
+ */
 export interface CompiledComplex {
   readonly engine: 'complex'
   readonly sync: boolean
