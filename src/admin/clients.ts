@@ -6,7 +6,7 @@ import { hashSecret, isSecretHash } from '../lib/secrets.ts'
 import type { StoredClient } from '../config/store.ts'
 import { checkEnvelope } from './validate.ts'
 
-/** Aidbox's grant types (aidbox.md §1.1). */
+/** Aidbox's grant types; only `basic` has an effect here (docs/aidbox.md#grant-types). */
 export const GRANT_TYPES = [
   'basic',
   'client_credentials',

@@ -1,4 +1,4 @@
-// Authorisation of every routed request against AccessPolicies (fail closed, aidbox.md §2.2).
+// Authorisation of every routed request against AccessPolicies (fail closed, docs/aidbox.md#authorisation).
 // Candidates: global policies (no link), policies linked to the authenticated Client (and User,
 // once users exist), and policies linked to the request's Operation; an anonymous caller gets the
 // global and Operation-linked ones only. The first that passes grants; none means 401 for an

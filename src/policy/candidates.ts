@@ -1,4 +1,4 @@
-// Candidate selection (aidbox.md §2.2) over an index built once per policy-list snapshot: global
+// Candidate selection (docs/aidbox.md#candidates) over an index built once per policy-list snapshot: global
 // policies (no link) and, per link target ("Client/x", "User/u", "Operation/FhirRead"), the
 // policies linked to it. Selecting is a few map look-ups and a merge of short lists, whatever the
 // number of policies. Each policy is compiled once per stored object (the store keeps an object

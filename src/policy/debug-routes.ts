@@ -1,6 +1,6 @@
-// Aidbox's policy debugging endpoints, as a route table mounted at / by app.ts:
-// POST /$matcho ({matcho, resource, context} -> the input and `result`, the list of mismatches) and
-// POST /auth/test-policy ({request, policy} -> normalised request, operation, policy, result).
+// Aidbox's policy debugging endpoints (docs/aidbox.md#debug-endpoints), as a route table mounted
+// at / by app.ts: POST /$matcho ({matcho, resource, context} -> the input and `result`, the list
+// of mismatches) and POST /auth/test-policy ({request, policy} -> normalised request, operation, policy, result).
 // Admins only: the root client, or an authenticated client that a policy allows for operation
 // `DebugMatcho` / `DebugTestPolicy`. Anonymous callers get 401 whatever the policies say, because
 // test-policy runs sql policies (read-only queries over all resources) on the caller's behalf.

@@ -1,10 +1,10 @@
-// The request object AccessPolicy engines see, in Aidbox's shape (aidbox.md §2.3): kebab-case keys,
+// The request object AccessPolicy engines see, in Aidbox's shape (docs/aidbox.md#request-object): kebab-case keys,
 // lower-case method and header names, query and route params together, empty values removed.
 // Left out on purpose: the Authorization and Cookie headers and any Client `secret` (policies
 // decide on who the caller is, never on credentials), and query parameters whose names contain
 // "/" (they would pose as route params such as `resource/type`). A sub-request (one entry of a
 // batch or transaction Bundle) is described by its own method, path, query and body, with the
-// headers and caller of the enclosing HTTP request. docs/access-policies.md lists every key.
+// headers and caller of the enclosing HTTP request. docs/access-policies.md#the-request-object lists every key.
 
 import type { Context } from 'hono'
 import type { AppEnv } from '../http/env.ts'

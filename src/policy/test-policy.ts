@@ -1,4 +1,4 @@
-// POST /auth/test-policy (aidbox.md §2.6): evaluates an unsaved policy against a simulated request.
+// POST /auth/test-policy (docs/aidbox.md#the-test-policy-endpoint): evaluates an unsaved policy against a simulated request.
 // The request is normalised as the pipeline would build it: method lower-cased, the route resolved
 // to its operation and params, query params parsed from `uri` or `query-string`, header names
 // lower-cased, a `client-id` replaced by the stored Client (without secret), a Bearer JWT in

@@ -33,7 +33,7 @@ afterEach(() => {
 const ids = (list: readonly { id: string }[]) => list.map((c) => c.id)
 const matchAll = { engine: 'matcho', matcho: { uri: 'present?' } }
 
-describe('candidate selection (aidbox.md §2.2)', () => {
+describe('candidate selection (docs/aidbox.md#candidates)', () => {
   const policies = [
     policy('g-matcho', matchAll),
     policy('g-allow', { engine: 'allow' }),
@@ -116,7 +116,7 @@ function appWith(principal: Principal, handler: (c: Context<AppEnv>) => Promise<
   return app
 }
 
-describe('the request object (aidbox.md §2.3)', () => {
+describe('the request object (docs/aidbox.md#request-object)', () => {
   const client: Principal = {
     kind: 'client',
     id: 'app-1',
