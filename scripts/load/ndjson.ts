@@ -36,7 +36,7 @@ export async function countLines(file: string): Promise<number> {
   return count
 }
 
-export function parseLine(text: string): Pick<InputLine, 'resource' | 'error'> {
+function parseLine(text: string): Pick<InputLine, 'resource' | 'error'> {
   let value: unknown
   try {
     value = JSON.parse(text)

@@ -13,9 +13,9 @@ import {
 import { DAY, HOUR, MINUTE, SECOND, YEAR, epochDay, formatDateTime, localToUtc } from './time.ts'
 import type { Encounter, Reference } from './types.ts'
 
-export const CARE_FROM = epochDay('2010-01-01')
+const CARE_FROM = epochDay('2010-01-01')
 // Ends a day early so stays, results and prescriptions all fall within 2025 local time.
-export const CARE_TO = epochDay('2025-12-30')
+const CARE_TO = epochDay('2025-12-30')
 
 /** An Encounter plus the facts later generators need (instants are UTC milliseconds). */
 export interface EncounterContext {

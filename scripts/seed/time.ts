@@ -47,11 +47,6 @@ export function localToUtc(zone: Zone, localMs: number): number {
   return localMs - offsetAt(zone, guess) * MINUTE
 }
 
-/** The wall-clock time (encoded as if it were UTC) of an instant in the zone. */
-export function utcToLocal(zone: Zone, utcMs: number): number {
-  return utcMs + offsetAt(zone, utcMs) * MINUTE
-}
-
 function pad(n: number): string {
   return String(n).padStart(2, '0')
 }

@@ -7,7 +7,7 @@ import type { StoredClient } from '../config/store.ts'
 import { checkEnvelope } from './validate.ts'
 
 /** Aidbox's grant types; only `basic` has an effect here (docs/aidbox.md#grant-types). */
-export const GRANT_TYPES = [
+const GRANT_TYPES = [
   'basic',
   'client_credentials',
   'authorization_code',

@@ -13,7 +13,7 @@ import type { Principal } from '../config/principal.ts'
 import { cacheTtlMs, getClient, type StoredClient } from '../config/store.ts'
 import type { AppEnv } from '../http/env.ts'
 
-export const REALM = 'edge-fhir'
+const REALM = 'edge-fhir'
 
 export function unauthorized(diagnostics: string): FhirError {
   return new FhirError(
@@ -31,7 +31,7 @@ export function authentication(): MiddlewareHandler<AppEnv> {
   }
 }
 
-export async function identify(env: Env, header: string | undefined): Promise<Principal> {
+async function identify(env: Env, header: string | undefined): Promise<Principal> {
   const credentials = parseAuthorization(header)
   switch (credentials.kind) {
     case 'none':

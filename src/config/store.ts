@@ -4,8 +4,8 @@
 // the cache at once, so a change made through the admin API takes effect immediately in that isolate.
 // The policy list costs one KV list per 1000 policies and one bulk read per 100, once per TTL.
 
-export const CLIENT_PREFIX = 'Client/'
-export const POLICY_PREFIX = 'AccessPolicy/'
+const CLIENT_PREFIX = 'Client/'
+const POLICY_PREFIX = 'AccessPolicy/'
 const MAX_CLIENT_ENTRIES = 10_000
 
 export interface StoredClient {

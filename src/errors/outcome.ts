@@ -72,5 +72,3 @@ export const unsupportedMediaType = (diagnostics: string) =>
 export const notAcceptable = (diagnostics: string) =>
   new FhirError(406, error('not-supported', diagnostics))
 export const tooLarge = (diagnostics: string) => new FhirError(413, error('too-long', diagnostics))
-export const methodNotAllowed = (diagnostics: string) =>
-  new FhirError(405, error('not-supported', diagnostics))

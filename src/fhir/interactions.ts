@@ -253,10 +253,3 @@ const matcher = routeMatcher(
  * as written (percent-encoded); the first row that matches, as for an HTTP request.
  */
 export const matchInteraction: InteractionMatcher = (method, path) => matcher(method, path)
-
-/** The row of `name` (the table is the only place rows are described). */
-export function interaction(name: string): FhirInteraction {
-  const row = FHIR_INTERACTIONS.find((r) => r.name === name)
-  if (!row) throw new Error(`no interaction ${name}`)
-  return row
-}

@@ -9,9 +9,9 @@ import { badRequest, tooLarge, unsupportedMediaType } from '../errors/outcome.ts
 /** Largest body of one resource, in bytes (D1 rows are capped at 2 MB; bodies are stored twice). */
 export const MAX_BODY_BYTES = 1024 * 1024
 /** Largest batch or transaction Bundle, in bytes (each resource in it stays within MAX_BODY_BYTES). */
-export const MAX_BUNDLE_BYTES = 4 * 1024 * 1024
+const MAX_BUNDLE_BYTES = 4 * 1024 * 1024
 /** Largest form body of POST _search (a URL is capped at 16 KB; a form may be longer). */
-export const MAX_FORM_BYTES = 64 * 1024
+const MAX_FORM_BYTES = 64 * 1024
 
 export const JSON_PATCH = 'application/json-patch+json'
 const FORM = 'application/x-www-form-urlencoded'
@@ -99,7 +99,7 @@ async function readBody(request: Request, spec: KindSpec): Promise<unknown> {
 }
 
 /** The body's bytes, refusing more than `maxBytes` while streaming (and by Content-Length first). */
-export async function readCapped(
+async function readCapped(
   request: Request,
   maxBytes: number,
   overLimit = `Request body exceeds the ${maxBytes}-byte limit`

@@ -6,7 +6,7 @@ import type { Context, MiddlewareHandler } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { notAcceptable } from '../errors/outcome.ts'
 
-export const FHIR_JSON = 'application/fhir+json; charset=utf-8'
+const FHIR_JSON = 'application/fhir+json; charset=utf-8'
 const JSON_FORMATS = ['json', 'application/json', 'application/fhir+json', 'application/json+fhir']
 
 /** Middleware: rejects `_format` / `Accept` values that cannot be answered with JSON. */

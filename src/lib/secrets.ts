@@ -4,7 +4,7 @@
 
 import { digestsEqual, fromBase64Url, randomBytes, toBase64Url, utf8 } from './crypto.ts'
 
-export const SECRET_HASH_PREFIX = 'pbkdf2-sha256$'
+const SECRET_HASH_PREFIX = 'pbkdf2-sha256$'
 const ITERATIONS = 100_000
 const KEY_BYTES = 32
 const HASH_FORM = /^pbkdf2-sha256\$([1-9][0-9]{3,5})\$([A-Za-z0-9_-]{22,})\$([A-Za-z0-9_-]{43})$/

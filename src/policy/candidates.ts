@@ -104,7 +104,7 @@ function engineClass(compiled: CompiledPolicy): number {
 }
 
 /** The compiled form of a stored policy, or null (logged once) when it does not compile. */
-export function compiledPolicy(policy: StoredPolicy): CompiledPolicy | null {
+function compiledPolicy(policy: StoredPolicy): CompiledPolicy | null {
   let compiled = compiledPolicies.get(policy)
   if (compiled !== undefined) return compiled
   try {

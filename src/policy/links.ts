@@ -3,7 +3,7 @@
 
 import { isId } from '../lib/ids.ts'
 
-export const LINK_TYPES = ['Client', 'User', 'Operation'] as const
+const LINK_TYPES = ['Client', 'User', 'Operation'] as const
 
 /** "Type/id" for a well-formed link, otherwise an error message. */
 export function linkTarget(link: unknown): { target: string } | { error: string } {

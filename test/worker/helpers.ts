@@ -2,8 +2,8 @@
 
 import { SELF } from 'cloudflare:test'
 
-export const ROOT_ID = 'root'
-export const ROOT_SECRET = 'test-root-secret'
+const ROOT_ID = 'root'
+const ROOT_SECRET = 'test-root-secret'
 
 /** `Basic base64(id:secret)` with UTF-8 bytes, as RFC 7617 §2.1 with charset UTF-8. */
 export function basic(id: string, secret: string): string {

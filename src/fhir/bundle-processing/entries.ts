@@ -10,7 +10,7 @@ import type { FhirInteraction, InteractionMatcher } from '../call.ts'
 import { checkParams } from '../resource-input.ts'
 
 /** Most entries in one Bundle: a transaction's statements all go into one D1 batch (see docs/rest.md). */
-export const MAX_BUNDLE_ENTRIES = 500
+const MAX_BUNDLE_ENTRIES = 500
 
 export type EntryMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 

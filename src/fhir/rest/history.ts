@@ -22,8 +22,8 @@ export interface HistoryScope {
 }
 
 /** Page size when `_count` is absent, and the largest honoured (the same as search's). */
-export const DEFAULT_COUNT = 20
-export const MAX_COUNT = 1000
+const DEFAULT_COUNT = 20
+const MAX_COUNT = 1000
 
 /** Parameters that do not change the result (formatting), accepted and left out of links. */
 const PASSIVE = new Set(['_format', '_pretty'])
@@ -34,7 +34,7 @@ export interface HistoryRequest {
   applied: [string, string][]
 }
 
-export function parseHistoryQuery(query: URLSearchParams): HistoryRequest {
+function parseHistoryQuery(query: URLSearchParams): HistoryRequest {
   const filter: HistoryFilter = { limit: DEFAULT_COUNT }
   const applied: [string, string][] = []
   for (const [key, value] of query) {
@@ -72,7 +72,7 @@ function instantParam(name: string, value: string): [number, number] {
   return range
 }
 
-export function encodeCursor(row: HistoryRow): string {
+function encodeCursor(row: HistoryRow): string {
   return btoa(`h:${row.lastUpdated}:${row.pk}:${row.version}`).replace(/=+$/, '')
 }
 
@@ -89,7 +89,7 @@ function decodeCursor(raw: string): HistoryCursor {
 }
 
 /** Reads one page of history; 404 for the instance history of a resource that never existed. */
-export async function readHistory(
+async function readHistory(
   db: D1Database,
   scope: HistoryScope,
   filter: HistoryFilter
@@ -118,7 +118,7 @@ function entryText(base: string, row: HistoryRow): string {
 }
 
 /** The history Bundle as JSON text (stored bodies are spliced in unparsed). */
-export function historyBundle(
+function historyBundle(
   base: string,
   scope: HistoryScope,
   request: HistoryRequest,

@@ -121,7 +121,7 @@ function replace(root: unknown, path: string, value: unknown): unknown {
 }
 
 /** JSON equality (RFC 6902 §4.6): same type, numbers by value, objects regardless of member order. */
-export function jsonEqual(a: unknown, b: unknown): boolean {
+function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true
   if (Array.isArray(a) || Array.isArray(b)) {
     return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]))

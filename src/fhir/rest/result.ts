@@ -43,12 +43,12 @@ const REASONS: Record<number, string> = {
 /** `201 Created`: the form of Bundle.entry.response.status. */
 export const statusLine = (status: number) => (REASONS[status] ? `${status} ${REASONS[status]}` : String(status))
 
-export function informational(message: string): OperationOutcome {
+function informational(message: string): OperationOutcome {
   return operationOutcome({ severity: 'information', code: 'informational', diagnostics: message })
 }
 
 /** `Type/id/_history/version`, relative to the FHIR base. */
-export const versionPath = (v: WrittenVersion) => `${v.type}/${v.id}/_history/${v.version}`
+const versionPath = (v: WrittenVersion) => `${v.type}/${v.id}/_history/${v.version}`
 
 /** The HTTP response: version headers, Location on writes, and the body `prefer` asks for. */
 export function restResponse(c: Context<AppEnv>, result: RestResult, prefer: ReturnPreference): Response {
@@ -121,7 +121,7 @@ export function responseBundle(type: string, entries: readonly ResponseEntry[]):
 }
 
 /** The Bundle entry for an entry that failed with `status` and `outcome`. */
-export function errorEntry(status: number, outcome: OperationOutcome): ResponseEntry {
+function errorEntry(status: number, outcome: OperationOutcome): ResponseEntry {
   return { response: { status: statusLine(status), outcome } }
 }
 

@@ -13,7 +13,7 @@ export interface Versioned {
 export const etag = (version: number) => `W/"${version}"`
 
 /** An HTTP-date, as in Last-Modified (second precision). */
-export const httpDate = (ms: number) => new Date(ms).toUTCString()
+const httpDate = (ms: number) => new Date(ms).toUTCString()
 
 /** An instant, as in Bundle.entry.response.lastModified and meta.lastUpdated. */
 export const instant = (ms: number) => new Date(ms).toISOString()
@@ -28,7 +28,7 @@ const ENTITY_TAG = /^\s*(?:W\/)?"(\d{1,15})"\s*$|^\s*(\d{1,15})\s*$/
  * The versions an If-Match / If-None-Match header names: `*` for any, else version numbers from
  * `W/"3"` (the form this server sends), `"3"`, or a bare `3`. Anything else is a 400.
  */
-export function parseEntityTags(header: string, name: string): '*' | number[] {
+function parseEntityTags(header: string, name: string): '*' | number[] {
   if (header.trim() === '*') return '*'
   return header.split(',').map((tag) => {
     const match = ENTITY_TAG.exec(tag)

@@ -20,7 +20,7 @@ export type CompileRule = (
 ) => CompiledPolicy | undefined
 
 /** Deepest nesting of complex rules accepted. */
-export const MAX_COMPLEX_DEPTH = 16
+const MAX_COMPLEX_DEPTH = 16
 
 /**
  * Validates and compiles a complex rule: exactly one of `and` / `or` (both at one level is an

@@ -17,23 +17,17 @@ import type {
 
 export { PolicyValidationError } from './errors.ts'
 export type { PolicyIssue } from './errors.ts'
-export { compileMatcho, matches } from './matcho.ts'
-export type { CompiledMatcho } from './matcho.ts'
 export { compileJsonSchema, evaluateJsonSchema } from './json-schema.ts'
-export type { CompiledJsonSchema } from './json-schema.ts'
-export { compileSql, evaluateSql } from './sql.ts'
-export type { CompiledSql } from './sql.ts'
 export { pruneEmpty } from './prune.ts'
 export type {
   AccessPolicyInput,
   CompiledPolicy,
-  CompiledComplex,
   EvaluationContext,
   PolicyRequest,
 } from './types.ts'
 
 /** Engines this module evaluates. */
-export const SUPPORTED_ENGINES = ['allow', 'matcho', 'json-schema', 'sql', 'complex'] as const
+const SUPPORTED_ENGINES = ['allow', 'matcho', 'json-schema', 'sql', 'complex'] as const
 
 /** Aidbox engines that exist but are not implemented here (RPC, SMART, deprecated clj). */
 const UNSUPPORTED_ENGINES = new Set([
