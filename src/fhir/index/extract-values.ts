@@ -7,6 +7,7 @@ import { MAX_DATE, MIN_DATE, dateRange } from './dates.ts'
 import { decimalRange } from './decimal.ts'
 import { baseType, isSubtype } from './element-types.ts'
 import type { FpItem } from './fhirpath.ts'
+import { ID } from '../../lib/ids.ts'
 
 type Obj = Record<string, unknown>
 
@@ -211,7 +212,7 @@ export function quantityValues(item: FpItem): QuantityValue[] {
   return []
 }
 
-const VERSIONED = /^([A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64})\/_history\/[A-Za-z0-9\-.]{1,64}$/
+const VERSIONED = new RegExp(`^([A-Z][A-Za-z]+/${ID})/_history/${ID}$`)
 
 /**
  * Reference targets: `Type/id` (history stripped), absolute URLs as given, and canonicals as given

@@ -5,28 +5,12 @@
 import { runIncludes } from './includes.ts'
 import { countQuery, isSegmented, pageQuery, type Query, type Segment } from './plan.ts'
 import type { Cursor, SearchRequest } from './request.ts'
+import type { SearchResult, SearchRow } from './search-result.ts'
+
+export type { SearchResult, SearchRow } from './search-result.ts'
 
 /** Counts stop here: a larger total is not given (every counted row is a billed read). */
 export const TOTAL_CAP = 10_000
-
-/** A matched or included resource: row key, type, id, stored JSON text and its sort keys. */
-export interface SearchRow {
-  pk: number
-  type: string
-  id: string
-  body: string
-  keys: (string | number | null)[]
-}
-
-export interface SearchResult {
-  rows: SearchRow[]
-  included: SearchRow[]
-  total?: number
-  next?: Cursor
-  previous?: Cursor
-  /** Notes for the OperationOutcome entry (a cap that was reached, ...). */
-  warnings: string[]
-}
 
 type Raw = Record<string, unknown> & { pk: number; type: string; id: string; body: string }
 
