@@ -10,6 +10,7 @@ import { commit, toStatements } from '../../src/fhir/storage/commit.ts'
 import { planDelete, planWrite } from '../../src/fhir/storage/plan-write.ts'
 import { readResource, type StoredRow } from '../../src/fhir/storage/resources.ts'
 import { WriteConflict } from '../../src/fhir/storage/write-conflict.ts'
+import type { WriteOp } from '../../src/fhir/storage/write-ops.ts'
 import { uniqueId } from './helpers.ts'
 
 const db = env.DB
@@ -122,5 +123,44 @@ describe('the optimistic lock (http.html#concurrency)', () => {
     const again = planWrite('Observation', id, observation(id, 'amended'), null, 'PUT', Date.now())
     await expect(commit(db, again.ops)).rejects.toBeInstanceOf(WriteConflict)
     expect((await current(id)).body.status).toBe('final')
+  })
+})
+
+describe('only a lost version race is a conflict (http.html#concurrency); other failures are ordinary errors', () => {
+  /** Commits `ops` and returns what it threw. */
+  async function failure(ops: WriteOp[]): Promise<unknown> {
+    try {
+      await commit(db, ops)
+    } catch (err) {
+      return err
+    }
+    throw new Error('the commit did not fail')
+  }
+
+  it('a NOT NULL violation is thrown as the D1 error, not as WriteConflict, and writes nothing', async () => {
+    const id = uniqueId('wc-null')
+    const plan = planWrite('Observation', id, observation(id, 'final'), null, 'POST', Date.now())
+    const broken = plan.ops.map((op) =>
+      op.kind === 'insertHistory' ? { ...op, method: null as unknown as 'POST' } : op
+    )
+    const err = await failure(broken)
+    expect(err).not.toBeInstanceOf(WriteConflict)
+    expect(String((err as Error).message)).toMatch(/NOT NULL constraint failed: resource_history\.method/)
+    expect(await readResource(db, 'Observation', id)).toBeNull()
+  })
+
+  it('a value of the wrong type for a STRICT column is thrown as the D1 error, not as WriteConflict', async () => {
+    const id = uniqueId('wc-strict')
+    const read = await (async () => {
+      await commit(db, planWrite('Observation', id, observation(id, 'final'), null, 'PUT', Date.now()).ops)
+      return current(id)
+    })()
+    const plan = planWrite('Observation', id, observation(id, 'amended'), read, 'PUT', Date.now() + 1)
+    const broken = plan.ops.map((op) =>
+      op.kind === 'updateResource' ? { ...op, lastUpdated: 'later' as unknown as number } : op
+    )
+    const err = await failure(broken)
+    expect(err).not.toBeInstanceOf(WriteConflict)
+    expect((await current(id)).version).toBe(1)
   })
 })
