@@ -62,11 +62,13 @@ async function readPage(
 
 export async function runSearch(db: D1Database, request: SearchRequest): Promise<SearchResult> {
   const warnings: string[] = []
-  const wantCount = request.summary === 'count' || request.total !== 'none'
+  // _count=0 is read as _summary=count (search.html#count): the total, no entries.
+  const countOnly = request.summary === 'count' || request.count === 0
+  const wantCount = countOnly || request.total !== 'none'
   const countStmt = wantCount ? statement(db, countQuery(request, TOTAL_CAP)) : undefined
   const result: SearchResult = { rows: [], included: [], warnings }
   let total: number | undefined
-  if (request.summary === 'count' || request.count === 0) {
+  if (countOnly) {
     if (countStmt) total = Number((await countStmt.first<{ n: number }>())!.n)
   } else {
     const page = await readPage(db, request, countStmt)
