@@ -22,8 +22,6 @@ import {
 import type { Cursor, Filter, RangeTest, SearchRequest } from './request.ts'
 import { sortedPage, sortSegmented } from './sort.ts'
 
-export type { Query, Segment } from './query-parts.ts'
-
 /**
  * Largest candidate set read as a whole (M2, S1); above it the query walks in result order instead.
  * Reading a set costs about a row per candidate; a walk about a row per resource it passes, that is

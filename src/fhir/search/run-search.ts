@@ -3,11 +3,10 @@
 // and _revinclude. Returns rows with their stored JSON text, which the Bundle splices in unparsed.
 
 import { runIncludes } from './includes.ts'
-import { countQuery, isSegmented, pageQuery, type Query, type Segment } from './plan.ts'
+import { countQuery, isSegmented, pageQuery } from './plan.ts'
+import type { Query, Segment } from './query-parts.ts'
 import type { Cursor, SearchRequest } from './request.ts'
 import type { SearchResult, SearchRow } from './search-result.ts'
-
-export type { SearchResult, SearchRow } from './search-result.ts'
 
 /** Counts stop here: a larger total is not given (every counted row is a billed read). */
 export const TOTAL_CAP = 10_000

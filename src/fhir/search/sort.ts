@@ -2,10 +2,10 @@
 // ascending and its highest when descending; resources without a value come last. Two shapes: S1
 // computes the keys of a bounded candidate set with by-resource seeks and sorts it; S2 walks the key's
 // own index in order (one key, one type) and stops after a page. Both give the same order
-// (keys, then pk), so a cursor made by one continues in the other.
+// (keys, then pk), so a cursor made by one continues in the other. Where each parameter type's keys
+// are read (table, key columns, walk indexes) is the catalogue's SORT_KEYS (index/tables.ts).
 
-import type { Cond } from './filter-sql.ts'
-import { spIs } from './filter-sql.ts'
+import { spIs, type Cond } from './filter-sql.ts'
 import {
   columns,
   guardCtes,
