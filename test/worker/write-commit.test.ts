@@ -30,12 +30,8 @@ async function storedRows(pk: number): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {}
   for (const kind of INDEX_KINDS) {
     const { name, columns } = INDEX_TABLES[kind]
-    const { results } = await db
-      .prepare(`SELECT sp, ${columns.join(', ')} FROM ${name} WHERE pk = ?1`)
-      .bind(pk)
-      .raw()
-      .then((rows) => ({ results: rows }))
-    out[kind] = results.map((r) => JSON.stringify(r)).sort()
+    const rows = await db.prepare(`SELECT sp, ${columns.join(', ')} FROM ${name} WHERE pk = ?1`).bind(pk).raw()
+    out[kind] = rows.map((r) => JSON.stringify(r)).sort()
   }
   return out
 }
@@ -151,16 +147,15 @@ describe('only a lost version race is a conflict (http.html#concurrency); other 
 
   it('a value of the wrong type for a STRICT column is thrown as the D1 error, not as WriteConflict', async () => {
     const id = uniqueId('wc-strict')
-    const read = await (async () => {
-      await commit(db, planWrite('Observation', id, observation(id, 'final'), null, 'PUT', Date.now()).ops)
-      return current(id)
-    })()
+    await commit(db, planWrite('Observation', id, observation(id, 'final'), null, 'PUT', Date.now()).ops)
+    const read = await current(id)
     const plan = planWrite('Observation', id, observation(id, 'amended'), read, 'PUT', Date.now() + 1)
     const broken = plan.ops.map((op) =>
       op.kind === 'updateResource' ? { ...op, lastUpdated: 'later' as unknown as number } : op
     )
     const err = await failure(broken)
     expect(err).not.toBeInstanceOf(WriteConflict)
+    expect(String((err as Error).message)).toMatch(/cannot store TEXT value in INTEGER column resource\.last_updated/)
     expect((await current(id)).version).toBe(1)
   })
 })
