@@ -112,6 +112,15 @@ describe('quantity (search.html#quantity)', () => {
       { code: 'mmol/L', system: '', v: 5.4, lo: 5.4, hi: 5.4 },
     ])
   })
+  it('indexes the stated unit as a code without system when it differs from the code (search.html#quantity)', () => {
+    expect(value({ value: 100, unit: 'mmHg', system: ucum, code: 'mm[Hg]' })).toEqual([
+      { code: 'mmHg', system: '', v: 100, lo: 100, hi: 100 },
+      { code: 'mm[Hg]', system: ucum, v: 100, lo: 100, hi: 100 },
+    ])
+    expect(value({ value: 5.4, unit: 'mg', system: ucum, code: 'mg' })).toEqual([
+      { code: 'mg', system: ucum, v: 5.4, lo: 5.4, hi: 5.4 },
+    ])
+  })
   it('a comparator opens the interval on its side', () => {
     expect(value({ value: 5, comparator: '<', code: 'g', system: ucum })).toEqual([
       { code: 'g', system: ucum, v: 5, lo: -Number.MAX_VALUE, hi: 5 },
@@ -133,10 +142,12 @@ describe('quantity (search.html#quantity)', () => {
     const onsetAge = { value: 40, code: 'a', system: ucum, unit: 'yr' }
     expect(rowsOf({ resourceType: 'Condition', onsetAge }, 'onset-age', 'quantity')).toEqual([
       { code: 'a', system: ucum, v: 40, lo: 40, hi: 40 },
+      { code: 'yr', system: '', v: 40, lo: 40, hi: 40 },
     ])
-    const onsetRange = { low: { value: 40, code: 'a', system: ucum }, high: { value: 50 } }
+    const onsetRange = { low: { value: 40, code: 'a', system: ucum, unit: 'yr' }, high: { value: 50 } }
     expect(rowsOf({ resourceType: 'Condition', onsetRange }, 'onset-age', 'quantity')).toEqual([
       { code: 'a', system: ucum, v: 40, lo: 40, hi: 50 },
+      { code: 'yr', system: '', v: 40, lo: 40, hi: 50 },
     ])
   })
 })

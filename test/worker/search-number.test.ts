@@ -39,6 +39,7 @@ beforeAll(async () => {
     obs(14, { valueQuantity: { value: 5, comparator: '<', unit: 'mg', system: UCUM, code: 'mg' } }),
     obs(15, { code: { coding: [{ system: LOINC, code: '2345-7' }] }, valueQuantity: { value: 5.4, unit: 'mg', system: UCUM, code: 'mg' } }),
     obs(16, { code: { coding: [{ system: LOINC, code: '2345-7' }] }, valueCodeableConcept: { coding: [{ system: 'urn:x', code: 'high' }] } }),
+    obs(17, { valueQuantity: { value: 100, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' } }),
     bp(21, 120, 80),
     bp(22, 150, 95),
     bp(23, 95, 130)
@@ -95,6 +96,12 @@ describe('quantity: number|system|code (search.html#quantity)', () => {
   it('number||code matches the code or, without one, the unit in any system', async () => {
     expect(await q('5.4||mg')).toEqual(ids(11, 12, 15))
   })
+  it('number||code matches the coded unit or the stated unit; number|system|code only the coded one (search.html#quantity)', async () => {
+    expect(await q('100||mmHg')).toEqual(ids(17))
+    expect(await q('100||mm[Hg]')).toEqual(ids(17))
+    expect(await q(`100|${UCUM}|mm[Hg]`)).toEqual(ids(17))
+    expect(await q(`100|${UCUM}|mmHg`)).toEqual([])
+  })
   it('a stored comparator (<5) is the interval below 5', async () => {
     expect(await q('lt5.2||mg')).toEqual(ids(14))
     expect(await q('gt5||mg')).toEqual(ids(11, 12, 15))
@@ -116,6 +123,11 @@ describe('composite: code$value from the same element (search.html#composite)', 
     expect(await c('component-code-value-quantity', `${LOINC}|8480-6$gt125`)).toEqual(ids(22))
     expect(await c('component-code-value-quantity', `${LOINC}|8462-4$gt125`)).toEqual(ids(23))
     expect(await c('component-code-value-quantity', '8480-6$lt100,8462-4$lt85')).toEqual(ids(21, 23))
+  })
+  it('a composite quantity matches its stated unit too (search.html#composite, #quantity)', async () => {
+    expect(await c('component-code-value-quantity', '8480-6$120||mmHg')).toEqual(ids(21))
+    expect(await c('component-code-value-quantity', `8480-6$120|${UCUM}|mm[Hg]`)).toEqual(ids(21))
+    expect(await c('component-code-value-quantity', `8480-6$120|${UCUM}|mmHg`)).toEqual([])
   })
   it('combo-code-value-quantity covers the Observation and its components', async () => {
     expect(await c('combo-code-value-quantity', '2345-7$5.4')).toEqual(ids(15))

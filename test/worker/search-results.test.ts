@@ -188,6 +188,14 @@ describe('_total and _summary=count (search.html#total, #summary)', () => {
     expect(bundle.total).toBe(2)
     expect(bundle.entry).toBeUndefined()
   })
+  it('_count=0 is treated as _summary=count: the total and no entries (search.html#count)', async () => {
+    const all = await f.search('Patient', '_count=0')
+    expect(all.total).toBe(7)
+    expect(all.entry).toBeUndefined()
+    const some = await f.search('Patient', '_count=0&family=baker')
+    expect(some.total).toBe(2)
+    expect(some.entry).toBeUndefined()
+  })
 })
 
 describe('_summary and _elements (search.html#summary, #elements)', () => {

@@ -5,27 +5,15 @@
 // path is skipped while loading. BENCH_SEARCH_PATIENTS=a,b overrides the patient counts.
 
 import { extractIndexRows } from '../../../src/fhir/index/extract.ts'
+import { INDEX_KINDS, INDEX_TABLES, type IndexKind } from '../../../src/fhir/index/tables.ts'
 import { parseSearch } from '../../../src/fhir/search/parse.ts'
 import { pageQuery } from '../../../src/fhir/search/plan.ts'
-import type { IndexRows } from '../../../src/fhir/index/types.ts'
+import { presentList } from '../../../src/fhir/storage/index-rows.ts'
 import { generateResources } from '../../seed/generate.ts'
 import type { FhirResource } from '../../seed/types.ts'
 import { expectStatus, summarize, time, type BenchCase, type BenchContext, type BenchLine } from '../harness.ts'
 
 type D1Database = Awaited<ReturnType<BenchContext['mf']['getD1Database']>>
-
-/** Index tables and columns after `sp` (as src/fhir/storage/index-rows.ts writes them). */
-const TABLES: Record<keyof IndexRows, [string, string[]]> = {
-  token: ['ix_token', ['code', 'system']],
-  tokenText: ['ix_token_text', ['norm']],
-  string: ['ix_string', ['norm', 'exact']],
-  date: ['ix_date', ['lo', 'hi']],
-  number: ['ix_number', ['v', 'lo', 'hi']],
-  quantity: ['ix_quantity', ['code', 'system', 'v', 'lo', 'hi']],
-  ref: ['ix_ref', ['target']],
-  uri: ['ix_uri', ['uri']],
-  composite: ['ix_composite', ['key', 'a', 'b', 'v', 'lo', 'hi']],
-}
 
 const CHUNK = 250
 const BASE_TIME = Date.UTC(2026, 0, 1)
@@ -36,24 +24,18 @@ interface Loader {
   ids: Map<string, FhirResource[]>
 }
 
-function present(rows: IndexRows): string {
-  const sps = new Set<number>()
-  for (const kind of Object.keys(TABLES) as (keyof IndexRows)[]) for (const r of rows[kind]) sps.add(r.sp)
-  return sps.size ? `,${[...sps].sort((a, b) => a - b).join(',')},` : ''
-}
-
 async function loadChunk(db: D1Database, chunk: FhirResource[], loader: Loader): Promise<void> {
   const resources: unknown[][] = []
-  const index = new Map<keyof IndexRows, unknown[][]>()
+  const index = new Map<IndexKind, unknown[][]>()
   for (const r of chunk) {
     const pk = ++loader.pk
     const lastUpdated = BASE_TIME + pk
     const { resourceType, id, ...rest } = r
     const body = { resourceType, id, meta: { versionId: '1', lastUpdated: new Date(lastUpdated).toISOString() }, ...rest }
     const rows = extractIndexRows(body)
-    resources.push([pk, resourceType, id, lastUpdated, JSON.stringify(body), present(rows)])
-    for (const kind of Object.keys(TABLES) as (keyof IndexRows)[]) {
-      const [, cols] = TABLES[kind]
+    resources.push([pk, resourceType, id, lastUpdated, JSON.stringify(body), presentList(rows)])
+    for (const kind of INDEX_KINDS) {
+      const cols: readonly string[] = INDEX_TABLES[kind].columns
       const list = index.get(kind) ?? []
       for (const row of rows[kind] as unknown as Record<string, unknown>[]) list.push([row.sp, ...cols.map((c) => row[c]), pk])
       index.set(kind, list)
@@ -76,7 +58,7 @@ async function loadChunk(db: D1Database, chunk: FhirResource[], loader: Loader):
   ]
   for (const [kind, list] of index) {
     if (!list.length) continue
-    const [table, cols] = TABLES[kind]
+    const { name: table, columns: cols } = INDEX_TABLES[kind]
     const picks = ['sp', ...cols, 'pk'].map((_, i) => `value->>${i}`).join(', ')
     statements.push(
       db.prepare(`INSERT OR IGNORE INTO ${table} (sp, ${cols.join(', ')}, pk) SELECT ${picks} FROM json_each(?1)`).bind(JSON.stringify(list))

@@ -4,7 +4,9 @@
 // order (DELETE, POST, PUT/PATCH) into ONE db.batch(): a failing entry, a stale If-Match or a
 // concurrent writer leaves nothing behind. GET entries run after the commit and see its writes.
 
-import { commit, readResources, resourceKey, WriteConflict, type StoredRow } from '../storage/resources.ts'
+import { commit } from '../storage/commit.ts'
+import { readResources, resourceKey, type StoredRow } from '../storage/resources.ts'
+import { WriteConflict } from '../storage/write-conflict.ts'
 import type { WriteOp } from '../storage/write-ops.ts'
 import { badRequest, conflict, FhirError, gone, notFound, preconditionFailed } from '../../errors/outcome.ts'
 import { checkCreateBody, checkFhirId, checkType, checkUpdateBody } from '../resource-input.ts'
@@ -208,7 +210,7 @@ async function planTransaction(db: D1Database, entries: Entry[]): Promise<Transa
   const statements: WriteOp[] = []
   const results = new Map<number, RestResult>()
   for (const t of targets) {
-    const plan = await inEntry(t.entry, () => planEntry(db, t, rowOf, references, now))
+    const plan = await inEntry(t.entry, () => planEntry(t, rowOf, references, now))
     statements.push(...plan.statements)
     results.set(t.entry.index, plan.result)
   }
@@ -251,7 +253,6 @@ async function resolveConditionalReferences(
 }
 
 function planEntry(
-  db: D1Database,
   t: Target,
   rowOf: (type: string, id: string) => StoredRow | null,
   references: ReferenceMap,
@@ -272,20 +273,20 @@ function planEntry(
         const message = `${type}/${id} matches If-None-Exist; nothing was created`
         return { statements: [], result: { status: 200, version: currentVersion(type, id, current), message } }
       }
-      return planCreate(db, type, id, resolve(entry.resource!), now)
+      return planCreate(type, id, resolve(entry.resource!), now)
     case 'update':
     case 'conditional-update': {
       if (t.mustBeNew && current && !current.deleted) {
         throw preconditionFailed(`${type}/${id} exists but does not match the criteria of the conditional update`)
       }
       const body = resolve({ ...entry.resource!, id })
-      return planUpdate(db, type, id, body, current, entry.ifMatch, now)
+      return planUpdate(type, id, body, current, entry.ifMatch, now)
     }
     case 'patch':
     case 'conditional-patch':
-      return planPatch(db, type, id, parsePatch(patchFromBinary(entry.resource)), current, entry.ifMatch, now, resolve)
+      return planPatch(type, id, parsePatch(patchFromBinary(entry.resource)), current, entry.ifMatch, now, resolve)
     default:
-      return planDelete(db, type, id, current, entry.ifMatch, now)
+      return planDelete(type, id, current, entry.ifMatch, now)
   }
 }
 

@@ -2,7 +2,6 @@
 // (an Observation, each Observation.component, each useContext, ...), every pair of a first-component
 // token and a last-component value taken from that same element. The token becomes the row's key in
 // the forms a query can name it: `code`, and `system|code` (`|code` when the coding has no system).
-import type { RowSet } from './extract.ts'
 import {
   dateValues,
   numberValues,
@@ -16,6 +15,7 @@ import { compileFhirPath, evaluateFhirPathOn } from './fhirpath.ts'
 import type { FpItem } from './fhirpath.ts'
 import { normalizeText } from './normalize.ts'
 import { compositeParts } from './registry.ts'
+import type { RowSet } from './row-set.ts'
 import type { SearchParamDef } from './types.ts'
 
 type Last = { a: string; b: string; v: number; lo: number; hi: number }

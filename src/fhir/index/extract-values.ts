@@ -2,11 +2,13 @@
 // mapping of datatypes to parameter types (search.html#token, #string, #date, #number, #quantity,
 // #reference, #uri). A datatype the parameter type does not cover gives nothing. Numbers and
 // quantities are stored as the interval they stand for: [v, v] for a value (the search value's
-// precision applies at query time), open on one side for a comparator, low..high for a Range.
+// precision applies at query time), open on one side for a comparator, low..high for a Range; a
+// quantity once per unit it can be searched by (its code, and a stated unit that differs).
 import { MAX_DATE, MIN_DATE, dateRange } from './dates.ts'
 import { decimalRange } from './decimal.ts'
 import { baseType, isSubtype } from './element-types.ts'
 import type { FpItem } from './fhirpath.ts'
+import { ID } from '../../lib/ids.ts'
 
 type Obj = Record<string, unknown>
 
@@ -159,21 +161,30 @@ function point(value: unknown): { v: number; lo: number; hi: number } | undefine
   return r && { v: r.v, lo: r.v, hi: r.v }
 }
 
-/** A Range as one row: low to high (an open side is unbounded); v is low, or high when low is absent. */
-function rangeValue(range: Obj): QuantityValue | undefined {
+/**
+ * The units a quantity is found under (search.html#quantity): its code in its system and, when it
+ * states a different unit, that unit with no system, so `100||mmHg` finds {unit: mmHg, code: mm[Hg]}
+ * while `100|system|mmHg` does not. Without a code, the unit stands in its system.
+ */
+function units(q: Obj): [code: string, system: string][] {
+  const code = str(q.code)
+  const unit = str(q.unit)
+  if (!code) return [[unit, str(q.system)]]
+  return unit && unit !== code ? [[code, str(q.system)], [unit, '']] : [[code, str(q.system)]]
+}
+
+/**
+ * A Range as one interval: low to high (an open side is unbounded); v is low, or high when low is
+ * absent, and the units are that bound's.
+ */
+function rangeValue(range: Obj): { v: number; lo: number; hi: number; bound: Obj } | undefined {
   const low = isObj(range.low) ? range.low : undefined
   const high = isObj(range.high) ? range.high : undefined
   const l = decimalRange(low?.value)
   const h = decimalRange(high?.value)
-  const q = l ? low! : high
-  if (!q || !(l || h)) return undefined
-  return {
-    code: str(q.code) || str(q.unit),
-    system: str(q.system),
-    v: (l ?? h)!.v,
-    lo: l ? l.v : -Number.MAX_VALUE,
-    hi: h ? h.v : Number.MAX_VALUE,
-  }
+  const bound = l ? low! : high
+  if (!bound || !(l || h)) return undefined
+  return { v: (l ?? h)!.v, lo: l ? l.v : -Number.MAX_VALUE, hi: h ? h.v : Number.MAX_VALUE, bound }
 }
 
 export function numberValues(item: FpItem): { v: number; lo: number; hi: number }[] {
@@ -196,7 +207,7 @@ export function quantityValues(item: FpItem): QuantityValue[] {
       const c = q.comparator
       const lo = c === '<' || c === '<=' ? -Number.MAX_VALUE : r.lo
       const hi = c === '>' || c === '>=' ? Number.MAX_VALUE : r.hi
-      return [{ code: str(q.code) || str(q.unit), system: str(q.system), v: r.v, lo, hi }]
+      return units(q).map(([code, system]) => ({ code, system, v: r.v, lo, hi }))
     }
     case 'Money': {
       const r = point(q.value)
@@ -205,13 +216,13 @@ export function quantityValues(item: FpItem): QuantityValue[] {
     }
     case 'Range': {
       const r = rangeValue(q)
-      return r ? [r] : []
+      return r ? units(r.bound).map(([code, system]) => ({ code, system, v: r.v, lo: r.lo, hi: r.hi })) : []
     }
   }
   return []
 }
 
-const VERSIONED = /^([A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64})\/_history\/[A-Za-z0-9\-.]{1,64}$/
+const VERSIONED = new RegExp(`^([A-Z][A-Za-z]+/${ID})/_history/${ID}$`)
 
 /**
  * Reference targets: `Type/id` (history stripped), absolute URLs as given, and canonicals as given

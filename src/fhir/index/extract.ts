@@ -17,52 +17,12 @@ import {
 import { compileFhirPath, evaluateFhirPath } from './fhirpath.ts'
 import type { FpItem } from './fhirpath.ts'
 import { normalizeText } from './normalize.ts'
+import { RowSet } from './row-set.ts'
 import { derivedSp, searchParamsFor } from './registry.ts'
 import type { IndexRows, SearchParamDef } from './types.ts'
 
-type RowKind = keyof IndexRows
-export type Row = Record<string, string | number>
-
 /** Parameters read from resource table columns by the server: no rows. */
 const COLUMN_PARAMS = new Set(['_id', '_lastUpdated'])
-
-export class RowSet {
-  private readonly rows = new Map<RowKind, Map<string, Row>>()
-
-  add(kind: RowKind, row: Row): void {
-    let map = this.rows.get(kind)
-    if (!map) this.rows.set(kind, (map = new Map()))
-    map.set(JSON.stringify(Object.values(row)), row)
-  }
-
-  private sorted(kind: RowKind): Row[] {
-    return [...(this.rows.get(kind)?.values() ?? [])].sort(compareRows)
-  }
-
-  done(): IndexRows {
-    return {
-      token: this.sorted('token') as IndexRows['token'],
-      tokenText: this.sorted('tokenText') as IndexRows['tokenText'],
-      string: this.sorted('string') as IndexRows['string'],
-      date: this.sorted('date') as IndexRows['date'],
-      number: this.sorted('number') as IndexRows['number'],
-      quantity: this.sorted('quantity') as IndexRows['quantity'],
-      ref: this.sorted('ref') as IndexRows['ref'],
-      uri: this.sorted('uri') as IndexRows['uri'],
-      composite: this.sorted('composite') as IndexRows['composite'],
-    }
-  }
-}
-
-/** Orders rows by their fields in column order; code-unit string order, never locale-dependent. */
-function compareRows(a: Row, b: Row): number {
-  for (const k of Object.keys(a)) {
-    const x = a[k]
-    const y = b[k]
-    if (x !== y) return x < y ? -1 : 1
-  }
-  return 0
-}
 
 function addValue(rows: RowSet, def: SearchParamDef, item: FpItem): void {
   const sp = def.sp

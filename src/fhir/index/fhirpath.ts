@@ -4,6 +4,7 @@
 import { FhirPathSyntaxError, parseFhirPath } from './fhirpath-parse.ts'
 import type { BinaryOp, FpNode } from './fhirpath-parse.ts'
 import { choiceSuffix, elementInfo, fhirTypeName, isSubtype } from './element-types.ts'
+import { ID } from '../../lib/ids.ts'
 
 /** One value of a FHIRPath collection: the JSON value and its FHIR type (undefined if unknown). */
 export interface FpItem {
@@ -73,7 +74,7 @@ function children(item: FpItem, name: string): FpItem[] {
 }
 
 /** `Type/id`, optionally versioned, at the end of a relative or absolute reference. */
-const LOCAL_REF = /(?:^|\/)([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}(?:\/_history\/[^/]{1,64})?$/
+const LOCAL_REF = new RegExp(`(?:^|/)([A-Z][A-Za-z]+)/${ID}(?:/_history/[^/]{1,64})?$`)
 
 /** resolve(): nothing is fetched, but the reference names its type (enough for `is X`). */
 function resolveRef(item: FpItem, ctx: Ctx): FpItem[] {

@@ -2,13 +2,10 @@
 // one batch. The version check is part of the batch (the history key), so with If-Match a writer that
 // lost the race answers 412 at once; without it the write is re-read and retried a few times.
 
-import {
-  commit,
-  nextTimestamp,
-  readResource,
-  WriteConflict,
-  type StoredRow,
-} from '../storage/resources.ts'
+import { commit } from '../storage/commit.ts'
+import { nextTimestamp } from '../storage/plan-write.ts'
+import { readResource, type StoredRow } from '../storage/resources.ts'
+import { WriteConflict } from '../storage/write-conflict.ts'
 import { badRequest, conflict, notFound, preconditionFailed } from '../../errors/outcome.ts'
 import { checkCreateBody, checkFhirId, checkUpdateBody } from '../resource-input.ts'
 import { criteria, ifNoneExistCriteria, matchOne } from './conditional.ts'
@@ -71,7 +68,7 @@ export async function create(
       return { status: 200, version: currentVersion(type, id, existing), message }
     }
   }
-  const { statements, result } = planCreate(db, type, crypto.randomUUID(), body, Date.now())
+  const { statements, result } = planCreate(type, crypto.randomUUID(), body, Date.now())
   try {
     await commit(db, statements)
   } catch (err) {
@@ -91,7 +88,7 @@ export function update(
 ): Promise<RestResult> {
   checkUpdateBody(type, id, body)
   return writeLoop(db, type, id, options, (current, now) =>
-    planUpdate(db, type, id, body, current, options.ifMatch, now)
+    planUpdate(type, id, body, current, options.ifMatch, now)
   )
 }
 
@@ -125,7 +122,7 @@ export async function conditionalUpdate(
     if (current && !current.deleted) {
       throw preconditionFailed(`${type}/${id} exists but does not match the criteria of the conditional update`)
     }
-    return planUpdate(db, type, id, body, current, options.ifMatch, now)
+    return planUpdate(type, id, body, current, options.ifMatch, now)
   })
 }
 
@@ -138,7 +135,7 @@ export function patch(
   options: WriteOptions = {}
 ): Promise<RestResult> {
   return writeLoop(db, type, id, options, (current, now) =>
-    planPatch(db, type, id, operations, current, options.ifMatch, now)
+    planPatch(type, id, operations, current, options.ifMatch, now)
   )
 }
 
@@ -157,7 +154,7 @@ export async function conditionalPatch(
 
 /** delete (DELETE Type/id): 204 also when there was nothing to delete. */
 export function remove(db: D1Database, type: string, id: string, options: WriteOptions = {}): Promise<RestResult> {
-  return writeLoop(db, type, id, options, (current, now) => planDelete(db, type, id, current, options.ifMatch, now))
+  return writeLoop(db, type, id, options, (current, now) => planDelete(type, id, current, options.ifMatch, now))
 }
 
 /** Conditional delete (DELETE Type?criteria): one match is deleted, none is a 204 no-op, more 412. */

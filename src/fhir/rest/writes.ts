@@ -1,14 +1,10 @@
 // Planning the write interactions (R4 http.html#create, #update, #patch, #delete) against the current
-// row of the resource: preconditions checked, statements built, nothing executed. The same plans
-// serve a single request (interactions.ts commits one) and a transaction (all in one batch).
+// row of the resource: preconditions checked, write ops built as plain data (no database), nothing
+// executed. The same plans serve a single request (interactions.ts commits one) and a transaction (all
+// in one batch).
 
-import {
-  isUnchanged,
-  planDelete as deleteStatements,
-  planWrite,
-  type StoredRow,
-  type WrittenVersion,
-} from '../storage/resources.ts'
+import { isUnchanged, planDelete as deleteOps, planWrite } from '../storage/plan-write.ts'
+import type { StoredRow, WrittenVersion } from '../storage/resources.ts'
 import type { WriteOp } from '../storage/write-ops.ts'
 import { badRequest, gone, notFound } from '../../errors/outcome.ts'
 import { applyPatch, type PatchOperation } from './json-patch.ts'
@@ -16,6 +12,7 @@ import type { RestResult } from './result.ts'
 import { checkIfMatch } from './versioning.ts'
 
 export interface Plan {
+  /** The write ops to commit (storage/commit.ts); empty when there is nothing to write. */
   statements: WriteOp[]
   result: RestResult
 }
@@ -27,14 +24,13 @@ export function currentVersion(type: string, id: string, row: StoredRow): Writte
 
 /** Create `body` as version 1 of `type/id` (an id the server chose). */
 export function planCreate(
-  db: D1Database,
   type: string,
   id: string,
   body: Record<string, unknown>,
   now: number
 ): Plan {
-  const { statements, written } = planWrite(db, type, id, body, null, 'POST', now)
-  return { statements, result: { status: 201, version: written, message: `Created ${type}/${id} (version 1)` } }
+  const { ops, written } = planWrite(type, id, body, null, 'POST', now)
+  return { statements: ops, result: { status: 201, version: written, message: `Created ${type}/${id} (version 1)` } }
 }
 
 /**
@@ -42,7 +38,6 @@ export function planCreate(
  * current version writes nothing (like HAPI, so loading the same data twice makes no versions).
  */
 export function planUpdate(
-  db: D1Database,
   type: string,
   id: string,
   body: Record<string, unknown>,
@@ -56,15 +51,14 @@ export function planUpdate(
     const message = `${type}/${id} is unchanged (version ${current.version}); no new version was made`
     return { statements: [], result: { status: 200, version: currentVersion(type, id, current), message } }
   }
-  const { statements, written } = planWrite(db, type, id, body, current, method, now)
+  const { ops, written } = planWrite(type, id, body, current, method, now)
   const created = !current || current.deleted
   const message = `${created ? 'Created' : 'Updated'} ${type}/${id} (version ${written.version})`
-  return { statements, result: { status: created ? 201 : 200, version: written, message } }
+  return { statements: ops, result: { status: created ? 201 : 200, version: written, message } }
 }
 
 /** Patch the live resource `type/id`: 404 / 410 when there is none; the result keeps type and id. */
 export function planPatch(
-  db: D1Database,
   type: string,
   id: string,
   patch: readonly PatchOperation[],
@@ -86,12 +80,11 @@ export function planPatch(
       resource.resourceType !== type ? 'resourceType' : 'id',
     ])
   }
-  return planUpdate(db, type, id, rewrite(resource), current, undefined, now, 'PATCH')
+  return planUpdate(type, id, rewrite(resource), current, undefined, now, 'PATCH')
 }
 
 /** Delete `type/id`: a new version without a body; nothing to do when it is missing or deleted. */
 export function planDelete(
-  db: D1Database,
   type: string,
   id: string,
   current: StoredRow | null,
@@ -104,7 +97,7 @@ export function planDelete(
     const version = current ? currentVersion(type, id, current) : undefined
     return { statements: [], result: { status: 204, version, message } }
   }
-  const { statements, written } = deleteStatements(db, type, id, current, now)
+  const { ops, written } = deleteOps(type, id, current, now)
   const message = `Deleted ${type}/${id} (version ${written.version})`
-  return { statements, result: { status: 204, version: written, message } }
+  return { statements: ops, result: { status: 204, version: written, message } }
 }

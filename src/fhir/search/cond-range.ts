@@ -2,12 +2,12 @@
 // #composite). A stored value is an interval [lo, hi]; each prefix is the spec's comparison of that
 // interval with the search value's range. Index seeks use bounds the comparison implies (docs/search.md).
 
-import { anyOf, probeBy, spIs, unionSet, PREFIX_END, type CompileContext, type Cond } from './cond.ts'
+import { anyOf, probeBy, spIs, unionSet, PREFIX_END, type CompileContext, type Cond } from './filter-sql.ts'
 import type { Binder } from './binder.ts'
 import type { CompositeTest, LastTest, QuantityTest, RangeTest } from './request.ts'
+import { at, INDEX_TABLES, LONG_DATE_MS as DAY, RESOURCE_INDEXES, type Qualified } from '../index/tables.ts'
 
-/** Date values at least this long (ms) are in the partial index ix_date_long (0002_search.sql). */
-const DAY = 86_400_000
+const { date: DATE, number: NUMBER, quantity: QUANTITY, composite: COMPOSITE } = INDEX_TABLES
 
 /** The spec's date comparison of a stored [lo, hi] with the search range (search.html#prefix). */
 export function datePredicate(b: Binder, t: RangeTest, lo: string, hi: string): string {
@@ -86,9 +86,9 @@ function between(b: Binder, col: string, lo: number | undefined, hi: number | un
   return parts.join(' AND ')
 }
 
-/** All tests of one alternative on a date row with alias `d`. */
-function dateTests(b: Binder, tests: RangeTest[], d: string): string {
-  return tests.map((t) => datePredicate(b, t, `${d}.lo`, `${d}.hi`)).join(' AND ')
+/** All tests of one alternative on a date row `d`. */
+function dateTests(b: Binder, tests: RangeTest[], d: { lo: string; hi: string }): string {
+  return tests.map((t) => datePredicate(b, t, d.lo, d.hi)).join(' AND ')
 }
 
 /** The index seek for one alternative of a date filter on ix_date (see docs/search.md "Dates"). */
@@ -99,27 +99,28 @@ function dateSelect(
 ): { sql: string; bounded: boolean } {
   const b = ctx.b
   const { loMin, loMax, hiMin, hiMax } = dateBounds(tests)
+  const d = at(DATE, 'd')
   const select = (index: string, range: string) =>
-    `SELECT pk FROM ix_date d${index ? ` INDEXED BY ${index}` : ''} ` +
-    `WHERE ${spIs(ctx, 'd', sps)} AND ${dateTests(b, tests, 'd')}${range ? ` AND ${range}` : ''}`
+    `SELECT pk FROM ${DATE.name} d${index ? ` INDEXED BY ${index}` : ''} ` +
+    `WHERE ${spIs(ctx, 'd', sps)} AND ${dateTests(b, tests, d)}${range ? ` AND ${range}` : ''}`
   if (loMin !== undefined && loMax !== undefined) {
-    return { sql: select('', between(b, 'd.lo', loMin, loMax)), bounded: true }
+    return { sql: select('', between(b, d.lo, loMin, loMax)), bounded: true }
   }
   if (hiMin !== undefined && hiMax !== undefined) {
-    return { sql: select('ix_date_hi', between(b, 'd.hi', hiMin, hiMax)), bounded: true }
+    return { sql: select(DATE.byHi, between(b, d.hi, hiMin, hiMax)), bounded: true }
   }
   if (loMax !== undefined && hiMin !== undefined) {
     // Overlap with [hiMin, loMax]: short values start at most a day before hiMin; long ones are few.
     const shortLo = max(loMin, hiMin - DAY + 1)
-    const short = select('', `${between(b, 'd.lo', shortLo, loMax)} AND d.hi - d.lo < ${DAY}`)
-    const long = select('ix_date_long', `d.hi - d.lo >= ${DAY} AND ${between(b, 'd.lo', loMin, loMax)}`)
+    const short = select('', `${between(b, d.lo, shortLo, loMax)} AND ${d.hi} - ${d.lo} < ${DAY}`)
+    const long = select(DATE.long, `${d.hi} - ${d.lo} >= ${DAY} AND ${between(b, d.lo, loMin, loMax)}`)
     return { sql: unionSet([short, long]), bounded: true }
   }
   if (loMin !== undefined || loMax !== undefined) {
-    return { sql: select('', between(b, 'd.lo', loMin, loMax)), bounded: false }
+    return { sql: select('', between(b, d.lo, loMin, loMax)), bounded: false }
   }
   if (hiMin !== undefined || hiMax !== undefined) {
-    return { sql: select('ix_date_hi', between(b, 'd.hi', hiMin, hiMax)), bounded: false }
+    return { sql: select(DATE.byHi, between(b, d.hi, hiMin, hiMax)), bounded: false }
   }
   return { sql: select('', ''), bounded: false }
 }
@@ -130,7 +131,7 @@ export function compileDate(sps: number[], ranges: RangeTest[][], ctx: CompileCo
     rank: selects.every((s) => s.bounded) ? 4 : 6,
     pkOnly: true,
     set: unionSet(selects.map((s) => s.sql)),
-    probe: (r) => probeBy(ctx, 'ix_date', sps, r, (d) => anyOf(ranges.map((tests) => dateTests(ctx.b, tests, d)))),
+    probe: (r) => probeBy(ctx, DATE, sps, r, (d) => anyOf(ranges.map((tests) => dateTests(ctx.b, tests, d)))),
   }
 }
 
@@ -142,7 +143,7 @@ export function compileLastUpdated(ranges: RangeTest[][], ctx: CompileContext): 
     const { loMin, loMax, hiMin, hiMax } = dateBounds(tests)
     const range = between(b, 'last_updated', max(loMin, hiMin), min(loMax, hiMax))
     return (
-      `SELECT pk FROM resource INDEXED BY resource_type_updated WHERE type ${b.isIn(ctx.types)} AND ` +
+      `SELECT pk FROM resource INDEXED BY ${RESOURCE_INDEXES.byTypeUpdated} WHERE type ${b.isIn(ctx.types)} AND ` +
       `${pred('last_updated', tests)}${range ? ` AND ${range}` : ''}`
     )
   })
@@ -193,14 +194,16 @@ function pointRange(b: Binder, t: RangeTest, v: string): string | undefined {
   return numberPredicate(b, t, v, v)
 }
 
-function unitTerms(b: Binder, t: QuantityTest, alias: string, code = 'code', system = 'system'): string {
+/** The unit tests of a quantity value on a row's code and system columns. */
+function unitTerms(b: Binder, t: QuantityTest, row: { code: string; system: string }): string {
   const parts: string[] = []
-  if (t.code !== undefined) parts.push(` AND ${alias}.${code} = ${b.bind(t.code)}`)
-  if (t.system !== undefined) parts.push(` AND ${alias}.${system} = ${b.bind(t.system)}`)
+  if (t.code !== undefined) parts.push(` AND ${row.code} = ${b.bind(t.code)}`)
+  if (t.system !== undefined) parts.push(` AND ${row.system} = ${b.bind(t.system)}`)
   return parts.join('')
 }
 
-type NumericTable = 'ix_number' | 'ix_quantity'
+type NumericTable = typeof NUMBER | typeof QUANTITY
+type NumericRow = Qualified<NumericTable>
 
 function compileNumeric(
   table: NumericTable,
@@ -209,74 +212,78 @@ function compileNumeric(
   ctx: CompileContext
 ): Cond {
   const b = ctx.b
-  const units = (t: QuantityTest, n: string) => (table === 'ix_quantity' ? unitTerms(b, t, n) : '')
-  const test = (n: string, t: QuantityTest) => `${numberPredicate(b, t, `${n}.lo`, `${n}.hi`)}${units(t, n)}`
+  const quantity = table === QUANTITY
+  const units = (t: QuantityTest, n: NumericRow) => (quantity ? unitTerms(b, t, n) : '')
+  const test = (n: NumericRow, t: QuantityTest) => `${numberPredicate(b, t, n.lo, n.hi)}${units(t, n)}`
   // Point values (lo = hi = v) are sought by v; intervals (Range, comparator) are few.
+  const n = at(table, 'n')
   const selects = tests.flatMap((t) => {
-    const range = pointRange(b, t, 'n.v') ?? numberPredicate(b, t, 'n.lo', 'n.hi')
+    const range = pointRange(b, t, n.v) ?? numberPredicate(b, t, n.lo, n.hi)
     return [
-      `SELECT pk FROM ${table} n WHERE ${spIs(ctx, 'n', sps)} AND n.lo = n.hi AND ${range}${units(t, 'n')}`,
-      `SELECT pk FROM ${table} n INDEXED BY ${table}_iv ` +
-        `WHERE ${spIs(ctx, 'n', sps)} AND n.lo < n.hi AND ${test('n', t)}`,
+      `SELECT pk FROM ${table.name} n WHERE ${spIs(ctx, 'n', sps)} AND ${n.lo} = ${n.hi} AND ${range}${units(t, n)}`,
+      `SELECT pk FROM ${table.name} n INDEXED BY ${table.intervals} ` +
+        `WHERE ${spIs(ctx, 'n', sps)} AND ${n.lo} < ${n.hi} AND ${test(n, t)}`,
     ]
   })
-  const seekable = table === 'ix_number' || tests.every((t) => t.code !== undefined)
+  const seekable = !quantity || tests.every((t) => t.code !== undefined)
   return {
     rank: tests.some((t) => t.prefix === 'ne') ? 6 : seekable ? 4 : 5,
     pkOnly: true,
     set: unionSet(selects),
-    probe: (r) => probeBy(ctx, table, sps, r, (n) => anyOf(tests.map((t) => test(n, t)))),
+    probe: (r) => probeBy(ctx, table, sps, r, (row) => anyOf(tests.map((t) => test(row, t)))),
   }
 }
 
 export const compileNumber = (sps: number[], tests: RangeTest[], ctx: CompileContext) =>
-  compileNumeric('ix_number', sps, tests, ctx)
+  compileNumeric(NUMBER, sps, tests, ctx)
 export const compileQuantity = (sps: number[], tests: QuantityTest[], ctx: CompileContext) =>
-  compileNumeric('ix_quantity', sps, tests, ctx)
+  compileNumeric(QUANTITY, sps, tests, ctx)
 
 /** The test on a composite row's last component (columns a, b, v, lo, hi of ix_composite). */
-function lastPredicate(b: Binder, last: LastTest, c: string): string {
+function lastPredicate(b: Binder, last: LastTest, c: Qualified<typeof COMPOSITE>): string {
   switch (last.kind) {
     case 'token': {
       const parts: string[] = []
-      if (last.value.code !== undefined) parts.push(`${c}.a = ${b.bind(last.value.code)}`)
-      if (last.value.system !== undefined) parts.push(`${c}.b = ${b.bind(last.value.system)}`)
+      if (last.value.code !== undefined) parts.push(`${c.a} = ${b.bind(last.value.code)}`)
+      if (last.value.system !== undefined) parts.push(`${c.b} = ${b.bind(last.value.system)}`)
       return parts.join(' AND ')
     }
     case 'string':
-      return `${c}.a >= ${b.bind(last.norm)} AND ${c}.a < ${b.bind(last.norm + PREFIX_END)}`
+      return `${c.a} >= ${b.bind(last.norm)} AND ${c.a} < ${b.bind(last.norm + PREFIX_END)}`
     case 'uri':
-      return `${c}.a = ${b.bind(last.value)}`
+      return `${c.a} = ${b.bind(last.value)}`
     case 'reference':
-      return `${c}.a ${b.isIn(last.targets)}`
+      return `${c.a} ${b.isIn(last.targets)}`
     case 'date':
-      return datePredicate(b, last.test, `${c}.lo`, `${c}.hi`)
+      return datePredicate(b, last.test, c.lo, c.hi)
     case 'number':
-      return numberPredicate(b, last.test, `${c}.lo`, `${c}.hi`)
+      return numberPredicate(b, last.test, c.lo, c.hi)
     case 'quantity':
-      return numberPredicate(b, last.test, `${c}.lo`, `${c}.hi`) + unitTerms(b, last.test, c, 'a', 'b')
+      return numberPredicate(b, last.test, c.lo, c.hi) + unitTerms(b, last.test, { code: c.a, system: c.b })
   }
 }
 
 export function compileComposite(sps: number[], tests: CompositeTest[], ctx: CompileContext): Cond {
   const b = ctx.b
-  const where = (c: string, t: CompositeTest) =>
-    `${spIs(ctx, c, sps)} AND ${c}.key = ${b.bind(t.key)} AND ${lastPredicate(b, t.last, c)}`
+  const where = (c: string, t: CompositeTest) => {
+    const row = at(COMPOSITE, c)
+    return `${spIs(ctx, c, sps)} AND ${row.key} = ${b.bind(t.key)} AND ${lastPredicate(b, t.last, row)}`
+  }
   const cond: Cond = {
     rank: 2,
     pkOnly: true,
-    set: unionSet(tests.map((t) => `SELECT pk FROM ix_composite c WHERE ${where('c', t)}`)),
+    set: unionSet(tests.map((t) => `SELECT pk FROM ${COMPOSITE.name} c WHERE ${where('c', t)}`)),
     probe: (r) =>
       anyOf(
         tests.map((t) => {
           const c = ctx.a.next('c')
-          return `EXISTS (SELECT 1 FROM ix_composite ${c} WHERE ${c}.pk = ${r}.pk AND ${where(c, t)})`
+          return `EXISTS (SELECT 1 FROM ${COMPOSITE.name} ${c} WHERE ${c}.pk = ${r}.pk AND ${where(c, t)})`
         })
       ),
   }
   if (sps.length === 1 && tests.length === 1) {
     const d = ctx.a.next('d')
-    cond.walk = { from: `ix_composite ${d}`, where: where(d, tests[0]!), alias: d }
+    cond.walk = { from: `${COMPOSITE.name} ${d}`, where: where(d, tests[0]!), alias: d }
   }
   return cond
 }

@@ -1,9 +1,10 @@
 // Filters compiled to SQL pieces the planner combines (docs/search.md "Query plans"): a `set` of
 // matching pks read from an index, a pk-ordered `walk` when one index range yields pks in order, and
-// a `probe` that tests one resource row with index seeks by pk. Values are always bound; table and
-// column names come from the fixed lists here.
+// a `probe` that tests one resource row with index seeks by pk. This file dispatches on the filter
+// kind and compiles the token, text, string, reference, uri, `_id` and `:missing` filters; ranges are
+// in cond-range.ts, chains and `_has` in cond-link.ts. Table and column names come from the catalogue
+// (index/tables.ts); values are always bound.
 
-import type { Aliases, Binder } from './binder.ts'
 import {
   compileComposite,
   compileDate,
@@ -13,74 +14,21 @@ import {
 } from './cond-range.ts'
 import { compileChain, compileHas } from './cond-link.ts'
 import { normalizeText } from '../index/normalize.ts'
+import { at, INDEX_TABLES } from '../index/tables.ts'
+import {
+  anyOf,
+  PREFIX_END,
+  probeBy,
+  selectPks,
+  spIs,
+  unionSet,
+  walkOn,
+  type CompileContext,
+  type Cond,
+} from './filter-sql.ts'
 import type { Filter, TokenValue } from './request.ts'
 
-export interface Cond {
-  /** How few resources the filter is expected to match: 0-1 a handful, 3 some, 9 cannot drive. */
-  rank: number
-  /** Uncorrelated SELECT whose `pk` column lists matching resources (duplicates allowed). */
-  set?: string
-  /** One index range in pk order; `alias`.pk is the resource (a pk may repeat consecutively). */
-  walk?: { from: string; where: string; alias: string }
-  /** A cheaper set to count instead of `set` when deciding whether to read it whole (_has). */
-  guard?: string
-  /** Boolean SQL: does the resource row with alias `r` match? */
-  probe(r: string): string
-  /** The probe reads only `r.pk`, so any row with a pk column (an index row) can stand in for r. */
-  pkOnly?: boolean
-}
-
-export interface CompileContext {
-  b: Binder
-  a: Aliases
-  /** The resource types the filter applies to (one, or several for a system search). */
-  types: readonly string[]
-}
-
-/** The end of a prefix range: every string starting with `prefix` sorts below it (BINARY collation). */
-export const PREFIX_END = '\u{10FFFF}'
-
-/** `alias.sp = ?` or `alias.sp IN (...)`. */
-export function spIs(ctx: CompileContext, alias: string, sps: readonly number[]): string {
-  return `${alias}.sp ${ctx.b.isIn(sps)}`
-}
-
-/** A set that is the union of per-alternative SELECTs. */
-export function unionSet(selects: string[]): string {
-  return selects.length === 1 ? selects[0]! : selects.map((s) => `SELECT pk FROM (${s})`).join(' UNION ALL ')
-}
-
-/** OR of alternatives, parenthesised. */
-export const anyOf = (terms: string[]) =>
-  terms.length === 1 ? terms[0]! : `(${terms.map((t) => `(${t})`).join(' OR ')})`
-
-type Where = (alias: string) => string
-
-/** `SELECT pk FROM table WHERE sp ... AND where` (an index set). */
-export function selectPks(ctx: CompileContext, table: string, sps: readonly number[], where: Where): string {
-  return `SELECT pk FROM ${table} x WHERE ${spIs(ctx, 'x', sps)} AND ${where('x')}`
-}
-
-/** EXISTS over the rows of resource `r` in `table`, sought through its by-resource index. */
-export function probeBy(
-  ctx: CompileContext,
-  table: string,
-  sps: readonly number[],
-  r: string,
-  where: Where
-): string {
-  const a = ctx.a.next('w')
-  return (
-    `EXISTS (SELECT 1 FROM ${table} ${a} INDEXED BY ${table}_pk ` +
-    `WHERE ${a}.pk = ${r}.pk AND ${spIs(ctx, a, sps)} AND ${where(a)})`
-  )
-}
-
-/** A pk-ordered walk of one (sp, value) range of `table`. */
-function walkOn(ctx: CompileContext, table: string, sp: number, where: Where): NonNullable<Cond['walk']> {
-  const d = ctx.a.next('d')
-  return { from: `${table} ${d}`, where: `${spIs(ctx, d, [sp])} AND ${where(d)}`, alias: d }
-}
+const { token: TOKEN, tokenText: TEXT, string: STRING, ref: REF, uri: URI } = INDEX_TABLES
 
 export function compile(filter: Filter, ctx: CompileContext): Cond {
   switch (filter.kind) {
@@ -109,9 +57,9 @@ export function compile(filter: Filter, ctx: CompileContext): Cond {
     case 'composite':
       return compileComposite(filter.sps, filter.tests, ctx)
     case 'chain':
-      return compileChain(filter.sps, filter.hops, ctx)
+      return compileChain(filter.sps, filter.hops, ctx, compile)
     case 'has':
-      return compileHas(filter, ctx)
+      return compileHas(filter, ctx, compile)
   }
 }
 
@@ -137,48 +85,48 @@ function compileMissing(sps: number[], missing: boolean, ctx: CompileContext): C
   }
 }
 
-function tokenAtom(ctx: CompileContext, alias: string, value: TokenValue): string {
+function tokenAtom(ctx: CompileContext, t: { code: string; system: string }, value: TokenValue): string {
   const parts: string[] = []
-  if (value.code !== undefined) parts.push(`${alias}.code = ${ctx.b.bind(value.code)}`)
-  if (value.system !== undefined) parts.push(`${alias}.system = ${ctx.b.bind(value.system)}`)
+  if (value.code !== undefined) parts.push(`${t.code} = ${ctx.b.bind(value.code)}`)
+  if (value.system !== undefined) parts.push(`${t.system} = ${ctx.b.bind(value.system)}`)
   return parts.join(' AND ')
 }
 
 function compileToken(sps: number[], values: TokenValue[], not: boolean, rank: number, ctx: CompileContext): Cond {
-  const atoms = (t: string) => anyOf(values.map((v) => tokenAtom(ctx, t, v)))
-  const probe = (r: string) => probeBy(ctx, 'ix_token', sps, r, atoms)
+  const atoms = (t: { code: string; system: string }) => anyOf(values.map((v) => tokenAtom(ctx, t, v)))
+  const probe = (r: string) => probeBy(ctx, TOKEN, sps, r, atoms)
   if (not) return { rank: 9, probe: (r) => `NOT ${probe(r)}` }
   // Values with a code and no system share one `code IN (...)` seek; the others seek one by one.
   const codesOnly = values.filter((v) => v.system === undefined).map((v) => v.code!)
   const selects = values
     .filter((v) => v.system !== undefined)
-    .map((v) => selectPks(ctx, 'ix_token', sps, (t) => tokenAtom(ctx, t, v)))
+    .map((v) => selectPks(ctx, TOKEN, sps, (t) => tokenAtom(ctx, t, v)))
   if (codesOnly.length) {
-    selects.unshift(selectPks(ctx, 'ix_token', sps, (t) => `${t}.code ${ctx.b.isIn(codesOnly)}`))
+    selects.unshift(selectPks(ctx, TOKEN, sps, (t) => `${t.code} ${ctx.b.isIn(codesOnly)}`))
   }
   const systemOnly = values.some((v) => v.code === undefined)
   const cond: Cond = { rank: systemOnly ? 5 : rank, set: unionSet(selects), probe, pkOnly: true }
   const single = values[0]!
   if (sps.length === 1 && values.length === 1 && single.code !== undefined) {
-    cond.walk = walkOn(ctx, 'ix_token', sps[0]!, (d) => tokenAtom(ctx, d, single))
+    cond.walk = walkOn(ctx, TOKEN, sps[0]!, (d) => tokenAtom(ctx, d, single))
   }
   return cond
 }
 
 /** Token `:text` (search.html#token): the text or display starts with the value, like a string. */
 function compileText(sps: number[], values: string[], ctx: CompileContext): Cond {
-  const atoms = (alias: string) =>
-    anyOf(values.map((v) => `${alias}.norm >= ${ctx.b.bind(v)} AND ${alias}.norm < ${ctx.b.bind(v + PREFIX_END)}`))
+  const atoms = (t: { norm: string }) =>
+    anyOf(values.map((v) => `${t.norm} >= ${ctx.b.bind(v)} AND ${t.norm} < ${ctx.b.bind(v + PREFIX_END)}`))
   return {
     rank: 4,
     pkOnly: true,
-    set: selectPks(ctx, 'ix_token_text', sps, atoms),
+    set: selectPks(ctx, TEXT, sps, atoms),
     // No by-resource index on ix_token_text: the probe reads the prefix's range for that resource.
     probe: (r) => {
       const x = ctx.a.next('x')
       return (
-        `EXISTS (SELECT 1 FROM ix_token_text ${x} ` +
-        `WHERE ${spIs(ctx, x, sps)} AND ${x}.pk = ${r}.pk AND ${atoms(x)})`
+        `EXISTS (SELECT 1 FROM ${TEXT.name} ${x} ` +
+        `WHERE ${spIs(ctx, x, sps)} AND ${x}.pk = ${r}.pk AND ${atoms(at(TEXT, x))})`
       )
     },
   }
@@ -189,34 +137,34 @@ type StringMode = 'prefix' | 'exact' | 'contains'
 /** String (search.html#string): normalised prefix, `:exact` (as written), `:contains` (anywhere). */
 function compileString(sps: number[], mode: StringMode, values: string[], ctx: CompileContext): Cond {
   const b = ctx.b
-  const atom = (alias: string, v: string) => {
-    if (mode === 'exact') return `${alias}.norm = ${b.bind(normalizeText(v))} AND ${alias}.exact = ${b.bind(v)}`
-    if (mode === 'contains') return `instr(${alias}.norm, ${b.bind(v)}) > 0`
-    return `${alias}.norm >= ${b.bind(v)} AND ${alias}.norm < ${b.bind(v + PREFIX_END)}`
+  const atom = (s: { norm: string; exact: string }, v: string) => {
+    if (mode === 'exact') return `${s.norm} = ${b.bind(normalizeText(v))} AND ${s.exact} = ${b.bind(v)}`
+    if (mode === 'contains') return `instr(${s.norm}, ${b.bind(v)}) > 0`
+    return `${s.norm} >= ${b.bind(v)} AND ${s.norm} < ${b.bind(v + PREFIX_END)}`
   }
-  const atoms = (alias: string) => anyOf(values.map((v) => atom(alias, v)))
+  const atoms = (s: { norm: string; exact: string }) => anyOf(values.map((v) => atom(s, v)))
   const cond: Cond = {
     rank: mode === 'exact' ? 2 : mode === 'prefix' ? 4 : 5,
     pkOnly: true,
-    set: unionSet(values.map((v) => selectPks(ctx, 'ix_string', sps, (s) => atom(s, v)))),
-    probe: (r) => probeBy(ctx, 'ix_string', sps, r, atoms),
+    set: unionSet(values.map((v) => selectPks(ctx, STRING, sps, (s) => atom(s, v)))),
+    probe: (r) => probeBy(ctx, STRING, sps, r, atoms),
   }
   if (mode === 'exact' && sps.length === 1 && values.length === 1) {
-    cond.walk = walkOn(ctx, 'ix_string', sps[0]!, atoms)
+    cond.walk = walkOn(ctx, STRING, sps[0]!, atoms)
   }
   return cond
 }
 
 function compileReference(sps: number[], targets: string[], ctx: CompileContext): Cond {
   const isTarget = ctx.b.isIn(targets)
-  const where = (x: string) => `${x}.target ${isTarget}`
+  const where = (x: { target: string }) => `${x.target} ${isTarget}`
   const cond: Cond = {
     rank: targets.length === 1 ? 1 : 3,
     pkOnly: true,
-    set: selectPks(ctx, 'ix_ref', sps, where),
-    probe: (r) => probeBy(ctx, 'ix_ref', sps, r, where),
+    set: selectPks(ctx, REF, sps, where),
+    probe: (r) => probeBy(ctx, REF, sps, r, where),
   }
-  if (sps.length === 1 && targets.length === 1) cond.walk = walkOn(ctx, 'ix_ref', sps[0]!, where)
+  if (sps.length === 1 && targets.length === 1) cond.walk = walkOn(ctx, REF, sps[0]!, where)
   return cond
 }
 
@@ -232,17 +180,17 @@ type UriMode = 'eq' | 'below' | 'above'
 
 function compileUri(sps: number[], mode: UriMode, values: string[], ctx: CompileContext): Cond {
   const b = ctx.b
-  const atom = (alias: string) => {
-    if (mode === 'eq') return `${alias}.uri ${b.isIn(values)}`
-    if (mode === 'above') return `${alias}.uri ${b.isIn(values.flatMap(uriPrefixes))}`
-    return anyOf(values.map((v) => `${alias}.uri >= ${b.bind(v)} AND ${alias}.uri < ${b.bind(v + PREFIX_END)}`))
+  const atom = (u: { uri: string }) => {
+    if (mode === 'eq') return `${u.uri} ${b.isIn(values)}`
+    if (mode === 'above') return `${u.uri} ${b.isIn(values.flatMap(uriPrefixes))}`
+    return anyOf(values.map((v) => `${u.uri} >= ${b.bind(v)} AND ${u.uri} < ${b.bind(v + PREFIX_END)}`))
   }
   const cond: Cond = {
     rank: mode === 'eq' ? 2 : mode === 'above' ? 3 : 4,
     pkOnly: true,
-    set: selectPks(ctx, 'ix_uri', sps, atom),
-    probe: (r) => probeBy(ctx, 'ix_uri', sps, r, atom),
+    set: selectPks(ctx, URI, sps, atom),
+    probe: (r) => probeBy(ctx, URI, sps, r, atom),
   }
-  if (mode === 'eq' && sps.length === 1 && values.length === 1) cond.walk = walkOn(ctx, 'ix_uri', sps[0]!, atom)
+  if (mode === 'eq' && sps.length === 1 && values.length === 1) cond.walk = walkOn(ctx, URI, sps[0]!, atom)
   return cond
 }

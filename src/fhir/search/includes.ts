@@ -5,7 +5,12 @@
 
 import { Binder } from './binder.ts'
 import type { IncludeSpec, SearchRequest } from './request.ts'
-import type { SearchRow } from './run-search.ts'
+import type { SearchRow } from './search-result.ts'
+import { at, INDEX_TABLES } from '../index/tables.ts'
+
+const REF = INDEX_TABLES.ref
+/** The index row of a reference, under alias x. */
+const x = at(REF, 'x')
 
 /** Included resources per page at most; beyond that the Bundle says it stopped. */
 export const MAX_INCLUDED = 1000
@@ -27,10 +32,10 @@ function forwardSelect(b: Binder, specs: IncludeSpec[], rows: SearchRow[]): stri
   return [...byTarget].map(([target, sps]) => {
     const type = target ? ` AND r.type = ${b.bind(target)}` : ''
     return (
-      `SELECT r.pk AS pk FROM ${pks} j CROSS JOIN ix_ref x INDEXED BY ix_ref_pk ` +
-      `ON x.pk = j.value AND x.sp IN ${b.list([...new Set(sps)])} CROSS JOIN resource r ` +
-      `ON r.type = substr(x.target, 1, instr(x.target, '/') - 1) ` +
-      `AND r.id = substr(x.target, instr(x.target, '/') + 1) ` +
+      `SELECT r.pk AS pk FROM ${pks} j CROSS JOIN ${REF.name} x INDEXED BY ${REF.byPk} ` +
+      `ON ${x.pk} = j.value AND ${x.sp} IN ${b.list([...new Set(sps)])} CROSS JOIN resource r ` +
+      `ON r.type = substr(${x.target}, 1, instr(${x.target}, '/') - 1) ` +
+      `AND r.id = substr(${x.target}, instr(${x.target}, '/') + 1) ` +
       `WHERE r.deleted = 0${type}`
     )
   })
@@ -42,8 +47,8 @@ function reverseSelect(b: Binder, specs: IncludeSpec[], rows: SearchRow[]): stri
     const targets = rows.filter((r) => !s.target || r.type === s.target).map((r) => `${r.type}/${r.id}`)
     if (!targets.length) return []
     return [
-      `SELECT r.pk AS pk FROM ${b.list(targets)} j CROSS JOIN ix_ref x ` +
-        `ON x.sp IN ${b.list(s.sps)} AND x.target = j.value CROSS JOIN resource r ON r.pk = x.pk ` +
+      `SELECT r.pk AS pk FROM ${b.list(targets)} j CROSS JOIN ${REF.name} x ` +
+        `ON ${x.sp} IN ${b.list(s.sps)} AND ${x.target} = j.value CROSS JOIN resource r ON r.pk = ${x.pk} ` +
         `WHERE r.deleted = 0 AND r.type = ${b.bind(s.source)}`,
     ]
   })

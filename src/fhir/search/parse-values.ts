@@ -6,6 +6,7 @@ import { badRequest } from '../../errors/outcome.ts'
 import { dateRange } from '../index/dates.ts'
 import { decimalRange } from '../index/decimal.ts'
 import { splitEscaped, unescapeValue } from './escape.ts'
+import { ID, isId } from '../../lib/ids.ts'
 import type { Prefix, QuantityTest, RangeTest, TokenValue } from './request.ts'
 
 const PREFIXES = new Set<string>(['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap'])
@@ -94,8 +95,7 @@ export function parseOfType(key: string, part: string): TokenValue {
   return { system: `${pieces[0]}|${pieces[1]}`, code: pieces[2] }
 }
 
-const LOCAL = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/
-const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/
+const LOCAL = new RegExp(`^([A-Z][A-Za-z]+)/(${ID})(?:/_history/${ID})?$`)
 
 /**
  * The stored targets a reference value stands for (search.html#reference): `Type/id` (a version is
@@ -120,7 +120,7 @@ export function referenceTargets(
     }
     return [`${local[1]}/${local[2]}`]
   }
-  if (FHIR_ID.test(value)) {
+  if (isId(value)) {
     const types = typeModifier ? [typeModifier] : targets
     if (!types.length) {
       throw malformed(key, `"${value}" is a bare id, but the parameter can refer to any type: use Type/${value}`)

@@ -5,7 +5,20 @@
 // (capped at the threshold) picks the one that runs: LIMIT 0 stops the other before it reads a row.
 
 import { Aliases, Binder } from './binder.ts'
-import { compile, type CompileContext, type Cond } from './cond.ts'
+import { compile } from './cond.ts'
+import type { CompileContext, Cond } from './filter-sql.ts'
+import {
+  columns,
+  guardCtes,
+  guarded,
+  limitWhen,
+  probes,
+  typeIs,
+  typeWalk,
+  type Compiled,
+  type Query,
+  type Segment,
+} from './query-parts.ts'
 import type { Cursor, Filter, RangeTest, SearchRequest } from './request.ts'
 import { sortedPage, sortSegmented } from './sort.ts'
 
@@ -34,14 +47,6 @@ function thresholdCase(n: string): string {
   }
   return thresholdSteps.replaceAll('#N', n)
 }
-
-export interface Query {
-  sql: string
-  params: unknown[]
-}
-
-/** `missing`: the rows without a value for the (single) sort key, which come after the others. */
-export type Segment = 'values' | 'missing'
 
 const LOWER = new Set(['gt', 'ge', 'sa'])
 const UPPER = new Set(['lt', 'le', 'eb'])
@@ -82,17 +87,6 @@ export function mergeDateRanges(filters: Filter[]): Filter[] {
   return out
 }
 
-export interface Compiled {
-  /** SQL for the candidate-set size up to which a set is read whole (a guard's threshold). */
-  threshold: string
-  /** CTE computing the threshold, when it is not a fixed number. */
-  thresholdCte?: string
-  ctx: CompileContext
-  conds: Cond[]
-  /** Filters with an index set, most selective first. */
-  drivers: Cond[]
-}
-
 export function compileRequest(request: SearchRequest): Compiled {
   const ctx: CompileContext = { b: new Binder(), a: new Aliases(), types: request.types }
   const conds = mergeDateRanges(request.filters.map((f) => f.filter)).map((f) => compile(f, ctx))
@@ -106,49 +100,6 @@ export function compileRequest(request: SearchRequest): Compiled {
     conds,
     drivers,
   }
-}
-
-/** The columns every page query returns (then sort keys k0, n0, ... when sorted). */
-export const columns = (r: string) => `${r}.pk AS pk, ${r}.id AS id, ${r}.type AS type, ${r}.body AS body`
-
-export function typeIs(c: Compiled, r: string): string {
-  return `${r}.type ${c.ctx.b.isIn(c.ctx.types)}`
-}
-
-/** Probes of every filter except `except`, each prefixed with AND. */
-export function probes(c: Compiled, r: string, except?: Cond): string {
-  return c.conds
-    .filter((x) => x !== except)
-    .map((x) => ` AND ${x.probe(r)}`)
-    .join('')
-}
-
-/** The type's rows in pk order (M3): the type index for one type, the table itself for several. */
-export function typeWalk(c: Compiled, r: string): string {
-  if (c.ctx.types.length === 1) return `resource ${r} INDEXED BY resource_type_pk`
-  return `resource ${r} NOT INDEXED`
-}
-
-/** Guards: the threshold (when computed) and the candidate set's size, counted up to it + 1. */
-export function guardCtes(c: Compiled, name: string, set: string, after?: string): string[] {
-  const count = `SELECT count(*) FROM (SELECT 1 FROM (${set}) LIMIT ${c.threshold} + 1)`
-  // A second guard is only counted when the first said "too many".
-  const value = after
-    ? `CASE WHEN (SELECT n FROM ${after}) <= ${c.threshold} THEN 0 ELSE (${count}) END`
-    : `(${count})`
-  const guard = `${name} AS MATERIALIZED (SELECT ${value} AS n)`
-  return !after && c.thresholdCte ? [c.thresholdCte, guard] : [guard]
-}
-
-/** A LIMIT that is `limit` when `when` holds and 0 otherwise. */
-export function limitWhen(c: Compiled, when: string, limit: number): string {
-  return `(SELECT CASE WHEN ${when} THEN ${c.ctx.b.bind(limit)} ELSE 0 END)`
-}
-
-/** Statement holding several alternative branches of which the guards let exactly one read rows. */
-export function guarded(ctes: string[], branches: string[], orderBy: string): string {
-  const union = branches.map((b) => `SELECT * FROM (${b})`).join(' UNION ALL ')
-  return `WITH ${ctes.join(', ')} ${union} ORDER BY ${orderBy}`
 }
 
 /** The page query: `limit` rows after (or before) `cursor`, in `segment` for a sorted search. */

@@ -3,30 +3,13 @@
 // and _revinclude. Returns rows with their stored JSON text, which the Bundle splices in unparsed.
 
 import { runIncludes } from './includes.ts'
-import { countQuery, isSegmented, pageQuery, type Query, type Segment } from './plan.ts'
+import { countQuery, isSegmented, pageQuery } from './plan.ts'
+import type { Query, Segment } from './query-parts.ts'
 import type { Cursor, SearchRequest } from './request.ts'
+import type { SearchResult, SearchRow } from './search-result.ts'
 
 /** Counts stop here: a larger total is not given (every counted row is a billed read). */
 export const TOTAL_CAP = 10_000
-
-/** A matched or included resource: row key, type, id, stored JSON text and its sort keys. */
-export interface SearchRow {
-  pk: number
-  type: string
-  id: string
-  body: string
-  keys: (string | number | null)[]
-}
-
-export interface SearchResult {
-  rows: SearchRow[]
-  included: SearchRow[]
-  total?: number
-  next?: Cursor
-  previous?: Cursor
-  /** Notes for the OperationOutcome entry (a cap that was reached, ...). */
-  warnings: string[]
-}
 
 type Raw = Record<string, unknown> & { pk: number; type: string; id: string; body: string }
 
@@ -78,11 +61,13 @@ async function readPage(
 
 export async function runSearch(db: D1Database, request: SearchRequest): Promise<SearchResult> {
   const warnings: string[] = []
-  const wantCount = request.summary === 'count' || request.total !== 'none'
+  // _count=0 is read as _summary=count (search.html#count): the total, no entries.
+  const countOnly = request.summary === 'count' || request.count === 0
+  const wantCount = countOnly || request.total !== 'none'
   const countStmt = wantCount ? statement(db, countQuery(request, TOTAL_CAP)) : undefined
   const result: SearchResult = { rows: [], included: [], warnings }
   let total: number | undefined
-  if (request.summary === 'count' || request.count === 0) {
+  if (countOnly) {
     if (countStmt) total = Number((await countStmt.first<{ n: number }>())!.n)
   } else {
     const page = await readPage(db, request, countStmt)

@@ -7,7 +7,7 @@
 import { appliedParams, cursorParam } from './parse.ts'
 import { projection } from './project.ts'
 import type { Cursor, SearchRequest } from './request.ts'
-import type { SearchResult, SearchRow } from './run-search.ts'
+import type { SearchResult, SearchRow } from './search-result.ts'
 
 export interface SearchsetInput {
   /** Public base URL of the server (no trailing slash). */

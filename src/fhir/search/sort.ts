@@ -2,10 +2,10 @@
 // ascending and its highest when descending; resources without a value come last. Two shapes: S1
 // computes the keys of a bounded candidate set with by-resource seeks and sorts it; S2 walks the key's
 // own index in order (one key, one type) and stops after a page. Both give the same order
-// (keys, then pk), so a cursor made by one continues in the other.
+// (keys, then pk), so a cursor made by one continues in the other. Where each parameter type's keys
+// are read (table, key columns, walk indexes) is the catalogue's SORT_KEYS (index/tables.ts).
 
-import type { Cond } from './cond.ts'
-import { spIs } from './cond.ts'
+import { spIs, type Cond } from './filter-sql.ts'
 import {
   columns,
   guardCtes,
@@ -16,48 +16,21 @@ import {
   typeWalk,
   type Compiled,
   type Segment,
-} from './plan.ts'
+} from './query-parts.ts'
 import type { Cursor, SearchRequest, SortKey } from './request.ts'
+import { RESOURCE_INDEXES, SORT_KEYS, type SortKeyIndex } from '../index/tables.ts'
 
-interface KeyIndex {
-  table: string
-  /** The by-resource index (pk, sp) of the table. */
-  byPk: string
-  /** Column holding the key, ascending and descending. */
-  asc: string
-  desc: string
-  /** Index to walk in key order (undefined: the table's primary key), ascending and descending. */
-  walkAsc?: string
-  walkDesc?: string
-  /** Columns that order a resource's rows, so a walk emits each resource at its first row only. */
-  tieAsc: string[]
-  tieDesc: string[]
-  walkable: boolean
-}
-
-function keyIndex(table: string, asc: string, desc: string, tie: string[], walkable = true): KeyIndex {
-  return { table, byPk: `${table}_pk`, asc, desc, tieAsc: tie, tieDesc: tie, walkable }
-}
-
-const KEY_INDEX: Record<string, KeyIndex> = {
-  date: { ...keyIndex('ix_date', 'lo', 'hi', ['lo', 'hi']), walkDesc: 'ix_date_hi', tieDesc: ['hi', 'lo'] },
-  string: keyIndex('ix_string', 'norm', 'norm', ['norm', 'exact']),
-  token: keyIndex('ix_token', 'code', 'code', ['code', 'system']),
-  reference: keyIndex('ix_ref', 'target', 'target', ['target']),
-  uri: keyIndex('ix_uri', 'uri', 'uri', ['uri']),
-  number: keyIndex('ix_number', 'v', 'v', ['v']),
-  // ix_quantity is keyed by unit before value: no walk in value order.
-  quantity: keyIndex('ix_quantity', 'v', 'v', ['v'], false),
-}
+/** Where the keys of a (parameter) sort key are read. */
+const keyIndex = (key: SortKey): SortKeyIndex => SORT_KEYS[key.defs[0]!.type]!
 
 /** The key of `key` for resource row `r` (NULL when it has no value). */
 function keyExpr(c: Compiled, key: SortKey, r: string): string {
   if (key.column) return `${r}.${key.column}`
-  const ix = KEY_INDEX[key.defs[0]!.type]!
+  const ix = keyIndex(key)
   const w = c.ctx.a.next('w')
   const col = key.desc ? ix.desc : ix.asc
   return (
-    `(SELECT ${key.desc ? 'max' : 'min'}(${w}.${col}) FROM ${ix.table} ${w} INDEXED BY ${ix.byPk} ` +
+    `(SELECT ${key.desc ? 'max' : 'min'}(${w}.${col}) FROM ${ix.table.name} ${w} INDEXED BY ${ix.table.byPk} ` +
     `WHERE ${w}.pk = ${r}.pk AND ${spIs(c.ctx, w, key.defs.map((d) => d.sp))})`
   )
 }
@@ -104,7 +77,7 @@ function walkableKey(request: SearchRequest): SortKey | undefined {
   if (request.sort.length !== 1 || request.types.length !== 1) return undefined
   const key = request.sort[0]!
   if (key.column) return key
-  return KEY_INDEX[key.defs[0]!.type]!.walkable ? key : undefined
+  return keyIndex(key).walkable ? key : undefined
 }
 
 export function sortSegmented(request: SearchRequest, c: Compiled): boolean {
@@ -155,7 +128,7 @@ function s2Values(c: Compiled, key: SortKey, cursor: Cursor | undefined, limit: 
   const pkDir = before ? 'DESC' : 'ASC'
   if (key.column) {
     const k = `r.${key.column}`
-    const index = key.column === 'last_updated' ? ' INDEXED BY resource_type_updated' : ''
+    const index = key.column === 'last_updated' ? ` INDEXED BY ${RESOURCE_INDEXES.byTypeUpdated}` : ''
     const ks = cursor ? ` AND ${keyset(c, [key], cursor, [{ k, n: '0' }], 'r.pk')}` : ''
     return (
       `SELECT ${columns('r')}, ${k} AS k0, 0 AS n0 FROM resource r${index} ` +
@@ -163,7 +136,7 @@ function s2Values(c: Compiled, key: SortKey, cursor: Cursor | undefined, limit: 
       `ORDER BY ${k} ${dir}, r.pk ${pkDir} LIMIT ${limit}`
     )
   }
-  const ix = KEY_INDEX[key.defs[0]!.type]!
+  const ix = keyIndex(key)
   const col = key.desc ? ix.desc : ix.asc
   const index = key.desc ? ix.walkDesc : ix.walkAsc
   const tie = key.desc ? ix.tieDesc : ix.tieAsc
@@ -178,9 +151,9 @@ function s2Values(c: Compiled, key: SortKey, cursor: Cursor | undefined, limit: 
   const row = (alias: string) => `(${tie.map((t) => `${alias}.${t}`).join(', ')})`
   const first = `${row('w')} ${key.desc ? '>' : '<'} ${row('d')}`
   return (
-    `SELECT ${columns('r')}, ${k} AS k0, 0 AS n0 FROM ${ix.table} d${index ? ` INDEXED BY ${index}` : ''} ` +
+    `SELECT ${columns('r')}, ${k} AS k0, 0 AS n0 FROM ${ix.table.name} d${index ? ` INDEXED BY ${index}` : ''} ` +
     `CROSS JOIN resource r ON r.pk = d.pk WHERE ${spIs(c.ctx, 'd', sps)}${bound}${ks} ` +
-    `AND NOT EXISTS (SELECT 1 FROM ${ix.table} w INDEXED BY ${ix.byPk} ` +
+    `AND NOT EXISTS (SELECT 1 FROM ${ix.table.name} w INDEXED BY ${ix.table.byPk} ` +
     `WHERE w.pk = d.pk AND w.sp = d.sp AND ${first}) ` +
     `AND r.deleted = 0 AND ${typeIs(c, 'r')}${probes(c, 'r')} ` +
     `ORDER BY ${k} ${dir}, r.pk ${pkDir} LIMIT ${limit}`
@@ -190,7 +163,7 @@ function s2Values(c: Compiled, key: SortKey, cursor: Cursor | undefined, limit: 
 /** S2 for the rows without a value: the type's rows in pk order that have no row for the key. */
 function s2Missing(c: Compiled, key: SortKey, cursor: Cursor | undefined, limit: string): string {
   const b = c.ctx.b
-  const ix = KEY_INDEX[key.defs[0]!.type]!
+  const ix = keyIndex(key)
   const sps = key.defs.map((d) => d.sp)
   const pkDir = cursor?.before ? 'DESC' : 'ASC'
   const inSegment = cursor && cursor.keys[0] === null
@@ -198,7 +171,7 @@ function s2Missing(c: Compiled, key: SortKey, cursor: Cursor | undefined, limit:
   return (
     `SELECT ${columns('r')}, NULL AS k0, 1 AS n0 FROM ${typeWalk(c, 'r')} ` +
     `WHERE ${typeIs(c, 'r')} AND r.deleted = 0${ks} ` +
-    `AND NOT EXISTS (SELECT 1 FROM ${ix.table} w INDEXED BY ${ix.byPk} ` +
+    `AND NOT EXISTS (SELECT 1 FROM ${ix.table.name} w INDEXED BY ${ix.table.byPk} ` +
     `WHERE w.pk = r.pk AND ${spIs(c.ctx, 'w', sps)})${probes(c, 'r')} ORDER BY r.pk ${pkDir} LIMIT ${limit}`
   )
 }

@@ -2,7 +2,7 @@
 // history of a resource, a type or the whole server, newest first, keyset-paged so a page is one
 // indexed range scan. Bodies stay JSON text: a history page is spliced into its Bundle unparsed.
 
-import type { WriteMethod } from './resources.ts'
+import type { WriteMethod } from './write-ops.ts'
 
 export interface HistoryRow {
   pk: number
