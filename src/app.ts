@@ -10,6 +10,7 @@ import { debugRoutes } from './policy/debug-routes.ts'
 import { mountRoutes, operationResolver, type Mount } from './policy/route-table.ts'
 import { fhirRoutes } from './fhir/routes.ts'
 import { fhirJson, negotiation } from './http/media.ts'
+import { APP_ROUTER } from './http/route-matcher.ts'
 import { FhirError, operationOutcome } from './errors/outcome.ts'
 
 /** Every guarded route, in matching order (earlier routes win); test-policy resolves through it. */
@@ -20,7 +21,7 @@ const mounts: readonly Mount[] = [
 ]
 
 export function buildApp(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>()
+  const app = new Hono<AppEnv>({ router: new APP_ROUTER() })
 
   // Public: registered before the authentication middleware, so it never runs for these.
   app.get('/health', (c) => c.json({ status: 'ok' }))

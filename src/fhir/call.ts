@@ -3,6 +3,7 @@
 // (interactions.ts) take a FhirCall and return a FhirResult; routes.ts turns a result into an HTTP
 // response and bundle-processing/entry-response.ts into a Bundle entry, so the two answer alike.
 
+import type { BodyKind } from '../http/body.ts'
 import type { RequestParts } from '../policy/request.ts'
 import type { RestResult } from './rest/result.ts'
 import type { StoredRow } from './storage/resources.ts'
@@ -61,10 +62,15 @@ export interface FhirInteraction {
   /** CapabilityStatement interaction codes it implements (type level when the path has :type). */
   readonly capability: readonly string[]
   /** The body it takes; inside a Bundle the entry's resource stands for it. */
-  readonly body?: 'json' | 'bundle' | 'json-patch' | 'form'
+  readonly body?: BodyKind
   /** May be the request of a batch or transaction entry. */
   readonly inBundle: boolean
   readonly handler: (call: FhirCall) => Promise<FhirResult>
+  /**
+   * Checks a read's request without reading data (parameters, paging, Prefer: handling=strict), so a
+   * transaction rejects a bad GET entry before it commits its writes.
+   */
+  readonly check?: (call: FhirCall) => void
 }
 
 /** Finds the row a method and path under /fhir ask for, with its params as written (percent-encoded). */

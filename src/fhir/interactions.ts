@@ -10,9 +10,16 @@ import { parsePatch } from './rest/json-patch.ts'
 import { routeMatcher } from '../http/route-matcher.ts'
 import { document, written, type FhirCall, type FhirInteraction, type InteractionMatcher } from './call.ts'
 import { capabilityStatement } from './rest/capability.ts'
-import { history } from './rest/history.ts'
+import { history, parseHistoryQuery } from './rest/history.ts'
 import { read, vread } from './rest/read.ts'
-import { searchCompartment, searchSystem, searchType } from './rest/search.ts'
+import {
+  prepareCompartment,
+  prepareSystem,
+  prepareType,
+  searchCompartment,
+  searchSystem,
+  searchType,
+} from './rest/search.ts'
 import * as rest from './rest/interactions.ts'
 import { runBundle } from './bundle-processing/run-bundle.ts'
 
@@ -26,6 +33,7 @@ const instance = (call: FhirCall) => {
 }
 const resource = async (call: FhirCall) => (await call.body()) as Record<string, unknown>
 const patchOf = async (call: FhirCall) => parsePatch(await call.body())
+const checkHistory = (call: FhirCall) => void parseHistoryQuery(call.query)
 
 export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
   {
@@ -46,6 +54,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     capability: ['history-system'],
     inBundle: true,
     handler: history,
+    check: checkHistory,
   },
   {
     name: 'batch-transaction',
@@ -66,6 +75,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     capability: ['search-system'],
     inBundle: true,
     handler: (call) => searchSystem(call),
+    check: (call) => void prepareSystem(call),
   },
   {
     name: 'search-system-post',
@@ -87,6 +97,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     capability: ['history-type'],
     inBundle: true,
     handler: history,
+    check: checkHistory,
   },
   {
     name: 'history-instance',
@@ -97,6 +108,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     capability: ['history-instance'],
     inBundle: true,
     handler: history,
+    check: checkHistory,
   },
   {
     name: 'vread',
@@ -228,6 +240,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     capability: ['search-type'],
     inBundle: true,
     handler: (call) => searchType(call),
+    check: (call) => void prepareType(call),
   },
   {
     name: 'search-compartment',
@@ -238,6 +251,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     capability: [],
     inBundle: true,
     handler: searchCompartment,
+    check: (call) => void prepareCompartment(call),
   },
 ]
 

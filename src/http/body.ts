@@ -27,6 +27,8 @@ interface KindSpec {
   /** 413 diagnostics. */
   tooLarge: string
   parse: (bytes: Uint8Array) => unknown
+  /** The value of a request without a body, when that is not a 400. */
+  empty?: () => unknown
 }
 
 const jsonUnsupported = (contentType: string) =>
@@ -67,6 +69,8 @@ const BODY_KINDS = {
     unsupported: () => `POST _search takes an ${FORM} body`,
     tooLarge: `The search form exceeds ${MAX_FORM_BYTES} bytes`,
     parse: (bytes) => new URLSearchParams(decode(bytes, 'The form')),
+    // A search may put all its parameters in the URL.
+    empty: () => new URLSearchParams(),
   },
 } satisfies Record<string, KindSpec>
 
@@ -95,6 +99,7 @@ async function readBody(request: Request, spec: KindSpec): Promise<unknown> {
   if (!spec.mediaTypes.includes(mediaType(contentType))) {
     throw unsupportedMediaType(spec.unsupported(contentType ?? ''))
   }
+  if (!request.body && spec.empty) return spec.empty()
   return spec.parse(await readCapped(request, spec.maxBytes, spec.tooLarge))
 }
 

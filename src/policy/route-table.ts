@@ -42,6 +42,8 @@ export function mountRoutes(app: Hono<AppEnv>, mounts: readonly Mount[]): void {
       if (spec.body) before.push(declaredBody(spec.body))
       if (spec.operation !== null) {
         before.push(guard(spec.operation, { authenticated: spec.authenticated, fixedParams: spec.fixedParams }))
+      } else if (spec.authenticated || spec.fixedParams) {
+        throw new Error(`${spec.method} ${paths[0]} is public (no operation) but asks for a guard option`)
       }
       app.on(spec.method, paths, ...before, spec.handler)
     }

@@ -2,6 +2,7 @@
 // routes, Bundle entries and /auth/test-policy all resolve through it. R4 http.html lists the
 // interactions; SMART App Launch 2 (scopes-and-launch-context) gives each its scope letter.
 
+import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/app.ts'
 import { FHIR_INTERACTIONS, matchInteraction } from '../../src/fhir/interactions.ts'
@@ -59,6 +60,56 @@ describe('the interaction table', () => {
   })
 })
 
+describe('Bundle entries and test-policy match paths exactly as HTTP routing does', () => {
+  /** What the app answers to a GET, as the kind of thing it is (the row that ran). */
+  async function httpKind(path: string): Promise<string> {
+    const res = await buildApp().request(`https://fhir.test${path}`, { headers: { authorization: ROOT } }, env)
+    const body = (await res.json()) as Record<string, any>
+    return res.status === 200 ? `${body.resourceType}${body.type ? `:${body.type}` : ''}` : String(res.status)
+  }
+  const kinds: Record<string, string> = {
+    capabilities: 'CapabilityStatement',
+    'history-system': 'Bundle:history',
+    'history-type': 'Bundle:history',
+    'search-type': 'Bundle:searchset',
+    'search-system': 'Bundle:searchset',
+  }
+
+  it.each(['/fhir/%5Fhistory', '/fhir/Patient/%5Fhistory', '/fhir/%6Detadata', '/fhir/', '/fhir/Pat%69ent'])(
+    'GET %s: the matcher picks the row HTTP routing runs',
+    async (path) => {
+      const row = matchInteraction('GET', path)?.route.name
+      expect(kinds[row!], `${path} matched ${row}`).toBe(await httpKind(path))
+    }
+  )
+
+  it('a batch entry with a percent-encoded static segment runs that row (type history of Patient)', async () => {
+    const res = await call('POST', '/fhir', {
+      auth: ROOT,
+      body: { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: 'Patient/%5Fhistory?_count=1' } }] },
+    })
+    const [entry] = (await json(res)).entry
+    expect(entry.response.status).toBe('200 OK')
+    expect(entry.resource).toMatchObject({ resourceType: 'Bundle', type: 'history' })
+  })
+
+  it('HEAD resolves like GET, as Hono answers HEAD with the GET route', () => {
+    expect(matchInteraction('HEAD', '/fhir/Patient/1')?.route.name).toBe('read')
+  })
+})
+
+describe('POST _search with the parameters in the URL only', () => {
+  it('accepts a form Content-Type without a body (search.html#search-post)', async () => {
+    const res = await buildApp().request(
+      'https://fhir.test/fhir/Patient/_search?_count=1',
+      { method: 'POST', headers: { authorization: ROOT, ...form } },
+      env
+    )
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ resourceType: 'Bundle', type: 'searchset' })
+  })
+})
+
 describe('system search in every form of R4 http.html#search', () => {
   it('answers GET [base]/?_type=... (trailing slash, as fhir-kit-client sends it) like GET [base]?_type=...', async () => {
     const id = uniqueId('sys')
@@ -104,5 +155,8 @@ describe('POST /auth/test-policy resolves through the same tables', () => {
     expect(await resolve('get', '/fhir/metadata')).toBeUndefined()
     expect(await resolve('put', '/fhir/Patient')).toBe('FhirConditionalUpdate')
     expect(await resolve('delete', '/AccessPolicy/x')).toBe('Delete')
+    expect(await resolve('head', '/fhir/Patient/1')).toBe('FhirRead')
+    expect(await resolve('get', '/fhir/%5Fhistory')).toBe('FhirSystemHistory')
+    expect(await resolve('get', '/fhir/Patient/%5Fhistory')).toBe('FhirTypeHistory')
   })
 })

@@ -244,6 +244,73 @@ describe('Bundle entries are authorised as their own request (R4 http.html#trans
   })
 })
 
+describe('what a policy sees as the body is what the interaction acts on', () => {
+  /** A client allowed FhirTransaction, plus `policy` (linked to it). */
+  async function clientWith(policy: Record<string, unknown>): Promise<string> {
+    const { id, auth } = await registeredClient('body-client')
+    const link = [{ reference: `Client/${id}` }]
+    for (const body of [{ engine: 'matcho', matcho: { operation: { id: 'FhirTransaction' } } }, policy]) {
+      const res = await call('PUT', `/AccessPolicy/${uniqueId('p')}`, { auth: ROOT, body: { ...body, link } })
+      expect(res.status).toBe(201)
+    }
+    return auth
+  }
+
+  it('a resource sent with a GET or DELETE entry is not shown to policies (those interactions take no body)', async () => {
+    const victim = uniqueId('victim')
+    await call('PUT', `/fhir/Patient/${victim}`, { auth: ROOT, body: { resourceType: 'Patient', id: victim } })
+    const auth = await clientWith({
+      engine: 'matcho',
+      matcho: { operation: { id: { $enum: ['FhirRead', 'FhirDelete'] } }, body: { resourceType: 'Patient', id: 'mine' } },
+    })
+    expect((await call('GET', `/fhir/Patient/${victim}`, { auth })).status).toBe(403)
+    const mine = { resourceType: 'Patient', id: 'mine' }
+    const res = await call('POST', '/fhir', {
+      auth,
+      body: {
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: [
+          { resource: mine, request: { method: 'GET', url: `Patient/${victim}` } },
+          { resource: mine, request: { method: 'DELETE', url: `Patient/${victim}` } },
+        ],
+      },
+    })
+    expect((await json(res)).entry.map((e: { response: { status: string } }) => e.response.status)).toEqual([
+      '403 Forbidden',
+      '403 Forbidden',
+    ])
+    expect((await call('GET', `/fhir/Patient/${victim}`, { auth: ROOT })).status).toBe(200)
+  })
+
+  it('a JSON Patch is the body of a PATCH request and of a PATCH entry alike (the decoded operations)', async () => {
+    const id = uniqueId('patched')
+    await call('PUT', `/fhir/Patient/${id}`, { auth: ROOT, body: { resourceType: 'Patient', id } })
+    const auth = await clientWith({
+      engine: 'json-schema',
+      schema: {
+        required: ['body', 'operation'],
+        properties: {
+          operation: { properties: { id: { const: 'FhirPatch' } } },
+          body: { type: 'array', items: { properties: { path: { const: '/gender' } } } },
+        },
+      },
+    })
+    const patch = (path: string) => [{ op: 'add', path, value: path === '/gender' ? 'female' : '2000-01-01' }]
+    const http = (path: string) =>
+      call('PATCH', `/fhir/Patient/${id}`, { auth, body: patch(path), headers: { 'content-type': 'application/json-patch+json' } })
+    expect((await http('/gender')).status).toBe(200)
+    expect((await http('/birthDate')).status).toBe(403)
+    const bytes = (path: string) => btoa(JSON.stringify(patch(path)))
+    const entry = (path: string) => ({
+      resource: { resourceType: 'Binary', contentType: 'application/json-patch+json', data: bytes(path) },
+      request: { method: 'PATCH', url: `Patient/${id}` },
+    })
+    const res = await call('POST', '/fhir', { auth, body: { resourceType: 'Bundle', type: 'batch', entry: [entry('/gender'), entry('/birthDate')] } })
+    expect((await json(res)).entry.map((e: { response: { status: string } }) => e.response.status)).toEqual(['200 OK', '403 Forbidden'])
+  })
+})
+
 describe('the per-isolate policy list (src/config/store.ts)', () => {
   // TTL 0: every call reloads from KV, as an isolate does once its 60 s are over.
   const reloading = { ...env, AUTH_CACHE_TTL_SECONDS: '0' } as Env

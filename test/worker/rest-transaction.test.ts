@@ -255,6 +255,28 @@ describe('a transaction is all or nothing', () => {
     expect((await versions('Patient', id)).length).toBe(1)
   })
 
+  it('a GET entry the server would refuse (bad _count, _format=xml, strict unknown parameter) fails the transaction before it writes', async () => {
+    const cases: [string, Record<string, string>, number][] = [
+      ['Patient?_count=abc', {}, 400],
+      ['Patient?_format=xml', {}, 406],
+      ['Patient?bogus=1', { prefer: 'handling=strict' }, 400],
+      ['Patient/_history?_since=yesterday', {}, 400],
+    ]
+    for (const [url, headers, status] of cases) {
+      const id = uniqueId('getcheck')
+      const res = await transaction(
+        [
+          { resource: patient(id), request: { method: 'PUT', url: `Patient/${id}` } },
+          { request: { method: 'GET', url } },
+        ],
+        headers
+      )
+      expect(res.status, url).toBe(status)
+      expect((await json(res)).issue[0].diagnostics, url).toMatch(/^Bundle\.entry\[1\]: /)
+      expect(await versions('Patient', id), url).toEqual([])
+    }
+  })
+
   it('400 for two entries with the same fullUrl', async () => {
     const fullUrl = `urn:uuid:${crypto.randomUUID()}`
     const res = await transaction([

@@ -8,6 +8,7 @@ import { MAX_BODY_BYTES } from '../../http/body.ts'
 import { badRequest, FhirError, tooLarge } from '../../errors/outcome.ts'
 import type { FhirInteraction, InteractionMatcher } from '../call.ts'
 import { checkParams } from '../resource-input.ts'
+import { patchFromBinary } from '../rest/patch-body.ts'
 
 /** Most entries in one Bundle: a transaction's statements all go into one D1 batch (see docs/rest.md). */
 const MAX_BUNDLE_ENTRIES = 500
@@ -120,7 +121,7 @@ function parseEntryRequest(
     throw tooLarge(`The entry's resource exceeds the ${MAX_BODY_BYTES}-byte limit of one resource`)
   }
   const { path, query } = splitUrl(r.url, base)
-  const found = match(method === 'HEAD' ? 'GET' : method, `/fhir/${path}`)
+  const found = match(method, `/fhir/${path}`)
   if (!found || !found.route.inBundle) {
     throw badRequest(`${method} ${path || '/'} is not an interaction this server supports in a Bundle`)
   }
@@ -175,8 +176,30 @@ function decodeParams(raw: Record<string, string>): Record<string, string> {
   return params
 }
 
+/**
+ * What the entry's interaction takes as its body, as an HTTP request would carry it: the resource, or
+ * the JSON Patch document decoded from its Binary (throws the 4xx when it cannot be decoded); nothing
+ * for an interaction without a body (a `resource` on a GET or DELETE entry is ignored).
+ */
+export function entryBody(entry: Entry): unknown {
+  switch (entry.interaction.body) {
+    case 'json':
+      return entry.resource
+    case 'json-patch':
+      return patchFromBinary(entry.resource)
+    default:
+      return undefined
+  }
+}
+
 /** The entry as a policy sees it: its own method, path, query, route params and body. */
 export function entryRequestParts(entry: Entry): RequestParts {
   const path = entry.path ? `/fhir/${entry.path}` : '/fhir'
-  return { method: entry.method, path, query: entry.query, routeParams: entry.params, body: entry.resource }
+  let body: unknown
+  try {
+    body = entryBody(entry)
+  } catch {
+    // A patch that cannot be decoded: the policy sees no body; the interaction answers the 4xx.
+  }
+  return { method: entry.method, path, query: entry.query, routeParams: entry.params, body }
 }

@@ -5,11 +5,10 @@
 
 import { checkFormat } from '../../http/media.ts'
 import type { CallHeader, FhirCall, FhirResult } from '../call.ts'
-import { patchFromBinary } from '../rest/patch-body.ts'
 import type { ReturnPreference } from '../rest/prefer.ts'
 import { etag, instant } from '../rest/versioning.ts'
 import { RawJson, responseEntry, statusLine, type ResponseEntry } from '../rest/result.ts'
-import { entryRequestParts, type Entry } from './entries.ts'
+import { entryBody, entryRequestParts, type Entry } from './entries.ts'
 
 const isRead = (entry: Entry) => entry.method === 'GET' || entry.method === 'HEAD'
 
@@ -27,7 +26,7 @@ export function entryCall(bundle: FhirCall, entry: Entry, current?: FhirCall['cu
     base: bundle.base,
     params: entry.params,
     query: entry.query,
-    body: async () => (entry.interaction.body === 'json-patch' ? patchFromBinary(entry.resource) : entry.resource),
+    body: async () => entryBody(entry),
     header: (name) => headers[name],
     current,
   }

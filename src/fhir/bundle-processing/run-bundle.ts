@@ -11,6 +11,7 @@ import { parseBundle } from './entries.ts'
 import { runTransaction } from './transaction.ts'
 
 export async function runBundle(call: FhirCall, match: InteractionMatcher): Promise<FhirResult> {
+  if (!call.authorize) throw new Error('a Bundle is run without a way to authorise its entries')
   const bundle = parseBundle((await call.body()) as Record<string, unknown>, call.base, match)
   const run = bundle.type === 'transaction' ? runTransaction : runBatch
   const entries = await run(call, bundle.entries, preferReturn(call.header('prefer')))

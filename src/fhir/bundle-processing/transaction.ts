@@ -60,6 +60,10 @@ export async function runTransaction(
   })
   for (const entry of entries) await inEntry(entry, () => authorizeEntry(call, entry))
   checkFullUrls(entries)
+  // Reads run after the commit; a read the server would refuse fails the transaction before it.
+  for (const entry of entries.filter(isRead)) {
+    await inEntry(entry, () => entry.interaction.check?.(entryCall(call, entry)))
+  }
   const db = call.db
   let results: Map<number, RestResult>
   for (let attempt = 1; ; attempt++) {

@@ -34,7 +34,7 @@ export interface HistoryRequest {
   applied: [string, string][]
 }
 
-function parseHistoryQuery(query: URLSearchParams): HistoryRequest {
+export function parseHistoryQuery(query: URLSearchParams): HistoryRequest {
   const filter: HistoryFilter = { limit: DEFAULT_COUNT }
   const applied: [string, string][] = []
   for (const [key, value] of query) {

@@ -11,38 +11,55 @@ import type { SearchRequest } from '../search/request.ts'
 import { runSearch } from '../search/run-search.ts'
 import { searchsetBundle } from '../search/searchset.ts'
 
+/** A parsed search and the path its links are made on. */
+interface PreparedSearch {
+  request: SearchRequest
+  path: string
+}
+
 /** The query with the fields of a form body after it (POST _search, search.html#search-post). */
-async function parameters(call: FhirCall, form: boolean): Promise<URLSearchParams> {
+async function withForm(call: FhirCall): Promise<URLSearchParams> {
   const query = new URLSearchParams(call.query)
-  if (form) for (const [key, value] of (await call.body()) as URLSearchParams) query.append(key, value)
+  for (const [key, value] of (await call.body()) as URLSearchParams) query.append(key, value)
   return query
 }
 
-export async function searchType(call: FhirCall, form = false): Promise<FhirResult> {
+/** Type search: GET [base]/T?... (or the query given, for POST _search). */
+export function prepareType(call: FhirCall, query = call.query): PreparedSearch {
   const type = call.params.type!
-  const request = parseSearch(type, await parameters(call, form), { base: call.base })
-  return search(call, request, `/fhir/${type}`)
+  return checked(call, { request: parseSearch(type, query, { base: call.base }), path: `/fhir/${type}` })
 }
 
-export async function searchSystem(call: FhirCall, form = false): Promise<FhirResult> {
-  const query = await parameters(call, form)
+/** System search: GET [base]?_type=... (search.html#_type; every type when absent). */
+export function prepareSystem(call: FhirCall, query = call.query): PreparedSearch {
   const request = parseSearch(systemTypes(query.get('_type')), query, { base: call.base, system: true })
-  return search(call, request, '/fhir')
+  return checked(call, { request, path: '/fhir' })
 }
 
-export async function searchCompartment(call: FhirCall): Promise<FhirResult> {
+/** Compartment search: GET [base]/Patient/1/Observation, or /* for every type in the compartment. */
+export function prepareCompartment(call: FhirCall): PreparedSearch {
   const { compartment, id, type } = call.params as { compartment: string; id: string; type: string }
   const { types, filter } = compartmentFilter(compartment, id, type)
   const request = parseSearch(types, call.query, { base: call.base })
   request.filters.unshift(filter)
-  return search(call, request, `/fhir/${compartment}/${id}/${type}`)
+  return checked(call, { request, path: `/fhir/${compartment}/${id}/${type}` })
 }
 
-async function search(call: FhirCall, request: SearchRequest, path: string): Promise<FhirResult> {
-  if (request.ignored.length && /\bhandling\s*=\s*strict\b/i.test(call.header('prefer') ?? '')) {
+export const searchType = async (call: FhirCall, form = false) =>
+  run(call, prepareType(call, form ? await withForm(call) : call.query))
+
+export const searchSystem = async (call: FhirCall, form = false) =>
+  run(call, prepareSystem(call, form ? await withForm(call) : call.query))
+
+export const searchCompartment = (call: FhirCall) => run(call, prepareCompartment(call))
+
+/** `Prefer: handling=strict` turns parameters that cannot be applied into a 400. */
+function checked(call: FhirCall, search: PreparedSearch): PreparedSearch {
+  const { ignored } = search.request
+  if (ignored.length && /\bhandling\s*=\s*strict\b/i.test(call.header('prefer') ?? '')) {
     throw new FhirError(
       400,
-      request.ignored.map(({ name, reason }) => ({
+      ignored.map(({ name, reason }) => ({
         severity: 'error' as const,
         code: 'not-supported' as const,
         diagnostics: `Search parameter ${name} cannot be applied: ${reason}`,
@@ -50,6 +67,10 @@ async function search(call: FhirCall, request: SearchRequest, path: string): Pro
       }))
     )
   }
+  return search
+}
+
+async function run(call: FhirCall, { request, path }: PreparedSearch): Promise<FhirResult> {
   const result = await runSearch(call.db, request)
   return document(searchsetBundle({ base: call.base, path, request, result }))
 }
