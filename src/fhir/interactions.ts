@@ -20,7 +20,7 @@ import {
   searchSystem,
   searchType,
 } from './rest/search.ts'
-import * as rest from './rest/interactions.ts'
+import * as rest from './rest/write-interactions.ts'
 import { runBundle } from './bundle-processing/run-bundle.ts'
 
 const BASE = ['', '/']

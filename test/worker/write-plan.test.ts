@@ -31,12 +31,12 @@ function stored(resource: Record<string, unknown>, version: number, deleted = fa
 
 describe('create (http.html#create)', () => {
   it('inserts the resource, its first history row and every index row, all keyed by type and id', () => {
-    const { statements, result } = planCreate('Observation', 'o1', observation('final'), NOW)
+    const { ops, result } = planCreate('Observation', 'o1', observation('final'), NOW)
     const body = withServerFields(observation('final'), 'Observation', 'o1', 1, NOW)
     const text = JSON.stringify(body)
     const rows = extractIndexRows(body)
     const resource = { type: 'Observation', id: 'o1' }
-    expect(statements).toEqual([
+    expect(ops).toEqual([
       { kind: 'insertResource', type: 'Observation', id: 'o1', version: 1, lastUpdated: NOW, body: text, present: presentList(rows) },
       { kind: 'insertHistory', resource, type: 'Observation', id: 'o1', version: 1, lastUpdated: NOW, method: 'POST', body: text },
       ...INDEX_KINDS.filter((k) => rows[k].length).map((table) => ({ kind: 'insertIndexRows', table, resource, rows: rows[table] })),
@@ -48,10 +48,10 @@ describe('create (http.html#create)', () => {
 describe('update (http.html#update)', () => {
   it('an update that changes one token: the lock, the row update, and exactly the removed and added token rows', () => {
     const current = stored(observation('final'), 3)
-    const { statements, result } = planUpdate('Observation', 'o1', observation('amended'), current, undefined, NOW)
+    const { ops, result } = planUpdate('Observation', 'o1', observation('amended'), current, undefined, NOW)
     const text = JSON.stringify(withServerFields(observation('amended'), 'Observation', 'o1', 4, NOW))
     const status = sp('Observation', 'status')
-    expect(statements).toEqual([
+    expect(ops).toEqual([
       { kind: 'insertHistory', resource: { pk: 42 }, type: 'Observation', id: 'o1', version: 4, lastUpdated: NOW, method: 'PUT', body: text },
       {
         kind: 'updateResource',
@@ -70,17 +70,17 @@ describe('update (http.html#update)', () => {
 
   it('a body equal to the current version yields no ops and answers the current version', () => {
     const current = stored(observation('final'), 3)
-    const { statements, result } = planUpdate('Observation', 'o1', observation('final'), current, undefined, NOW)
-    expect(statements).toEqual([])
+    const { ops, result } = planUpdate('Observation', 'o1', observation('final'), current, undefined, NOW)
+    expect(ops).toEqual([])
     expect(result).toMatchObject({ status: 200, version: { version: 3 } })
   })
 
   it('an update of a deleted resource inserts all its index rows again (201, a new version)', () => {
     const current = stored(observation('final'), 5, true)
-    const { statements, result } = planUpdate('Observation', 'o1', observation('final'), current, undefined, NOW)
+    const { ops, result } = planUpdate('Observation', 'o1', observation('final'), current, undefined, NOW)
     const rows = extractIndexRows(withServerFields(observation('final'), 'Observation', 'o1', 6, NOW))
-    expect(statements.filter((op) => op.kind === 'deleteIndexRows')).toEqual([])
-    expect(statements.filter((op) => op.kind === 'insertIndexRows')).toEqual(
+    expect(ops.filter((op) => op.kind === 'deleteIndexRows')).toEqual([])
+    expect(ops.filter((op) => op.kind === 'insertIndexRows')).toEqual(
       INDEX_KINDS.filter((k) => rows[k].length).map((table) => ({ kind: 'insertIndexRows', table, resource: { pk: 42 }, rows: rows[table] }))
     )
     expect(result.status).toBe(201)
@@ -97,9 +97,9 @@ describe('update (http.html#update)', () => {
 describe('patch (http.html#patch)', () => {
   it('a patch is planned as the update of the patched body, with method PATCH', () => {
     const current = stored(observation('final'), 1)
-    const { statements } = planPatch('Observation', 'o1', [{ op: 'replace', path: '/status', value: 'amended' }], current, undefined, NOW)
-    expect(statements[0]).toMatchObject({ kind: 'insertHistory', method: 'PATCH', version: 2 })
-    expect(statements.filter((op) => op.kind === 'insertIndexRows')).toEqual([
+    const { ops } = planPatch('Observation', 'o1', [{ op: 'replace', path: '/status', value: 'amended' }], current, undefined, NOW)
+    expect(ops[0]).toMatchObject({ kind: 'insertHistory', method: 'PATCH', version: 2 })
+    expect(ops.filter((op) => op.kind === 'insertIndexRows')).toEqual([
       { kind: 'insertIndexRows', table: 'token', resource: { pk: 42 }, rows: [{ sp: sp('Observation', 'status'), code: 'amended', system: '' }] },
     ])
   })
@@ -108,9 +108,9 @@ describe('patch (http.html#patch)', () => {
 describe('delete (http.html#delete)', () => {
   it('a DELETE version without a body, the row marked deleted at the version read, and every index row removed', () => {
     const current = stored(observation('final'), 2)
-    const { statements, result } = planDelete('Observation', 'o1', current, undefined, NOW)
+    const { ops, result } = planDelete('Observation', 'o1', current, undefined, NOW)
     const rows = extractIndexRows(current.body)
-    expect(statements).toEqual([
+    expect(ops).toEqual([
       { kind: 'insertHistory', resource: { pk: 42 }, type: 'Observation', id: 'o1', version: 3, lastUpdated: NOW, method: 'DELETE', body: null },
       { kind: 'markDeleted', pk: 42, expectedVersion: 2, version: 3, lastUpdated: NOW },
       ...INDEX_KINDS.filter((k) => rows[k].length).map((table) => ({ kind: 'deleteIndexRows', table, pk: 42, rows: rows[table] })),
@@ -119,8 +119,8 @@ describe('delete (http.html#delete)', () => {
   })
 
   it('deleting a missing or already deleted resource yields no ops (204)', () => {
-    expect(planDelete('Observation', 'o1', null, undefined, NOW)).toMatchObject({ statements: [], result: { status: 204 } })
+    expect(planDelete('Observation', 'o1', null, undefined, NOW)).toMatchObject({ ops: [], result: { status: 204 } })
     const gone = stored(observation('final'), 2, true)
-    expect(planDelete('Observation', 'o1', gone, undefined, NOW)).toMatchObject({ statements: [], result: { status: 204 } })
+    expect(planDelete('Observation', 'o1', gone, undefined, NOW)).toMatchObject({ ops: [], result: { status: 204 } })
   })
 })

@@ -69,7 +69,7 @@ export async function runTransaction(
   for (let attempt = 1; ; attempt++) {
     try {
       const plan = await planTransaction(db, entries)
-      await commit(db, plan.statements)
+      await commit(db, plan.ops)
       results = plan.results
       break
     } catch (err) {
@@ -165,7 +165,7 @@ async function resolveTarget(db: D1Database, entry: Entry): Promise<Target> {
 }
 
 interface TransactionPlan {
-  statements: WriteOp[]
+  ops: WriteOp[]
   results: Map<number, RestResult>
 }
 
@@ -211,15 +211,15 @@ async function planTransaction(db: D1Database, entries: Entry[]): Promise<Transa
   let now = Date.now()
   for (const row of rows.values()) now = Math.max(now, row.lastUpdated + 1)
 
-  const statements: WriteOp[] = []
+  const ops: WriteOp[] = []
   const results = new Map<number, RestResult>()
   for (const t of targets) {
     const plan = await inEntry(t.entry, () => planEntry(t, rowOf, references, now))
-    statements.push(...plan.statements)
+    ops.push(...plan.ops)
     results.set(t.entry.index, plan.result)
   }
   for (const e of reads) await inEntry(e, () => checkReadable(e, owner, results, rowOf))
-  return { statements, results }
+  return { ops, results }
 }
 
 /**
@@ -265,7 +265,7 @@ function planEntry(
   const { entry, type, id } = t
   if (id === null) {
     const message = `No ${type} matches ${entry.query.toString()}; nothing was deleted`
-    return { statements: [], result: { status: 204, message } }
+    return { ops: [], result: { status: 204, message } }
   }
   const current = t.fresh ? null : rowOf(type, id)
   const resolve = (r: Record<string, unknown>) => resolveReferences(r, references)
@@ -275,7 +275,7 @@ function planEntry(
         // Deleted between the search and the read: plan again.
         if (!current || current.deleted) throw new WriteConflict()
         const message = `${type}/${id} matches If-None-Exist; nothing was created`
-        return { statements: [], result: { status: 200, version: currentVersion(type, id, current), message } }
+        return { ops: [], result: { status: 200, version: currentVersion(type, id, current), message } }
       }
       return planCreate(type, id, resolve(entry.resource!), now)
     case 'update':

@@ -13,7 +13,7 @@ import { checkIfMatch } from './versioning.ts'
 
 export interface Plan {
   /** The write ops to commit (storage/commit.ts); empty when there is nothing to write. */
-  statements: WriteOp[]
+  ops: WriteOp[]
   result: RestResult
 }
 
@@ -30,7 +30,7 @@ export function planCreate(
   now: number
 ): Plan {
   const { ops, written } = planWrite(type, id, body, null, 'POST', now)
-  return { statements: ops, result: { status: 201, version: written, message: `Created ${type}/${id} (version 1)` } }
+  return { ops, result: { status: 201, version: written, message: `Created ${type}/${id} (version 1)` } }
 }
 
 /**
@@ -49,12 +49,12 @@ export function planUpdate(
   checkIfMatch(ifMatch, current, `${type}/${id}`)
   if (current && isUnchanged(current, body)) {
     const message = `${type}/${id} is unchanged (version ${current.version}); no new version was made`
-    return { statements: [], result: { status: 200, version: currentVersion(type, id, current), message } }
+    return { ops: [], result: { status: 200, version: currentVersion(type, id, current), message } }
   }
   const { ops, written } = planWrite(type, id, body, current, method, now)
   const created = !current || current.deleted
   const message = `${created ? 'Created' : 'Updated'} ${type}/${id} (version ${written.version})`
-  return { statements: ops, result: { status: created ? 201 : 200, version: written, message } }
+  return { ops, result: { status: created ? 201 : 200, version: written, message } }
 }
 
 /** Patch the live resource `type/id`: 404 / 410 when there is none; the result keeps type and id. */
@@ -95,9 +95,9 @@ export function planDelete(
   if (!current || current.deleted) {
     const message = current ? `${type}/${id} was already deleted` : `${type}/${id} does not exist; nothing to delete`
     const version = current ? currentVersion(type, id, current) : undefined
-    return { statements: [], result: { status: 204, version, message } }
+    return { ops: [], result: { status: 204, version, message } }
   }
   const { ops, written } = deleteOps(type, id, current, now)
   const message = `Deleted ${type}/${id} (version ${written.version})`
-  return { statements: ops, result: { status: 204, version: written, message } }
+  return { ops, result: { status: 204, version: written, message } }
 }

@@ -33,9 +33,9 @@ async function writeLoop(
   for (let attempt = 1; ; attempt++) {
     const current =
       attempt === 1 && options.current !== undefined ? options.current : await readResource(db, type, id)
-    const { statements, result } = plan(current, nextTimestamp(current))
+    const { ops, result } = plan(current, nextTimestamp(current))
     try {
-      await commit(db, statements)
+      await commit(db, ops)
       return result
     } catch (err) {
       if (!(err instanceof WriteConflict)) throw err
@@ -68,9 +68,9 @@ export async function create(
       return { status: 200, version: currentVersion(type, id, existing), message }
     }
   }
-  const { statements, result } = planCreate(type, crypto.randomUUID(), body, Date.now())
+  const { ops, result } = planCreate(type, crypto.randomUUID(), body, Date.now())
   try {
-    await commit(db, statements)
+    await commit(db, ops)
   } catch (err) {
     if (err instanceof WriteConflict) throw conflict('The server-assigned id is already taken; try again')
     throw err
