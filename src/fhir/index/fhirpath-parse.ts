@@ -32,7 +32,7 @@ export type FpNode =
 export class FhirPathSyntaxError extends Error {}
 
 /** Functions the evaluator implements: name → [min args, max args, arg 1 is a type specifier]. */
-export const FUNCTIONS: Readonly<Record<string, readonly [number, number, boolean]>> = {
+const FUNCTIONS: Readonly<Record<string, readonly [number, number, boolean]>> = {
   where: [1, 1, false],
   exists: [0, 1, false],
   empty: [0, 0, false],
@@ -49,7 +49,7 @@ export const FUNCTIONS: Readonly<Record<string, readonly [number, number, boolea
 }
 
 /** Environment variables the evaluator knows (FHIRPath N1 §Environment variables). */
-export const VARIABLES = new Set(['resource', 'rootResource', 'context', 'ucum', 'sct', 'loinc'])
+const VARIABLES = new Set(['resource', 'rootResource', 'context', 'ucum', 'sct', 'loinc'])
 
 interface Token {
   t: 'id' | 'str' | 'num' | 'op' | 'var' | 'end'

@@ -3,7 +3,7 @@
 
 import { badRequest } from '../../errors/outcome.ts'
 
-export const MAX_BINDS = 100
+const MAX_BINDS = 100
 
 export class Binder {
   readonly values: unknown[] = []

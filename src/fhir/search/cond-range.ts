@@ -10,7 +10,7 @@ import { at, INDEX_TABLES, LONG_DATE_MS as DAY, RESOURCE_INDEXES, type Qualified
 const { date: DATE, number: NUMBER, quantity: QUANTITY, composite: COMPOSITE } = INDEX_TABLES
 
 /** The spec's date comparison of a stored [lo, hi] with the search range (search.html#prefix). */
-export function datePredicate(b: Binder, t: RangeTest, lo: string, hi: string): string {
+function datePredicate(b: Binder, t: RangeTest, lo: string, hi: string): string {
   const qlo = b.bind(t.lo)
   const qhi = b.bind(t.hi)
   switch (t.prefix) {
@@ -159,7 +159,7 @@ export function compileLastUpdated(ranges: RangeTest[][], ctx: CompileContext): 
  * value) against the search value q and its precision range [qlo, qhi): `eq` is containment in the
  * precision range, `gt`/`lt`/`ge`/`le` compare with q exactly, `sa`/`eb` with the precision range.
  */
-export function numberPredicate(b: Binder, t: RangeTest, lo: string, hi: string): string {
+function numberPredicate(b: Binder, t: RangeTest, lo: string, hi: string): string {
   const q = () => b.bind(t.q)
   switch (t.prefix) {
     case 'eq':

@@ -169,7 +169,7 @@ function compileReference(sps: number[], targets: string[], ctx: CompileContext)
 }
 
 /** Every prefix of a URL at a path boundary, itself included (`:above`, search.html#uri). */
-export function uriPrefixes(uri: string): string[] {
+function uriPrefixes(uri: string): string[] {
   const out = [uri]
   const start = uri.indexOf('//') >= 0 ? uri.indexOf('//') + 2 : 0
   for (let i = uri.length - 1; i > start; i--) if (uri[i] === '/') out.push(uri.slice(0, i))

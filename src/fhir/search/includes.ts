@@ -13,9 +13,9 @@ const REF = INDEX_TABLES.ref
 const x = at(REF, 'x')
 
 /** Included resources per page at most; beyond that the Bundle says it stopped. */
-export const MAX_INCLUDED = 1000
+const MAX_INCLUDED = 1000
 /** Levels of `:iterate` after the first. */
-export const MAX_ITERATE = 3
+const MAX_ITERATE = 3
 
 type Raw = { pk: number; type: string; id: string; body: string }
 

@@ -20,7 +20,7 @@ import type { CompositeTest, Filter, LastTest } from './request.ts'
 import type { SearchParamDef } from '../index/types.ts'
 
 /** Longest chain: `subject:Patient.organization.partof.name` is three hops; `_has` counts as one. */
-export const MAX_CHAIN_DEPTH = 3
+const MAX_CHAIN_DEPTH = 3
 
 export interface FilterContext {
   /** This server's public base URL, so absolute references to it match local ones. */

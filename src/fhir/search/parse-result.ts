@@ -9,7 +9,7 @@ import type { IncludeSpec, SortKey, SummaryMode } from './request.ts'
 import type { SearchParamDef } from '../index/types.ts'
 
 export const DEFAULT_COUNT = 20
-export const MAX_COUNT = 1000
+const MAX_COUNT = 1000
 
 export function parseCount(raw: string): number {
   if (!/^\d{1,9}$/.test(raw)) {

@@ -17,9 +17,8 @@ import {
 } from './parse-result.ts'
 import type { Cursor, SearchRequest } from './request.ts'
 
-export { isSearchable, MAX_CHAIN_DEPTH } from './parse-filter.ts'
-export { DEFAULT_COUNT, MAX_COUNT } from './parse-result.ts'
-export type { Filter, SearchRequest, TokenValue } from './request.ts'
+export { isSearchable } from './parse-filter.ts'
+export type { SearchRequest } from './request.ts'
 
 export interface ParseOptions {
   /** This server's public base URL: absolute references to it are matched as local ones. */
@@ -136,7 +135,7 @@ export function parseSearch(
 }
 
 /** The applied `_sort` as written back into links (and the order a cursor was made for). */
-export function sortText(request: SearchRequest): string {
+function sortText(request: SearchRequest): string {
   return request.sort.map((k) => (k.desc ? `-${k.name}` : k.name)).join(',')
 }
 

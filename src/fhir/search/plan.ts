@@ -29,9 +29,9 @@ import { sortedPage, sortSegmented } from './sort.ts'
  * sqrt(SET_FACTOR x resources), resources estimated by the largest pk, within [SET_MIN, SET_MAX]. It is
  * computed in SQL as steps (no math functions needed): the value at each band's middle, bands 4x wide.
  */
-export const SET_FACTOR = 16
-export const SET_MIN = 100
-export const SET_MAX = 5000
+const SET_FACTOR = 16
+const SET_MIN = 100
+const SET_MAX = 5000
 
 let thresholdSteps: string | undefined
 
@@ -61,7 +61,7 @@ const sameSps = (a: Filter, b: Filter) =>
  * (`date=ge2020&date=lt2021`), become one range that a single value must fall in, like HAPI's
  * DateRangeParam (docs/search.md "Dates").
  */
-export function mergeDateRanges(filters: Filter[]): Filter[] {
+function mergeDateRanges(filters: Filter[]): Filter[] {
   const out: Filter[] = []
   for (const f of filters) {
     const single = (x: Filter): x is Ranged =>
@@ -87,7 +87,7 @@ export function mergeDateRanges(filters: Filter[]): Filter[] {
   return out
 }
 
-export function compileRequest(request: SearchRequest): Compiled {
+function compileRequest(request: SearchRequest): Compiled {
   const ctx: CompileContext = { b: new Binder(), a: new Aliases(), types: request.types }
   const conds = mergeDateRanges(request.filters.map((f) => f.filter)).map((f) => compile(f, ctx))
   const drivers = conds.filter((c) => c.set).sort((x, y) => x.rank - y.rank)

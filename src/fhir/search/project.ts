@@ -5,7 +5,7 @@
 import { MANDATORY, SUMMARY } from '../definitions/summary.generated.ts'
 import type { SearchRequest } from './request.ts'
 
-export const SUBSETTED = {
+const SUBSETTED = {
   system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue',
   code: 'SUBSETTED',
 }

@@ -9,7 +9,7 @@ import type { Cursor, SearchRequest } from './request.ts'
 import type { SearchResult, SearchRow } from './search-result.ts'
 
 /** Counts stop here: a larger total is not given (every counted row is a billed read). */
-export const TOTAL_CAP = 10_000
+const TOTAL_CAP = 10_000
 
 type Raw = Record<string, unknown> & { pk: number; type: string; id: string; body: string }
 
