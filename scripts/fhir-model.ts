@@ -74,7 +74,7 @@ export class FhirModel {
       let types = (el.type ?? []).map((t) =>
         t.code.startsWith('http://hl7.org/fhirpath/System.')
           ? (t.extension?.find((x) => x.url === FHIR_TYPE_EXT)?.valueUrl ?? 'string')
-          : t.code,
+          : t.code
       )
       if (el.contentReference) types = [el.contentReference.slice(1)]
       else if (hasChildren && ['BackboneElement', 'Element'].includes(types[0])) types = [el.path]

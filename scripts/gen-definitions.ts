@@ -28,7 +28,7 @@ interface SearchParameterJson {
 
 const readBundle = <T>(file: string): T[] =>
   (JSON.parse(readFileSync(path.join(R4, file), 'utf8')) as { entry: { resource: T }[] }).entry.map(
-    (e) => e.resource,
+    (e) => e.resource
   )
 
 const model = new FhirModel([
@@ -139,7 +139,7 @@ write(
 export const RESOURCE_TYPES: readonly string[] = [
 ${resourceTypes.map((t) => `  ${q(t)},`).join('\n')}
 ]
-`,
+`
 )
 
 write(
@@ -174,12 +174,15 @@ export const SEARCH_PARAMS: Readonly<Record<string, readonly ParamRow[]>> = {
 ${[...perType]
   .map(([t, rows]) =>
     rows.length
-      ? `  ${key(t)}: [\n${rows.sort(codeOrder).map((r) => `    ${jsRow(r)},`).join('\n')}\n  ],`
-      : `  ${key(t)}: [],`,
+      ? `  ${key(t)}: [\n${rows
+          .sort(codeOrder)
+          .map((r) => `    ${jsRow(r)},`)
+          .join('\n')}\n  ],`
+      : `  ${key(t)}: [],`
   )
   .join('\n')}
 }
-`,
+`
 )
 
 const elements = model.usedElements()
@@ -196,7 +199,7 @@ ${[...elements].map(([t, entries]) => `  ${key(t)}: ${q(entries.join(' '))},`).j
 export const TYPE_BASE: Readonly<Record<string, string>> = {
 ${[...model.typeBase].map(([t, b]) => `  ${key(t)}: ${q(b)},`).join('\n')}
 }
-`,
+`
 )
 
 // Top-level elements flagged isSummary, and those with min >= 1, per resource type (search.html#summary).
@@ -215,7 +218,12 @@ interface SummaryDefinition {
   snapshot?: { element: SnapshotElement[] }
 }
 for (const sd of readBundle<SummaryDefinition>('profiles-resources.json')) {
-  if (sd.resourceType !== 'StructureDefinition' || !resourceSet.has(sd.id) || sd.fhirVersion !== '4.0.1') continue
+  if (
+    sd.resourceType !== 'StructureDefinition' ||
+    !resourceSet.has(sd.id) ||
+    sd.fhirVersion !== '4.0.1'
+  )
+    continue
   const top = (sd.snapshot?.element ?? []).filter((e) => e.path.split('.').length === 2)
   const names = (list: SnapshotElement[]) => list.map((e) => e.path.split('.')[1]).join(' ')
   summary.push(`  ${key(sd.id)}: ${q(names(top.filter((e) => e.isSummary)))},`)
@@ -232,11 +240,13 @@ ${summary.join('\n')}
 export const MANDATORY: Readonly<Record<string, string>> = {
 ${mandatory.join('\n')}
 }
-`,
+`
 )
 
 // The Patient compartment (compartmentdefinition-patient.json): per member type, its parameters.
-const compartment = JSON.parse(readFileSync(path.join(R4, 'compartmentdefinition-patient.json'), 'utf8')) as {
+const compartment = JSON.parse(
+  readFileSync(path.join(R4, 'compartmentdefinition-patient.json'), 'utf8')
+) as {
   resource: { code: string; param?: string[] }[]
 }
 const members = compartment.resource.filter((r) => r.param?.length)
@@ -249,7 +259,7 @@ export const COMPARTMENTS: Readonly<Record<string, Readonly<Record<string, reado
 ${members.map((r) => `    ${key(r.code)}: [${r.param!.map(q).join(', ')}],`).join('\n')}
   },
 }
-`,
+`
 )
 
 // The sp ids must be unique, derived ids (code:identifier, code:of-type) included: check the
@@ -269,8 +279,10 @@ for (const type of resourceTypes) {
   for (const def of registry.searchParamsFor(type)) {
     params++
     claim(def.sp, `${def.base}.${def.code}`)
-    if (def.type === 'reference') claim(registry.derivedSp(def, 'identifier'), `${def.base}.${def.code}:identifier`)
-    if (def.type === 'token') claim(registry.derivedSp(def, 'of-type'), `${def.base}.${def.code}:of-type`)
+    if (def.type === 'reference')
+      claim(registry.derivedSp(def, 'identifier'), `${def.base}.${def.code}:identifier`)
+    if (def.type === 'token')
+      claim(registry.derivedSp(def, 'of-type'), `${def.base}.${def.code}:of-type`)
   }
 }
 

@@ -67,7 +67,19 @@ export function applyMigrations(persistTo?: string, quiet = false): void {
 
 /** Writes seed/kv.json (demo Client with a hashed secret, and its AccessPolicy) into local KV. */
 export function seedKv(persistTo?: string, quiet = false): void {
-  wrangler(['kv', 'bulk', 'put', 'seed/kv.json', '--binding', 'AUTH', '--local', ...persistArgs(persistTo)], quiet)
+  wrangler(
+    [
+      'kv',
+      'bulk',
+      'put',
+      'seed/kv.json',
+      '--binding',
+      'AUTH',
+      '--local',
+      ...persistArgs(persistTo),
+    ],
+    quiet
+  )
 }
 
 export interface DevServer {
@@ -83,8 +95,16 @@ export async function startDev(options: {
   inherit?: boolean
   vars?: Record<string, string>
 }): Promise<DevServer> {
-  const args = ['dev', '--port', String(options.port), '--ip', '127.0.0.1', ...persistArgs(options.persistTo)]
-  for (const [key, value] of Object.entries(options.vars ?? {})) args.push('--var', `${key}:${value}`)
+  const args = [
+    'dev',
+    '--port',
+    String(options.port),
+    '--ip',
+    '127.0.0.1',
+    ...persistArgs(options.persistTo),
+  ]
+  for (const [key, value] of Object.entries(options.vars ?? {}))
+    args.push('--var', `${key}:${value}`)
   const child = spawn(WRANGLER, args, {
     cwd: ROOT,
     env: wranglerEnv(),
@@ -127,12 +147,19 @@ export async function startDev(options: {
  * A `wrangler dev` on a random port with its own fresh local D1/KV (a temporary persistence folder,
  * migrations applied) and the given root credentials; `stop()` also removes the folder. For tests.
  */
-export async function startIsolatedDev(root: { id: string; secret: string }): Promise<DevServer & { persist: string }> {
+export async function startIsolatedDev(root: {
+  id: string
+  secret: string
+}): Promise<DevServer & { persist: string }> {
   const persist = mkdtempSync(path.join(tmpdir(), 'edge-fhir-dev-'))
   try {
     applyMigrations(persist, true)
     const port = 18000 + Math.floor(Math.random() * 4000)
-    const server = await startDev({ port, persistTo: persist, vars: { ROOT_CLIENT_ID: root.id, ROOT_CLIENT_SECRET: root.secret } })
+    const server = await startDev({
+      port,
+      persistTo: persist,
+      vars: { ROOT_CLIENT_ID: root.id, ROOT_CLIENT_SECRET: root.secret },
+    })
     return {
       ...server,
       persist,
@@ -162,14 +189,19 @@ export function seedResources(): Record<string, unknown>[] {
 }
 
 /** Loads the shipped FHIR seed (seed/fhir/*.ndjson) with the bulk loader; loading twice changes nothing. */
-export async function seedFhir(url: string, root: { id: string; secret: string }): Promise<LoadSummary> {
+export async function seedFhir(
+  url: string,
+  root: { id: string; secret: string }
+): Promise<LoadSummary> {
   const summary = await load({
     files: inputFiles(path.join(ROOT, 'seed', 'fhir')),
     url,
     authorization: basicHeader(root.id, root.secret),
   })
   if (summary.failed.length) {
-    throw new Error(`seeding failed: ${summary.failed.map((f) => `${f.file}:${f.line} ${f.reason}`).join('; ')}`)
+    throw new Error(
+      `seeding failed: ${summary.failed.map((f) => `${f.file}:${f.line} ${f.reason}`).join('; ')}`
+    )
   }
   return summary
 }

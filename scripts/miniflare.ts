@@ -21,28 +21,32 @@ export function buildWorker(outdir = path.join(ROOT, '.bench', 'build')): string
   return path.join(outdir, 'index.js')
 }
 
-export async function startWorker(scriptPath: string, vars: Record<string, string> = {}): Promise<Miniflare> {
+export async function startWorker(
+  scriptPath: string,
+  vars: Record<string, string> = {}
+): Promise<Miniflare> {
   // Miniflare 5 takes a new options shape; the classic (v4) one is converted.
-  const mf = new Miniflare(convertV4MiniflareOptions({
-    modules: true,
-    scriptPath,
-    // Module names are relative to this root; the default (cwd) fails for bundles outside the project.
-    modulesRoot: path.dirname(scriptPath),
-    compatibilityDate: '2026-11-01',
-    kvNamespaces: ['AUTH'],
-    d1Databases: ['DB'],
-    bindings: {
-      ROOT_CLIENT_ID: WORKER_ROOT.id,
-      ROOT_CLIENT_SECRET: WORKER_ROOT.secret,
-      BASE_URL: '',
-      AUTH_CACHE_TTL_SECONDS: '60',
-      ...vars,
-    },
-  }))
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      modules: true,
+      scriptPath,
+      // Module names are relative to this root; the default (cwd) fails for bundles outside the project.
+      modulesRoot: path.dirname(scriptPath),
+      compatibilityDate: '2026-11-01',
+      kvNamespaces: ['AUTH'],
+      d1Databases: ['DB'],
+      bindings: {
+        ROOT_CLIENT_ID: WORKER_ROOT.id,
+        ROOT_CLIENT_SECRET: WORKER_ROOT.secret,
+        BASE_URL: '',
+        AUTH_CACHE_TTL_SECONDS: '60',
+        ...vars,
+      },
+    })
+  )
   const db = await mf.getD1Database('DB')
   for (const migration of await readD1Migrations(path.join(ROOT, 'migrations'))) {
     for (const query of migration.queries) await db.prepare(query).run()
   }
   return mf
 }
-

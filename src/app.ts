@@ -49,7 +49,9 @@ export function buildApp(): Hono<AppEnv> {
 export function errorResponse(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof FhirError) return fhirJson(c, err.outcome, err.status as 500, err.headers)
   const reference = crypto.randomUUID()
-  console.error(JSON.stringify({ msg: 'unhandled error', reference, error: String(err), stack: err.stack }))
+  console.error(
+    JSON.stringify({ msg: 'unhandled error', reference, error: String(err), stack: err.stack })
+  )
   return fhirJson(
     c,
     operationOutcome({

@@ -33,7 +33,11 @@ export interface BenchCase {
 }
 
 /** Runs `fn` `n` times after `warmup` runs; returns per-call latencies in ms (sorted). */
-export async function time(n: number, fn: (i: number) => Promise<unknown>, warmup = Math.min(50, n)): Promise<number[]> {
+export async function time(
+  n: number,
+  fn: (i: number) => Promise<unknown>,
+  warmup = Math.min(50, n)
+): Promise<number[]> {
   for (let i = 0; i < warmup; i++) await fn(i)
   const samples: number[] = []
   for (let i = 0; i < n; i++) {
@@ -51,7 +55,10 @@ export function summarize(name: string, samples: number[], note?: string): Bench
 }
 
 /** Fails the benchmark loudly when a request does not answer what it should. */
-export async function expectStatus(res: Response | Promise<Response>, status: number): Promise<Response> {
+export async function expectStatus(
+  res: Response | Promise<Response>,
+  status: number
+): Promise<Response> {
   const r = await res
   if (r.status !== status) throw new Error(`expected ${status}, got ${r.status}: ${await r.text()}`)
   return r

@@ -6,7 +6,14 @@ import { readdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { basicHeader } from '../local.ts'
-import { BENCH_ROOT, buildWorker, ORIGIN, startWorker, type BenchCase, type BenchLine } from './harness.ts'
+import {
+  BENCH_ROOT,
+  buildWorker,
+  ORIGIN,
+  startWorker,
+  type BenchCase,
+  type BenchLine,
+} from './harness.ts'
 
 const casesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cases')
 const only = process.argv.slice(2)
@@ -18,7 +25,8 @@ const files = readdirSync(casesDir)
 const script = buildWorker()
 const lines: BenchLine[] = []
 for (const file of files) {
-  const benchCase = (await import(pathToFileURL(path.join(casesDir, file)).href)).default as BenchCase
+  const benchCase = (await import(pathToFileURL(path.join(casesDir, file)).href))
+    .default as BenchCase
   // A fresh Worker (empty KV, D1 and isolate caches) per case file.
   const mf = await startWorker(script)
   try {
@@ -26,7 +34,8 @@ for (const file of files) {
     await benchCase.run({
       mf,
       rootAuth: basicHeader(BENCH_ROOT.id, BENCH_ROOT.secret),
-      fetch: (p, init) => mf.dispatchFetch(`${ORIGIN}${p}`, init as never) as unknown as Promise<Response>,
+      fetch: (p, init) =>
+        mf.dispatchFetch(`${ORIGIN}${p}`, init as never) as unknown as Promise<Response>,
       report(line) {
         lines.push(line)
         const f = (x: number) => x.toFixed(2).padStart(8)

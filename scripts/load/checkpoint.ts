@@ -27,7 +27,10 @@ export class Checkpoint {
     this.path = path
     this.target = target
     const saved = existsSync(path)
-      ? (JSON.parse(readFileSync(path, 'utf8')) as { target?: string; files?: Record<string, FileMark> })
+      ? (JSON.parse(readFileSync(path, 'utf8')) as {
+          target?: string
+          files?: Record<string, FileMark>
+        })
       : {}
     this.marks = saved.target === target ? (saved.files ?? {}) : {}
   }
@@ -56,7 +59,8 @@ export class Checkpoint {
   complete(ticket: Ticket): void {
     ticket.done = true
     const queue = this.queues.get(ticket.file)!
-    while (queue.length && queue[0]!.done) this.marks[ticket.file]!.doneThrough = queue.shift()!.lastLine
+    while (queue.length && queue[0]!.done)
+      this.marks[ticket.file]!.doneThrough = queue.shift()!.lastLine
     this.save()
   }
 

@@ -29,14 +29,16 @@ function fail(message: string): never {
   process.exit(2)
 }
 
-if (!values.file) fail('usage: npm run seed -- --file <ndjson file or directory> [--url <base>] [--remote]')
+if (!values.file)
+  fail('usage: npm run seed -- --file <ndjson file or directory> [--url <base>] [--remote]')
 let url: string
 let authorization: string
 if (values.remote) {
   if (!values.url) fail('--remote needs --url https://<your-worker>')
   const id = process.env.EDGE_FHIR_CLIENT_ID
   const secret = process.env.EDGE_FHIR_CLIENT_SECRET
-  if (!id || !secret) fail('--remote needs EDGE_FHIR_CLIENT_ID and EDGE_FHIR_CLIENT_SECRET in the environment')
+  if (!id || !secret)
+    fail('--remote needs EDGE_FHIR_CLIENT_ID and EDGE_FHIR_CLIENT_SECRET in the environment')
   url = values.url
   authorization = basicHeader(id, secret)
 } else {
@@ -52,7 +54,10 @@ for (const file of files) total += await countLines(file)
 const checkpoint = new Checkpoint(path.resolve(values.checkpoint), url)
 
 const bar = new cliProgress.SingleBar(
-  { format: 'loading {bar} {value}/{total} resources | {rate} res/s | ETA {eta_formatted}', etaBuffer: 50 },
+  {
+    format: 'loading {bar} {value}/{total} resources | {rate} res/s | ETA {eta_formatted}',
+    etaBuffer: 50,
+  },
   cliProgress.Presets.shades_classic
 )
 const started = performance.now()
@@ -79,7 +84,8 @@ try {
       `${summary.created} created, ${summary.existing} already there (unchanged or updated), ` +
       `${summary.resumed} skipped (done in an earlier run), ${summary.failed.length} failed`
   )
-  for (const f of summary.failed.slice(0, 50)) console.log(`  ${path.relative(process.cwd(), f.file)}:${f.line}  ${f.reason}`)
+  for (const f of summary.failed.slice(0, 50))
+    console.log(`  ${path.relative(process.cwd(), f.file)}:${f.line}  ${f.reason}`)
   if (summary.failed.length > 50) console.log(`  … and ${summary.failed.length - 50} more`)
   process.exitCode = summary.failed.length ? 1 : 0
 } catch (err) {

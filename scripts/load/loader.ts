@@ -92,12 +92,19 @@ export async function load(options: LoadOptions): Promise<LoadSummary> {
   await Promise.all(inFlight)
   if (fatal) throw fatal
   summary.seconds = (performance.now() - started) / 1000
-  summary.failed.sort((a, b) => options.files.indexOf(a.file) - options.files.indexOf(b.file) || a.line - b.line)
+  summary.failed.sort(
+    (a, b) => options.files.indexOf(a.file) - options.files.indexOf(b.file) || a.line - b.line
+  )
   return summary
 }
 
 /** Sends items as one transaction; on a 4xx splits them to isolate the entries the server refuses. */
-async function sendItems(fetchFn: Fetch, options: LoadOptions, items: Item[], summary: LoadSummary): Promise<void> {
+async function sendItems(
+  fetchFn: Fetch,
+  options: LoadOptions,
+  items: Item[],
+  summary: LoadSummary
+): Promise<void> {
   if (items.length === 0) return
   const res = await postWithRetry(fetchFn, options, transaction(options.url, items))
   if (res.ok) {
@@ -131,14 +138,22 @@ function transaction(url: string, items: Item[]): string {
 }
 
 /** POSTs a Bundle; retries network errors and 5xx/429 with backoff; answers the first other response. */
-async function postWithRetry(fetchFn: Fetch, options: LoadOptions, body: string): Promise<Response> {
+async function postWithRetry(
+  fetchFn: Fetch,
+  options: LoadOptions,
+  body: string
+): Promise<Response> {
   for (let attempt = 1; ; attempt++) {
     let res: Response | undefined
     let error: unknown
     try {
       res = await fetchFn(`${options.url}/fhir`, {
         method: 'POST',
-        headers: { authorization: options.authorization, 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
+        headers: {
+          authorization: options.authorization,
+          'content-type': 'application/fhir+json',
+          accept: 'application/fhir+json',
+        },
         body,
       })
     } catch (err) {
@@ -146,7 +161,9 @@ async function postWithRetry(fetchFn: Fetch, options: LoadOptions, body: string)
     }
     if (res && res.status < 500 && res.status !== 429) return res
     if (attempt === 5) {
-      throw new Error(`the server keeps failing (${res ? `${res.status} ${await describe(res)}` : String(error)}); run again to resume`)
+      throw new Error(
+        `the server keeps failing (${res ? `${res.status} ${await describe(res)}` : String(error)}); run again to resume`
+      )
     }
     await res?.body?.cancel()
     await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt))
@@ -157,7 +174,10 @@ async function describe(res: Response): Promise<string> {
   const text = await res.text()
   try {
     const outcome = JSON.parse(text) as { issue?: { diagnostics?: string }[] }
-    const diagnostics = outcome.issue?.map((i) => i.diagnostics).filter(Boolean).join('; ')
+    const diagnostics = outcome.issue
+      ?.map((i) => i.diagnostics)
+      .filter(Boolean)
+      .join('; ')
     if (diagnostics) return `${res.status}: ${diagnostics}`
   } catch {
     // not JSON

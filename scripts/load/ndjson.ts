@@ -30,7 +30,10 @@ export function inputFiles(input: string): string[] {
 /** Non-empty lines per file (for the progress bar's total). */
 export async function countLines(file: string): Promise<number> {
   let count = 0
-  for await (const text of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+  for await (const text of createInterface({
+    input: createReadStream(file),
+    crlfDelay: Infinity,
+  })) {
     if (text.trim() !== '') count++
   }
   return count
@@ -43,21 +46,32 @@ function parseLine(text: string): Pick<InputLine, 'resource' | 'error'> {
   } catch (err) {
     return { error: `not JSON: ${(err as Error).message}` }
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return { error: 'not a JSON object' }
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    return { error: 'not a JSON object' }
   const { resourceType, id } = value as Record<string, unknown>
   if (typeof resourceType !== 'string' || !/^[A-Z][A-Za-z]+$/.test(resourceType)) {
     return { error: 'missing or invalid resourceType' }
   }
   if (typeof id !== 'string' || !isId(id)) {
-    return { error: 'missing or invalid id (the loader writes by id, so that loading twice changes nothing)' }
+    return {
+      error:
+        'missing or invalid id (the loader writes by id, so that loading twice changes nothing)',
+    }
   }
   return { resource: value as InputLine['resource'] }
 }
 
 /** Every non-empty line of `file` after line `skipThrough` (1-based); `onSkip` counts the others. */
-export async function* readLines(file: string, skipThrough = 0, onSkip?: () => void): AsyncGenerator<InputLine> {
+export async function* readLines(
+  file: string,
+  skipThrough = 0,
+  onSkip?: () => void
+): AsyncGenerator<InputLine> {
   let line = 0
-  for await (const text of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+  for await (const text of createInterface({
+    input: createReadStream(file),
+    crlfDelay: Infinity,
+  })) {
     line++
     if (text.trim() === '') continue
     if (line <= skipThrough) {

@@ -64,7 +64,7 @@ function timing(core: Faker, cls: EncounterClass, stayDays: number): [at: number
 export function buildEncounters(
   core: Faker,
   patient: PatientContext,
-  practitioners: readonly Reference[],
+  practitioners: readonly Reference[]
 ): EncounterContext[] {
   const from = Math.max(CARE_FROM, patient.birthDay + 1)
   const days = visitDays(core, from, CARE_TO)

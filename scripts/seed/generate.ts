@@ -48,7 +48,7 @@ export function formatSummary(summary: WriteSummary, out: string, seconds: numbe
   const total = Object.values(summary.counts).reduce((a, b) => a + b, 0)
   const width = Math.max(...Object.keys(summary.counts).map((type) => type.length))
   const lines = Object.entries(summary.counts).map(
-    ([type, count]) => `  ${type.padEnd(width)}  ${String(count).padStart(9)}`,
+    ([type, count]) => `  ${type.padEnd(width)}  ${String(count).padStart(9)}`
   )
   const mib = (summary.bytes / 2 ** 20).toFixed(1)
   return [

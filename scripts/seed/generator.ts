@@ -33,7 +33,7 @@ export function* generateResources(options: GenerateOptions): Generator<FhirReso
   const { patients, seed } = checkOptions(options)
   const fakers = createFakers()
   const pool = Array.from({ length: practitionerCount(patients) }, (_, j) =>
-    buildPractitioner(fakers, seed, j),
+    buildPractitioner(fakers, seed, j)
   )
   yield* pool
   const refs = pool.map(practitionerRef)

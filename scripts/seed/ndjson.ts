@@ -36,7 +36,7 @@ export function writeNdjson(resources: Iterable<FhirResource>, outDir: string): 
   const buffers = new Map<ResourceType, string[]>(RESOURCE_TYPES.map((type) => [type, []]))
   const pending = new Map<ResourceType, number>(RESOURCE_TYPES.map((type) => [type, 0]))
   const counts = Object.fromEntries(
-    RESOURCE_TYPES.map((type) => [type, 0]),
+    RESOURCE_TYPES.map((type) => [type, 0])
   ) as WriteSummary['counts']
   let bytes = 0
   const flush = (type: ResourceType) => {

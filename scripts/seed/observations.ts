@@ -73,7 +73,7 @@ export function buildObservations(
   core: Faker,
   patient: PatientContext,
   visits: readonly EncounterContext[],
-  diagnoses: readonly Diagnosis[],
+  diagnoses: readonly Diagnosis[]
 ): Observation[] {
   const base = baseline(core, patient, diagnoses)
   const out: Observation[] = []
@@ -85,7 +85,7 @@ export function buildObservations(
       def: ObservationDef,
       effective: number,
       issued: number,
-      value: Quantity | ObservationComponent[],
+      value: Quantity | ObservationComponent[]
     ): Observation => ({
       resourceType: 'Observation',
       id: core.string.uuid(),
@@ -102,7 +102,7 @@ export function buildObservations(
       diagnoses.some((d) => d.key === key && d.encounter <= index)
     const emergency = visit.cls === 'EMER'
     const febrile = diagnoses.some(
-      (d) => d.encounter === index && (d.key === 'bronchitis' || d.key === 'sinusitis'),
+      (d) => d.encounter === index && (d.key === 'bronchitis' || d.key === 'sinusitis')
     )
 
     // Vital signs, taken together shortly after arrival.
@@ -138,7 +138,7 @@ export function buildObservations(
       core.number.int({ min: 30 * MINUTE, max: 4 * HOUR }) +
       core.number.int({ min: 1, max: 999 })
     const diagnosedHere = diagnoses.some(
-      (d) => d.encounter === index && (d.key === 'diabetes' || d.key === 'prediabetes'),
+      (d) => d.encounter === index && (d.key === 'diabetes' || d.key === 'prediabetes')
     )
     const followUp = known('diabetes') || known('prediabetes')
     let a1c: number | undefined

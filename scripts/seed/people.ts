@@ -117,7 +117,7 @@ export function buildPatient(
   fakers: Fakers,
   seed: number,
   index: number,
-  practitioners: readonly Reference[],
+  practitioners: readonly Reference[]
 ): PatientContext {
   const core = reseed(fakers.core, seed, STREAM.patient, index)
   const id = core.string.uuid()
@@ -173,9 +173,7 @@ export function buildPatient(
     gender,
     birthDate: formatDate(birthDay * DAY),
     address: [home],
-    communication: [
-      { language: concept(SYSTEM.language, ...profile.language), preferred: true },
-    ],
+    communication: [{ language: concept(SYSTEM.language, ...profile.language), preferred: true }],
     generalPractitioner: [practitioners[practitioner]],
   }
   return {
@@ -208,7 +206,7 @@ export function buildPractitioner(fakers: Fakers, seed: number, index: number): 
   const id = core.string.uuid()
   // Practitioners are mostly US-trained, with some colleagues from the other locales.
   const profile = core.helpers.weightedArrayElement(
-    Object.values(LOCALES).map((value) => ({ value, weight: value.weight })),
+    Object.values(LOCALES).map((value) => ({ value, weight: value.weight }))
   )
   const sex = core.helpers.arrayElement(['female', 'male'] as const)
   const names = reseed(fakers.byLocale[profile.key], seed, STREAM.practitioner, index, 1)

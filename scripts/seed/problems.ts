@@ -49,7 +49,7 @@ function condition(
   patient: PatientContext,
   visit: EncounterContext,
   key: ConditionKey,
-  abatement?: number,
+  abatement?: number
 ): Condition {
   const def = CONDITION[key]
   const onset = formatDateTime(patient.zone, visit.start)
@@ -60,7 +60,7 @@ function condition(
     clinicalStatus: codingOnly(
       SYSTEM.conditionClinical,
       resolved ? 'resolved' : 'active',
-      resolved ? 'Resolved' : 'Active',
+      resolved ? 'Resolved' : 'Active'
     ),
     verificationStatus: codingOnly(SYSTEM.conditionVerStatus, 'confirmed', 'Confirmed'),
     category: [concept(SYSTEM.conditionCategory, 'encounter-diagnosis', 'Encounter Diagnosis')],
@@ -77,7 +77,7 @@ function condition(
 export function buildDiagnoses(
   core: Faker,
   patient: PatientContext,
-  visits: readonly EncounterContext[],
+  visits: readonly EncounterContext[]
 ): Diagnosis[] {
   const ageNow = (visits.length > 0 ? visits[visits.length - 1].age : 0) + 0.5
   const band = ageNow < 30 ? 0 : ageNow < 45 ? 1 : 2
@@ -135,7 +135,7 @@ export function buildMedicationRequests(
   core: Faker,
   patient: PatientContext,
   visits: readonly EncounterContext[],
-  diagnoses: readonly Diagnosis[],
+  diagnoses: readonly Diagnosis[]
 ): MedicationRequest[] {
   const orders: Order[] = []
   for (const diagnosis of diagnoses) {

@@ -148,12 +148,7 @@ export interface MedicationRequest {
 }
 
 export type FhirResource =
-  | Patient
-  | Practitioner
-  | Encounter
-  | Condition
-  | Observation
-  | MedicationRequest
+  Patient | Practitioner | Encounter | Condition | Observation | MedicationRequest
 
 export type ResourceType = FhirResource['resourceType']
 

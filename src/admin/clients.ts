@@ -50,9 +50,10 @@ export async function prepareClient(
   if (secret === undefined) {
     storedSecret = existing?.secret
   } else if (typeof secret !== 'string' || secret === '' || secret.length > MAX_SECRET_LENGTH) {
-    throw badRequest(`secret must be a non-empty string of at most ${MAX_SECRET_LENGTH} characters`, [
-      'secret',
-    ])
+    throw badRequest(
+      `secret must be a non-empty string of at most ${MAX_SECRET_LENGTH} characters`,
+      ['secret']
+    )
   } else {
     storedSecret = isSecretHash(secret) ? secret : await hashSecret(secret)
   }

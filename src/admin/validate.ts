@@ -16,6 +16,9 @@ export function checkEnvelope(body: Record<string, unknown>, type: string, id: s
     ])
   }
   if (body.id !== undefined && body.id !== id) {
-    throw badRequest(`The id in the body (${JSON.stringify(body.id)}) differs from the URL id "${id}"`, ['id'])
+    throw badRequest(
+      `The id in the body (${JSON.stringify(body.id)}) differs from the URL id "${id}"`,
+      ['id']
+    )
   }
 }

@@ -60,7 +60,9 @@ async function authenticateBasic(env: Env, id: string, secret: string): Promise<
   }
   if (client.active === false) throw unauthorized('Client is not active')
   if (!client.grant_types?.includes('basic')) {
-    throw unauthorized('Client is not allowed to use HTTP Basic authentication (grant_types lacks "basic")')
+    throw unauthorized(
+      'Client is not allowed to use HTTP Basic authentication (grant_types lacks "basic")'
+    )
   }
   return { kind: 'client', id, client }
 }
@@ -89,7 +91,13 @@ async function clientSecretMatches(
   const stored = typeof client?.secret === 'string' ? client.secret : undefined
   const digest = await pepperedDigest(secret)
   const hit = verified.get(id)
-  if (stored && hit && hit.hash === stored && hit.expires > Date.now() && digestsEqual(hit.digest, digest)) {
+  if (
+    stored &&
+    hit &&
+    hit.hash === stored &&
+    hit.expires > Date.now() &&
+    digestsEqual(hit.digest, digest)
+  ) {
     return true
   }
   const parsed = stored ? parseSecretHash(stored) : null

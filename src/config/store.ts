@@ -86,7 +86,8 @@ export async function listPolicies(env: Env): Promise<StoredPolicy[]> {
     const value = await load
     // A write in this isolate during the load may not be in what the load read: keep the load's
     // answer for this request only, and let the next request read KV again.
-    if (generation === policyGeneration) policyCache = { value, expires: Date.now() + cacheTtlMs(env) }
+    if (generation === policyGeneration)
+      policyCache = { value, expires: Date.now() + cacheTtlMs(env) }
     return value
   } finally {
     if (policyLoad === load) policyLoad = undefined
@@ -104,7 +105,10 @@ async function loadPolicies(env: Env): Promise<StoredPolicy[]> {
   const names: string[] = []
   let cursor: string | undefined
   do {
-    const page: KVNamespaceListResult<unknown> = await env.AUTH.list({ prefix: POLICY_PREFIX, cursor })
+    const page: KVNamespaceListResult<unknown> = await env.AUTH.list({
+      prefix: POLICY_PREFIX,
+      cursor,
+    })
     for (const key of page.keys) names.push(key.name)
     cursor = page.list_complete ? undefined : page.cursor
   } while (cursor)
@@ -118,7 +122,8 @@ async function loadPolicies(env: Env): Promise<StoredPolicy[]> {
       if (raw === null) continue
       const id = name.slice(POLICY_PREFIX.length)
       const known = previous.get(id)
-      const policy = known?.raw === raw ? known.policy : parseStored<StoredPolicy>(raw, 'AccessPolicy', id)
+      const policy =
+        known?.raw === raw ? known.policy : parseStored<StoredPolicy>(raw, 'AccessPolicy', id)
       if (policy) next.set(id, { raw, policy })
     }
   }
@@ -147,7 +152,8 @@ export async function deletePolicy(env: Env, id: string): Promise<void> {
 function updateCachedPolicies(change: (list: StoredPolicy[]) => StoredPolicy[]) {
   policyGeneration++
   policyLoad = undefined
-  if (policyCache) policyCache = { value: sortById(change(policyCache.value)), expires: policyCache.expires }
+  if (policyCache)
+    policyCache = { value: sortById(change(policyCache.value)), expires: policyCache.expires }
 }
 
 function sortById<T extends { id: string }>(list: T[]): T[] {

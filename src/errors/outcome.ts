@@ -46,7 +46,11 @@ export class FhirError extends Error {
   readonly outcome: OperationOutcome
   readonly headers: Record<string, string>
 
-  constructor(status: number, issue: OutcomeIssue | OutcomeIssue[], headers: Record<string, string> = {}) {
+  constructor(
+    status: number,
+    issue: OutcomeIssue | OutcomeIssue[],
+    headers: Record<string, string> = {}
+  ) {
     const issues = Array.isArray(issue) ? issue : [issue]
     super(issues.map((i) => i.diagnostics ?? i.code).join('; '))
     this.name = 'FhirError'
@@ -57,7 +61,9 @@ export class FhirError extends Error {
 }
 
 const error = (code: IssueCode, diagnostics: string, expression?: string[]): OutcomeIssue =>
-  expression ? { severity: 'error', code, diagnostics, expression } : { severity: 'error', code, diagnostics }
+  expression
+    ? { severity: 'error', code, diagnostics, expression }
+    : { severity: 'error', code, diagnostics }
 
 export const badRequest = (diagnostics: string, expression?: string[]) =>
   new FhirError(400, error('invalid', diagnostics, expression))
@@ -66,7 +72,8 @@ export const gone = (diagnostics: string) => new FhirError(410, error('deleted',
 export const conflict = (diagnostics: string) => new FhirError(409, error('conflict', diagnostics))
 export const preconditionFailed = (diagnostics: string) =>
   new FhirError(412, error('conflict', diagnostics))
-export const forbidden = (diagnostics: string) => new FhirError(403, error('forbidden', diagnostics))
+export const forbidden = (diagnostics: string) =>
+  new FhirError(403, error('forbidden', diagnostics))
 export const unsupportedMediaType = (diagnostics: string) =>
   new FhirError(415, error('not-supported', diagnostics))
 export const notAcceptable = (diagnostics: string) =>

@@ -11,7 +11,8 @@ import type { StoredRow } from './storage/resources.ts'
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
 /** Request headers an interaction reads (lower case). */
-export type CallHeader = 'if-match' | 'if-none-match' | 'if-modified-since' | 'if-none-exist' | 'prefer'
+export type CallHeader =
+  'if-match' | 'if-none-match' | 'if-modified-since' | 'if-none-exist' | 'prefer'
 
 export interface FhirCall {
   db: D1Database

@@ -8,7 +8,13 @@
 
 import { parsePatch } from './rest/json-patch.ts'
 import { routeMatcher } from '../http/route-matcher.ts'
-import { document, written, type FhirCall, type FhirInteraction, type InteractionMatcher } from './call.ts'
+import {
+  document,
+  written,
+  type FhirCall,
+  type FhirInteraction,
+  type InteractionMatcher,
+} from './call.ts'
 import { capabilityStatement } from './rest/capability.ts'
 import { history, parseHistoryQuery } from './rest/history.ts'
 import { read, vread } from './rest/read.ts'
@@ -151,7 +157,14 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     body: 'json',
     inBundle: true,
     handler: async (call) =>
-      written(await rest.create(call.db, call.params.type!, await resource(call), call.header('if-none-exist'))),
+      written(
+        await rest.create(
+          call.db,
+          call.params.type!,
+          await resource(call),
+          call.header('if-none-exist')
+        )
+      ),
   },
   {
     name: 'update',
@@ -178,7 +191,13 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     inBundle: true,
     handler: async (call) =>
       written(
-        await rest.conditionalUpdate(call.db, call.params.type!, call.query, await resource(call), ifMatch(call))
+        await rest.conditionalUpdate(
+          call.db,
+          call.params.type!,
+          call.query,
+          await resource(call),
+          ifMatch(call)
+        )
       ),
   },
   {
@@ -205,7 +224,15 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     body: 'json-patch',
     inBundle: true,
     handler: async (call) =>
-      written(await rest.conditionalPatch(call.db, call.params.type!, call.query, await patchOf(call), ifMatch(call))),
+      written(
+        await rest.conditionalPatch(
+          call.db,
+          call.params.type!,
+          call.query,
+          await patchOf(call),
+          ifMatch(call)
+        )
+      ),
   },
   {
     name: 'delete',

@@ -13,7 +13,9 @@ export function checkType(type: string): void {
 
 export function checkFhirId(id: string): void {
   if (!isId(id)) {
-    throw badRequest(`Invalid id ${JSON.stringify(id)}: FHIR ids are 1-64 characters of A-Z a-z 0-9 - .`)
+    throw badRequest(
+      `Invalid id ${JSON.stringify(id)}: FHIR ids are 1-64 characters of A-Z a-z 0-9 - .`
+    )
   }
 }
 
@@ -23,7 +25,8 @@ export function checkFhirId(id: string): void {
  */
 export function checkParams(params: Readonly<Record<string, string>>): void {
   if (params.compartment !== undefined) checkType(params.compartment)
-  if (params.type !== undefined && !(params.compartment !== undefined && params.type === '*')) checkType(params.type)
+  if (params.type !== undefined && !(params.compartment !== undefined && params.type === '*'))
+    checkType(params.type)
   if (params.id !== undefined) checkFhirId(params.id)
   if (params.vid !== undefined) checkFhirId(params.vid)
 }
@@ -36,9 +39,13 @@ export function checkCreateBody(type: string, body: Record<string, unknown>): vo
 /** The body of an update: `resourceType` and `id` must match the URL (http.html#update). */
 export function checkUpdateBody(type: string, id: string, body: Record<string, unknown>): void {
   checkResourceType(type, body)
-  if (body.id === undefined) throw badRequest(`The resource has no id; it must be "${id}" as in the URL`, ['id'])
+  if (body.id === undefined)
+    throw badRequest(`The resource has no id; it must be "${id}" as in the URL`, ['id'])
   if (body.id !== id) {
-    throw badRequest(`The id in the body (${JSON.stringify(body.id)}) differs from the URL id "${id}"`, ['id'])
+    throw badRequest(
+      `The id in the body (${JSON.stringify(body.id)}) differs from the URL id "${id}"`,
+      ['id']
+    )
   }
 }
 

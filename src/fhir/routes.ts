@@ -45,7 +45,8 @@ function httpResponse(c: Context<AppEnv>, result: FhirResult): Response {
     case 'write':
       return restResponse(c, result.result, preferReturn(c.req.header('prefer')))
     case 'resource':
-      if (result.status === 304) return new Response(null, { status: 304, headers: versionHeaders(result.version) })
+      if (result.status === 304)
+        return new Response(null, { status: 304, headers: versionHeaders(result.version) })
       return fhirJson(c, undefined, 200, versionHeaders(result.version), result.text)
     case 'document':
       return fhirJson(c, undefined, 200, {}, result.text)

@@ -17,7 +17,10 @@ export function declaredBody(kind: BodyKind): MiddlewareHandler<AppEnv> {
 /** The parsed body of a route that declared one (its 4xx FhirError when it does not parse). */
 export function bodyOf(c: Context<AppEnv>): Promise<unknown> {
   const body = c.get('body')
-  if (!body) throw new Error(`${c.req.method} ${new URL(c.req.url).pathname}: the route reads a body it did not declare`)
+  if (!body)
+    throw new Error(
+      `${c.req.method} ${new URL(c.req.url).pathname}: the route reads a body it did not declare`
+    )
   return body.read()
 }
 

@@ -25,8 +25,14 @@ export function negotiation(): MiddlewareHandler {
 
 /** 406 unless `_format` is absent or a JSON format (also for the entries of a Bundle). */
 export function checkFormat(format: string | undefined | null): void {
-  if (format !== undefined && format !== null && !JSON_FORMATS.includes(format.split(';')[0]!.trim().toLowerCase())) {
-    throw notAcceptable(`_format=${format} is not supported: this server only speaks JSON (_format=json)`)
+  if (
+    format !== undefined &&
+    format !== null &&
+    !JSON_FORMATS.includes(format.split(';')[0]!.trim().toLowerCase())
+  ) {
+    throw notAcceptable(
+      `_format=${format} is not supported: this server only speaks JSON (_format=json)`
+    )
   }
 }
 

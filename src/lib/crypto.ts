@@ -48,7 +48,8 @@ export function toBase64Url(bytes: Uint8Array): string {
 /** Strict base64url decoding (no padding, no whitespace); null when the text is not base64url. */
 export function fromBase64Url(text: string): Uint8Array | null {
   if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return null
-  const padded = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4)
+  const padded =
+    text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4)
   return binaryToBytes(atob(padded))
 }
 

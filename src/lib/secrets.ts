@@ -22,7 +22,8 @@ export function parseSecretHash(value: string): ParsedHash | null {
   const iterations = Number(match[1])
   const salt = fromBase64Url(match[2]!)
   const key = fromBase64Url(match[3]!)
-  if (iterations > ITERATIONS || !salt || salt.byteLength < 16 || key?.byteLength !== KEY_BYTES) return null
+  if (iterations > ITERATIONS || !salt || salt.byteLength < 16 || key?.byteLength !== KEY_BYTES)
+    return null
   return { iterations, salt, key }
 }
 
@@ -30,8 +31,14 @@ export function isSecretHash(value: string): boolean {
   return parseSecretHash(value) !== null
 }
 
-async function deriveKey(secret: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
-  const material = await crypto.subtle.importKey('raw', utf8(secret), 'PBKDF2', false, ['deriveBits'])
+async function deriveKey(
+  secret: string,
+  salt: Uint8Array,
+  iterations: number
+): Promise<Uint8Array> {
+  const material = await crypto.subtle.importKey('raw', utf8(secret), 'PBKDF2', false, [
+    'deriveBits',
+  ])
   const bits = await crypto.subtle.deriveBits(
     { name: 'PBKDF2', hash: 'SHA-256', salt, iterations },
     material,

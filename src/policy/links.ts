@@ -7,7 +7,8 @@ const LINK_TYPES = ['Client', 'User', 'Operation'] as const
 
 /** "Type/id" for a well-formed link, otherwise an error message. */
 export function linkTarget(link: unknown): { target: string } | { error: string } {
-  if (!link || typeof link !== 'object' || Array.isArray(link)) return { error: 'must be an object' }
+  if (!link || typeof link !== 'object' || Array.isArray(link))
+    return { error: 'must be an object' }
   const { reference, resourceType, id } = link as Record<string, unknown>
   let type: unknown
   let target: unknown
@@ -15,7 +16,10 @@ export function linkTarget(link: unknown): { target: string } | { error: string 
     if (typeof reference !== 'string' || !reference.includes('/')) {
       return { error: 'reference must look like "Client/<id>"' }
     }
-    ;[type, target] = [reference.slice(0, reference.indexOf('/')), reference.slice(reference.indexOf('/') + 1)]
+    ;[type, target] = [
+      reference.slice(0, reference.indexOf('/')),
+      reference.slice(reference.indexOf('/') + 1),
+    ]
   } else {
     ;[type, target] = [resourceType, id]
   }

@@ -37,7 +37,10 @@ const HIDDEN_HEADERS = new Set(['authorization', 'cookie'])
  */
 export async function partsOf(c: Context<AppEnv>): Promise<RequestParts> {
   const url = new URL(c.req.url)
-  const value = await c.get('body')?.read().catch(() => undefined)
+  const value = await c
+    .get('body')
+    ?.read()
+    .catch(() => undefined)
   const form = value instanceof URLSearchParams ? value : undefined
   return {
     method: c.req.method,

@@ -41,9 +41,16 @@ export function mountRoutes(app: Hono<AppEnv>, mounts: readonly Mount[]): void {
       const before = []
       if (spec.body) before.push(declaredBody(spec.body))
       if (spec.operation !== null) {
-        before.push(guard(spec.operation, { authenticated: spec.authenticated, fixedParams: spec.fixedParams }))
+        before.push(
+          guard(spec.operation, {
+            authenticated: spec.authenticated,
+            fixedParams: spec.fixedParams,
+          })
+        )
       } else if (spec.authenticated || spec.fixedParams) {
-        throw new Error(`${spec.method} ${paths[0]} is public (no operation) but asks for a guard option`)
+        throw new Error(
+          `${spec.method} ${paths[0]} is public (no operation) but asks for a guard option`
+        )
       }
       app.on(spec.method, paths, ...before, spec.handler)
     }
@@ -60,18 +67,27 @@ export type OperationResolver = (method: string, path: string) => ResolvedOperat
 
 /** Resolves a method and path to the operation and params of the route that would answer it. */
 export function operationResolver(mounts: () => readonly Mount[]): OperationResolver {
-  let match: ReturnType<typeof routeMatcher<{ spec: RouteSpec; method: string; paths: string[] }>> | undefined
+  let match:
+    | ReturnType<typeof routeMatcher<{ spec: RouteSpec; method: string; paths: string[] }>>
+    | undefined
   return (method, path) => {
     match ??= routeMatcher(
       mounts().flatMap(({ prefix, routes }) =>
-        routes.map((spec) => ({ spec, method: spec.method, paths: pathsOf(spec).map((p) => joinPath(prefix, p)) }))
+        routes.map((spec) => ({
+          spec,
+          method: spec.method,
+          paths: pathsOf(spec).map((p) => joinPath(prefix, p)),
+        }))
       )
     )
     const found = match(method, path)
     if (!found || found.route.spec.operation === null) return undefined
     const params: Record<string, string> = {}
     for (const [key, value] of Object.entries(found.params)) params[key] = decodeLeniently(value)
-    return { id: found.route.spec.operation, routeParams: { ...found.route.spec.fixedParams, ...params } }
+    return {
+      id: found.route.spec.operation,
+      routeParams: { ...found.route.spec.fixedParams, ...params },
+    }
   }
 }
 

@@ -13,7 +13,10 @@ let client: Client
 
 beforeAll(async () => {
   server = await startIsolatedDev(ROOT)
-  client = new Client({ baseUrl: `${server.url}/fhir`, customHeaders: { authorization: basicHeader(ROOT.id, ROOT.secret) } })
+  client = new Client({
+    baseUrl: `${server.url}/fhir`,
+    customHeaders: { authorization: basicHeader(ROOT.id, ROOT.secret) },
+  })
 })
 
 afterAll(async () => {
@@ -38,14 +41,25 @@ describe('a FHIR application using fhir-kit-client', () => {
   it('reads the CapabilityStatement without credentials', async () => {
     const anonymous = new Client({ baseUrl: `${server.url}/fhir` })
     const cs = (await anonymous.capabilityStatement()) as any
-    expect(cs).toMatchObject({ resourceType: 'CapabilityStatement', fhirVersion: '4.0.1', status: 'active' })
-    expect(cs.rest[0].resource.find((r: any) => r.type === 'Patient').interaction).toContainEqual({ code: 'vread' })
+    expect(cs).toMatchObject({
+      resourceType: 'CapabilityStatement',
+      fhirVersion: '4.0.1',
+      status: 'active',
+    })
+    expect(cs.rest[0].resource.find((r: any) => r.type === 'Patient').interaction).toContainEqual({
+      code: 'vread',
+    })
   })
 
   it('creates, reads and updates a Patient', async () => {
     const created = (await client.create({
       resourceType: 'Patient',
-      body: { resourceType: 'Patient', identifier: [identifier], name: [{ family: 'Chalmers', given: ['Peter'] }], gender: 'male' },
+      body: {
+        resourceType: 'Patient',
+        identifier: [identifier],
+        name: [{ family: 'Chalmers', given: ['Peter'] }],
+        gender: 'male',
+      },
     })) as any
     expect(created.meta.versionId).toBe('1')
     id = created.id
@@ -58,7 +72,14 @@ describe('a FHIR application using fhir-kit-client', () => {
       options: { headers: { 'if-match': 'W/"1"' } },
     })) as any
     expect(updated).toMatchObject({ id, gender: 'female', meta: { versionId: '2' } })
-    const stale = await statusOf(client.update({ resourceType: 'Patient', id, body: read, options: { headers: { 'if-match': 'W/"1"' } } }))
+    const stale = await statusOf(
+      client.update({
+        resourceType: 'Patient',
+        id,
+        body: read,
+        options: { headers: { 'if-match': 'W/"1"' } },
+      })
+    )
     expect(stale).toBe(412)
   })
 
@@ -71,13 +92,20 @@ describe('a FHIR application using fhir-kit-client', () => {
   })
 
   it('searches by identifier', async () => {
-    const bundle = (await client.search({ resourceType: 'Patient', searchParams: { identifier: `${identifier.system}|${identifier.value}` } })) as any
+    const bundle = (await client.search({
+      resourceType: 'Patient',
+      searchParams: { identifier: `${identifier.system}|${identifier.value}` },
+    })) as any
     expect(bundle.type).toBe('searchset')
     expect(bundle.entry.map((e: any) => e.resource.id)).toEqual([id])
   })
 
   it('patches with JSON Patch', async () => {
-    const patched = (await client.patch({ resourceType: 'Patient', id, jsonPatch: [{ op: 'add', path: '/birthDate', value: '1974-12-25' }] })) as any
+    const patched = (await client.patch({
+      resourceType: 'Patient',
+      id,
+      jsonPatch: [{ op: 'add', path: '/birthDate', value: '1974-12-25' }],
+    })) as any
     expect(patched).toMatchObject({ birthDate: '1974-12-25', meta: { versionId: '3' } })
   })
 
@@ -89,21 +117,41 @@ describe('a FHIR application using fhir-kit-client', () => {
         type: 'transaction',
         entry: [
           {
-            resource: { resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] }, subject: { reference: patientUrl }, valueQuantity: { value: 72, unit: 'kg' } },
+            resource: {
+              resourceType: 'Observation',
+              status: 'final',
+              code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] },
+              subject: { reference: patientUrl },
+              valueQuantity: { value: 72, unit: 'kg' },
+            },
             request: { method: 'POST', url: 'Observation' },
           },
-          { fullUrl: patientUrl, resource: { resourceType: 'Patient', name: [{ family: 'Baxter' }] }, request: { method: 'POST', url: 'Patient' } },
+          {
+            fullUrl: patientUrl,
+            resource: { resourceType: 'Patient', name: [{ family: 'Baxter' }] },
+            request: { method: 'POST', url: 'Patient' },
+          },
         ],
       },
     })) as any
     expect(response.type).toBe('transaction-response')
-    expect(response.entry.map((e: any) => e.response.status)).toEqual(['201 Created', '201 Created'])
+    expect(response.entry.map((e: any) => e.response.status)).toEqual([
+      '201 Created',
+      '201 Created',
+    ])
     const [obsId] = response.entry[0].response.location.split('/_history')[0].split('/').slice(1)
     const newPatient = response.entry[1].resource.id
     const obs = (await client.read({ resourceType: 'Observation', id: obsId })) as any
     expect(obs.subject.reference).toBe(`Patient/${newPatient}`)
     const batch = (await client.batch({
-      body: { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: `Patient/${newPatient}` } }, { request: { method: 'GET', url: 'Patient/does-not-exist' } }] },
+      body: {
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: [
+          { request: { method: 'GET', url: `Patient/${newPatient}` } },
+          { request: { method: 'GET', url: 'Patient/does-not-exist' } },
+        ],
+      },
     })) as any
     expect(batch.entry.map((e: any) => e.response.status)).toEqual(['200 OK', '404 Not Found'])
   })
@@ -112,7 +160,10 @@ describe('a FHIR application using fhir-kit-client', () => {
     await client.delete({ resourceType: 'Patient', id })
     expect(await statusOf(client.read({ resourceType: 'Patient', id }))).toBe(410)
     const history = (await client.history({ resourceType: 'Patient', id })) as any
-    expect(history.entry[0]).toMatchObject({ request: { method: 'DELETE' }, response: { etag: 'W/"4"' } })
+    expect(history.entry[0]).toMatchObject({
+      request: { method: 'DELETE' },
+      response: { etag: 'W/"4"' },
+    })
     expect(history.entry[0]).not.toHaveProperty('resource')
   })
 })

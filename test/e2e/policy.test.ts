@@ -22,10 +22,19 @@ afterAll(async () => {
 const root = basicHeader(ROOT.id, ROOT.secret)
 const reader = basicHeader(CLIENT.id, CLIENT.secret)
 
-function send(method: string, url: string, authorization: string, body?: unknown): Promise<Response> {
+function send(
+  method: string,
+  url: string,
+  authorization: string,
+  body?: unknown
+): Promise<Response> {
   return fetch(`${server.url}${url}`, {
     method,
-    headers: { authorization, 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
+    headers: {
+      authorization,
+      'content-type': 'application/fhir+json',
+      accept: 'application/fhir+json',
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   })
 }
@@ -34,12 +43,21 @@ describe('a client limited by matcho to GET on Patient and Observation', () => {
   it('is set up by the root client: resources, the Client and its AccessPolicy', async () => {
     for (const [type, body] of [
       ['Patient', { resourceType: 'Patient', id: 'e2e-pt', name: [{ family: 'Doe' }] }],
-      ['Observation', { resourceType: 'Observation', id: 'e2e-obs', status: 'final', code: { text: 'x' } }],
-      ['Encounter', { resourceType: 'Encounter', id: 'e2e-enc', status: 'finished', class: { code: 'AMB' } }],
+      [
+        'Observation',
+        { resourceType: 'Observation', id: 'e2e-obs', status: 'final', code: { text: 'x' } },
+      ],
+      [
+        'Encounter',
+        { resourceType: 'Encounter', id: 'e2e-enc', status: 'finished', class: { code: 'AMB' } },
+      ],
     ] as const) {
       expect((await send('PUT', `/fhir/${type}/${body.id}`, root, body)).status).toBe(201)
     }
-    const client = await send('PUT', `/Client/${CLIENT.id}`, root, { secret: CLIENT.secret, grant_types: ['basic'] })
+    const client = await send('PUT', `/Client/${CLIENT.id}`, root, {
+      secret: CLIENT.secret,
+      grant_types: ['basic'],
+    })
     expect(client.status).toBe(201)
     const policy = await send('PUT', `/AccessPolicy/${CLIENT.id}-read`, root, {
       engine: 'matcho',
@@ -66,7 +84,10 @@ describe('a client limited by matcho to GET on Patient and Observation', () => {
     const post = await send('POST', '/fhir/Patient', reader, { resourceType: 'Patient' })
     expect(post.status).toBe(403)
     expect(((await post.json()) as { issue: { code: string }[] }).issue[0]!.code).toBe('forbidden')
-    expect((await send('PUT', '/fhir/Patient/e2e-pt', reader, { resourceType: 'Patient', id: 'e2e-pt' })).status).toBe(403)
+    expect(
+      (await send('PUT', '/fhir/Patient/e2e-pt', reader, { resourceType: 'Patient', id: 'e2e-pt' }))
+        .status
+    ).toBe(403)
     expect((await send('GET', '/fhir/Encounter/e2e-enc', reader)).status).toBe(403)
     expect((await send('GET', '/fhir/Encounter', reader)).status).toBe(403)
     expect((await send('GET', `/AccessPolicy/${CLIENT.id}-read`, reader)).status).toBe(403)
@@ -74,12 +95,16 @@ describe('a client limited by matcho to GET on Patient and Observation', () => {
 
   it('leaves the root client able to do anything', async () => {
     expect((await send('GET', '/fhir/Encounter/e2e-enc', root)).status).toBe(200)
-    expect((await send('POST', '/fhir/Patient', root, { resourceType: 'Patient' })).status).toBe(201)
+    expect((await send('POST', '/fhir/Patient', root, { resourceType: 'Patient' })).status).toBe(
+      201
+    )
     expect((await send('GET', `/AccessPolicy/${CLIENT.id}-read`, root)).status).toBe(200)
   })
 
   it('answers 401 to anonymous and wrong-secret callers, never evaluating them as the client', async () => {
     expect((await fetch(`${server.url}/fhir/Patient/e2e-pt`)).status).toBe(401)
-    expect((await send('GET', '/fhir/Patient/e2e-pt', basicHeader(CLIENT.id, 'wrong'))).status).toBe(401)
+    expect(
+      (await send('GET', '/fhir/Patient/e2e-pt', basicHeader(CLIENT.id, 'wrong'))).status
+    ).toBe(401)
   })
 })

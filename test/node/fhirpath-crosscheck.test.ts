@@ -40,13 +40,18 @@ interface FpNode {
 }
 
 const fhirpathJs: Evaluator = (def, resource) => {
-  const nodes = fhirpath.evaluate(resource, withoutResolve(def.expression), undefined, r4, { resolveInternalTypes: false }) as unknown[]
+  const nodes = fhirpath.evaluate(resource, withoutResolve(def.expression), undefined, r4, {
+    resolveInternalTypes: false,
+  }) as unknown[]
   return nodes.map((n): FpItem => {
     if (n && typeof n === 'object' && 'data' in n) {
       const node = n as FpNode
       return { value: node.data, type: node.fhirNodeDataType }
     }
-    return { value: n, type: typeof n === 'boolean' ? 'boolean' : typeof n === 'number' ? 'decimal' : 'string' }
+    return {
+      value: n,
+      type: typeof n === 'boolean' ? 'boolean' : typeof n === 'number' ? 'decimal' : 'string',
+    }
   })
 }
 
@@ -84,7 +89,8 @@ describe('index values equal what fhirpath.js selects for the same expressions',
         if (a.length) compared++
       }
       // Derived rows (`code:identifier`, `code:of-type`) too: every sp either side produced.
-      for (const [sp, rows] of theirs) expect(ours.get(sp), `${type}/${resource.id} sp ${sp}`).toEqual(rows)
+      for (const [sp, rows] of theirs)
+        expect(ours.get(sp), `${type}/${resource.id} sp ${sp}`).toEqual(rows)
     }
     expect(compared).toBeGreaterThan(0)
   })
@@ -93,7 +99,17 @@ describe('index values equal what fhirpath.js selects for the same expressions',
     let pairs = 0
     for (const resource of resources) pairs += bySp(extractIndexRows(resource)).size
     expect(types).toEqual(
-      expect.arrayContaining(['AllergyIntolerance', 'Condition', 'DiagnosticReport', 'Encounter', 'Immunization', 'MedicationRequest', 'Observation', 'Patient', 'Procedure'])
+      expect.arrayContaining([
+        'AllergyIntolerance',
+        'Condition',
+        'DiagnosticReport',
+        'Encounter',
+        'Immunization',
+        'MedicationRequest',
+        'Observation',
+        'Patient',
+        'Procedure',
+      ])
     )
     expect(pairs).toBeGreaterThan(1000)
   })

@@ -86,7 +86,7 @@ function readNdjsonDir(dir: string): Map<string, string> {
     readdirSync(dir)
       .filter((f) => f.endsWith('.ndjson'))
       .sort()
-      .map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]),
+      .map((f) => [f, readFileSync(path.join(dir, f), 'utf8')])
   )
 }
 
@@ -95,7 +95,7 @@ function parseNdjsonDir(dir: string): FhirResource[] {
     text
       .split('\n')
       .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as FhirResource),
+      .map((line) => JSON.parse(line) as FhirResource)
   )
 }
 
@@ -113,7 +113,7 @@ function references(value: unknown, out: string[] = []): string[] {
 
 function byCode(resources: FhirResource[], code: string): Any[] {
   return resources.filter(
-    (r) => r.resourceType === 'Observation' && r.code.coding.some((c) => c.code === code),
+    (r) => r.resourceType === 'Observation' && r.code.coding.some((c) => c.code === code)
   ) as Any[]
 }
 
@@ -156,7 +156,7 @@ describe.each([
     const identifiers = resources.flatMap((r) =>
       r.resourceType === 'Patient' || r.resourceType === 'Practitioner'
         ? r.identifier.map((i) => `${i.system}|${i.value}`)
-        : [],
+        : []
     )
     const systems = new Set(identifiers.map((i) => i.split('|')[0]))
     expect([...systems].sort()).toEqual([
@@ -182,7 +182,7 @@ describe.each([
       RESOURCE_TYPES.map((type) => [
         type,
         new Validator({ ...definitions, $ref: `#/definitions/${type}` }, '7', false),
-      ]),
+      ])
     )
     const broken = { ...resources.find((r) => r.resourceType === 'Observation'), value: 1 }
     expect(validators.get('Observation')!.validate(broken).valid).toBe(false)
@@ -212,7 +212,7 @@ describe.each([
           expect(r.subject.reference, where).toMatch(/^Patient\//)
           expect(r.code.coding[0].system).toBe('http://snomed.info/sct')
           expect(r.clinicalStatus.coding[0].system).toBe(
-            'http://terminology.hl7.org/CodeSystem/condition-clinical',
+            'http://terminology.hl7.org/CodeSystem/condition-clinical'
           )
           break
         case 'MedicationRequest':
@@ -220,7 +220,7 @@ describe.each([
           expect(r.intent, where).toBe('order')
           expect(r.subject.reference, where).toMatch(/^Patient\//)
           expect(r.medicationCodeableConcept.coding[0].system).toBe(
-            'http://www.nlm.nih.gov/research/umls/rxnorm',
+            'http://www.nlm.nih.gov/research/umls/rxnorm'
           )
           break
         case 'Patient':
@@ -232,7 +232,7 @@ describe.each([
         case 'Practitioner':
           expect(r.identifier[0].system).toBe('http://hl7.org/fhir/sid/us-npi')
           expect(Number(r.identifier[0].value.at(-1)), where).toBe(
-            npiCheckDigit(r.identifier[0].value.slice(0, 9)),
+            npiCheckDigit(r.identifier[0].value.slice(0, 9))
           )
           break
         default:
@@ -264,8 +264,8 @@ describe.each([
   })
 
   it('dates everything from 1930 to 2025 local time, before the 2026-01-01 ref date', () => {
-    const dates = resources.flatMap((r) =>
-      JSON.stringify(r).match(/"\d{4}-\d\d-\d\d(T[^"]*)?"/g) ?? [],
+    const dates = resources.flatMap(
+      (r) => JSON.stringify(r).match(/"\d{4}-\d\d-\d\d(T[^"]*)?"/g) ?? []
     )
     expect(dates.length).toBeGreaterThan(resources.length)
     for (const date of dates) {
@@ -290,7 +290,7 @@ describe.each([
 
   it('times each observation inside its encounter, on its first day, for the same patient', () => {
     const encounters = new Map(
-      resources.filter((r) => r.resourceType === 'Encounter').map((e) => [`Encounter/${e.id}`, e]),
+      resources.filter((r) => r.resourceType === 'Encounter').map((e) => [`Encounter/${e.id}`, e])
     )
     for (const o of resources.filter((r) => r.resourceType === 'Observation')) {
       const e = encounters.get(o.encounter.reference)!

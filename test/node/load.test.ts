@@ -22,10 +22,15 @@ beforeAll(() => {
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-async function withWorker<T>(fn: (mf: Miniflare, fetchFn: (url: string, init: RequestInit) => Promise<Response>) => Promise<T>): Promise<T> {
+async function withWorker<T>(
+  fn: (mf: Miniflare, fetchFn: (url: string, init: RequestInit) => Promise<Response>) => Promise<T>
+): Promise<T> {
   const mf = await startWorker(script)
   try {
-    return await fn(mf, (url, init) => mf.dispatchFetch(url, init as never) as unknown as Promise<Response>)
+    return await fn(
+      mf,
+      (url, init) => mf.dispatchFetch(url, init as never) as unknown as Promise<Response>
+    )
   } finally {
     await mf.dispose()
   }
@@ -40,23 +45,39 @@ describe('npm run seed (scripts/load)', () => {
   it('loads the shipped seed, and loading it again creates no resource and no version', async () => {
     await withWorker(async (mf, fetchFn) => {
       const files = inputFiles(path.join(ROOT, 'seed', 'fhir'))
-      const first = await load({ files, url: WORKER_ORIGIN, authorization, fetch: fetchFn, chunkSize: 100 })
+      const first = await load({
+        files,
+        url: WORKER_ORIGIN,
+        authorization,
+        fetch: fetchFn,
+        chunkSize: 100,
+      })
       expect(first.failed).toEqual([])
       expect(first.created).toBe(574)
       expect(await count(mf, 'SELECT count(*) AS n FROM resource')).toBe(574)
-      const second = await load({ files, url: WORKER_ORIGIN, authorization, fetch: fetchFn, chunkSize: 100 })
+      const second = await load({
+        files,
+        url: WORKER_ORIGIN,
+        authorization,
+        fetch: fetchFn,
+        chunkSize: 100,
+      })
       expect(second).toMatchObject({ created: 0, existing: 574, failed: [] })
       expect(await count(mf, 'SELECT count(*) AS n FROM resource_history')).toBe(574)
-      const search = await fetchFn(`${WORKER_ORIGIN}/fhir/Observation?code=http://loinc.org|4548-4&_count=2`, {
-        headers: { authorization },
-      })
+      const search = await fetchFn(
+        `${WORKER_ORIGIN}/fhir/Observation?code=http://loinc.org|4548-4&_count=2`,
+        {
+          headers: { authorization },
+        }
+      )
       expect(((await search.json()) as { entry: unknown[] }).entry).toHaveLength(2)
     })
   })
 
   it('reports bad lines with their line numbers and reasons, and loads every good line', async () => {
     const file = path.join(dir, 'mixed.ndjson')
-    const patient = (id: string) => JSON.stringify({ resourceType: 'Patient', id, name: [{ family: id }] })
+    const patient = (id: string) =>
+      JSON.stringify({ resourceType: 'Patient', id, name: [{ family: id }] })
     writeFileSync(
       file,
       [
@@ -71,7 +92,12 @@ describe('npm run seed (scripts/load)', () => {
       ].join('\n') + '\n'
     )
     await withWorker(async (mf, fetchFn) => {
-      const summary = await load({ files: [file], url: WORKER_ORIGIN, authorization, fetch: fetchFn })
+      const summary = await load({
+        files: [file],
+        url: WORKER_ORIGIN,
+        authorization,
+        fetch: fetchFn,
+      })
       expect(summary.created).toBe(3)
       expect(summary.failed.map((f) => f.line)).toEqual([2, 3, 4, 7])
       expect(summary.failed.find((f) => f.line === 2)!.reason).toMatch(/not JSON/)
@@ -91,12 +117,27 @@ describe('npm run seed (scripts/load)', () => {
         return fetchFn(url, init)
       }
       await expect(
-        load({ files, url: WORKER_ORIGIN, authorization, fetch: flaky, chunkSize: 50, concurrency: 1, checkpoint: new Checkpoint(checkpointFile, WORKER_ORIGIN) })
+        load({
+          files,
+          url: WORKER_ORIGIN,
+          authorization,
+          fetch: flaky,
+          chunkSize: 50,
+          concurrency: 1,
+          checkpoint: new Checkpoint(checkpointFile, WORKER_ORIGIN),
+        })
       ).rejects.toThrow(/resume/)
       const loadedBefore = await count(mf, 'SELECT count(*) AS n FROM resource')
       // three chunks went through: Practitioner (3 lines), Patient (10), the first 50 Encounters
       expect(loadedBefore).toBe(63)
-      const resumed = await load({ files, url: WORKER_ORIGIN, authorization, fetch: fetchFn, chunkSize: 50, checkpoint: new Checkpoint(checkpointFile, WORKER_ORIGIN) })
+      const resumed = await load({
+        files,
+        url: WORKER_ORIGIN,
+        authorization,
+        fetch: fetchFn,
+        chunkSize: 50,
+        checkpoint: new Checkpoint(checkpointFile, WORKER_ORIGIN),
+      })
       expect(resumed.resumed).toBe(63)
       expect(resumed.created).toBe(574 - 63)
       expect(resumed.existing).toBe(0)

@@ -29,7 +29,9 @@ describe('operation ids', () => {
     const found = filesNaming()
     expect(found.get('FhirSearch')).toEqual(new Set([path.join('fhir', 'interactions.ts')]))
     expect(found.size).toBeGreaterThan(10)
-    const spread = [...found].filter(([, where]) => where.size > 1).map(([id, where]) => `${id}: ${[...where].join(', ')}`)
+    const spread = [...found]
+      .filter(([, where]) => where.size > 1)
+      .map(([id, where]) => `${id}: ${[...where].join(', ')}`)
     expect(spread).toEqual([])
   })
 })

@@ -7,17 +7,32 @@ import { env } from 'cloudflare:test'
 import { describe, expect, it, vi } from 'vitest'
 import { hashSecret } from '../../src/lib/secrets.ts'
 import { preparePolicy } from '../../src/admin/access-policies.ts'
-import { allowClient, allowedClient, basic, call, json, registerClient, ROOT, uniqueId } from './helpers.ts'
+import {
+  allowClient,
+  allowedClient,
+  basic,
+  call,
+  json,
+  registerClient,
+  ROOT,
+  uniqueId,
+} from './helpers.ts'
 
 describe('Client', () => {
   it('PUT creates (201) then replaces (200), answering the resource with resourceType and no secret', async () => {
     const id = uniqueId('app')
-    const first = await call('PUT', `/Client/${id}`, { auth: ROOT, body: { id, secret: 'secret', grant_types: ['basic'] } })
+    const first = await call('PUT', `/Client/${id}`, {
+      auth: ROOT,
+      body: { id, secret: 'secret', grant_types: ['basic'] },
+    })
     expect(first.status).toBe(201)
     const body = await json(first)
     expect(body).toMatchObject({ resourceType: 'Client', id, grant_types: ['basic'] })
     expect(body).not.toHaveProperty('secret')
-    const second = await call('PUT', `/Client/${id}`, { auth: ROOT, body: { id, secret: 'secret', grant_types: ['basic'] } })
+    const second = await call('PUT', `/Client/${id}`, {
+      auth: ROOT,
+      body: { id, secret: 'secret', grant_types: ['basic'] },
+    })
     expect(second.status).toBe(200)
   })
 
@@ -38,9 +53,14 @@ describe('Client', () => {
     const id = uniqueId('keep')
     await registerClient(id, 'original-secret')
     await allowClient(id)
-    const put = await call('PUT', `/Client/${id}`, { auth: ROOT, body: { grant_types: ['basic'], name: 'renamed' } })
+    const put = await call('PUT', `/Client/${id}`, {
+      auth: ROOT,
+      body: { grant_types: ['basic'], name: 'renamed' },
+    })
     expect(put.status).toBe(200)
-    expect((await call('GET', '/fhir/Patient?_count=1', { auth: basic(id, 'original-secret') })).status).toBe(200)
+    expect(
+      (await call('GET', '/fhir/Patient?_count=1', { auth: basic(id, 'original-secret') })).status
+    ).toBe(200)
   })
 
   it('keeps a secret already in the stored hash form as given (restoring a KV export)', async () => {
@@ -49,7 +69,9 @@ describe('Client', () => {
     await registerClient(id, hash)
     expect(JSON.parse((await env.AUTH.get(`Client/${id}`))!).secret).toBe(hash)
     await allowClient(id)
-    expect((await call('GET', '/fhir/Patient?_count=1', { auth: basic(id, 'restored-secret') })).status).toBe(200)
+    expect(
+      (await call('GET', '/fhir/Patient?_count=1', { auth: basic(id, 'restored-secret') })).status
+    ).toBe(200)
   })
 
   it('takes a secret change into account at once in this isolate', async () => {
@@ -57,13 +79,18 @@ describe('Client', () => {
     expect((await call('GET', '/fhir/Patient?_count=1', { auth })).status).toBe(200)
     await registerClient(id, 'rotated-secret')
     expect((await call('GET', '/fhir/Patient?_count=1', { auth })).status).toBe(401)
-    expect((await call('GET', '/fhir/Patient?_count=1', { auth: basic(id, 'rotated-secret') })).status).toBe(200)
+    expect(
+      (await call('GET', '/fhir/Patient?_count=1', { auth: basic(id, 'rotated-secret') })).status
+    ).toBe(200)
   })
 
   it('takes "active": false into account at once', async () => {
     const { id, auth } = await allowedClient()
     expect((await call('GET', '/fhir/Patient?_count=1', { auth })).status).toBe(200)
-    await call('PUT', `/Client/${id}`, { auth: ROOT, body: { grant_types: ['basic'], active: false } })
+    await call('PUT', `/Client/${id}`, {
+      auth: ROOT,
+      body: { grant_types: ['basic'], active: false },
+    })
     expect((await call('GET', '/fhir/Patient?_count=1', { auth })).status).toBe(401)
   })
 
@@ -78,10 +105,22 @@ describe('Client', () => {
   })
 
   it.each([
-    ['an id that differs from the URL', (id: string) => ({ id: `${id}x`, secret: 's', grant_types: ['basic'] }), 'id'],
+    [
+      'an id that differs from the URL',
+      (id: string) => ({ id: `${id}x`, secret: 's', grant_types: ['basic'] }),
+      'id',
+    ],
     ['a wrong resourceType', () => ({ resourceType: 'Patient', secret: 's' }), 'resourceType'],
-    ['an unknown grant type', () => ({ secret: 's', grant_types: ['basic', 'magic'] }), 'grant_types'],
-    ['grant_types that is not an array', () => ({ secret: 's', grant_types: 'basic' }), 'grant_types'],
+    [
+      'an unknown grant type',
+      () => ({ secret: 's', grant_types: ['basic', 'magic'] }),
+      'grant_types',
+    ],
+    [
+      'grant_types that is not an array',
+      () => ({ secret: 's', grant_types: 'basic' }),
+      'grant_types',
+    ],
     ['an empty secret', () => ({ secret: '' }), 'secret'],
     ['a non-string secret', () => ({ secret: 42 }), 'secret'],
     ['a non-boolean active', () => ({ secret: 's', active: 'yes' }), 'active'],
@@ -104,10 +143,18 @@ describe('Client', () => {
 
   it('answers 400 for malformed JSON and 415 for a non-JSON body, writing nothing', async () => {
     const id = uniqueId('malformed')
-    const bad = await call('PUT', `/Client/${id}`, { auth: ROOT, body: '{"secret": ', headers: { 'content-type': 'application/json' } })
+    const bad = await call('PUT', `/Client/${id}`, {
+      auth: ROOT,
+      body: '{"secret": ',
+      headers: { 'content-type': 'application/json' },
+    })
     expect(bad.status).toBe(400)
     expect((await json(bad)).issue[0].diagnostics).toMatch(/Malformed JSON/)
-    const xml = await call('PUT', `/Client/${id}`, { auth: ROOT, body: '<Client/>', headers: { 'content-type': 'application/xml' } })
+    const xml = await call('PUT', `/Client/${id}`, {
+      auth: ROOT,
+      body: '<Client/>',
+      headers: { 'content-type': 'application/xml' },
+    })
     expect(xml.status).toBe(415)
     expect(await env.AUTH.get(`Client/${id}`)).toBeNull()
   })
@@ -116,10 +163,19 @@ describe('Client', () => {
     const id = uniqueId('plain-client')
     await registerClient(id, 'pw-123456')
     const target = uniqueId('target')
-    expect((await call('PUT', `/Client/${target}`, { auth: basic(id, 'pw-123456'), body: { secret: 'x' } })).status).toBe(403)
+    expect(
+      (
+        await call('PUT', `/Client/${target}`, {
+          auth: basic(id, 'pw-123456'),
+          body: { secret: 'x' },
+        })
+      ).status
+    ).toBe(403)
     expect(await env.AUTH.get(`Client/${target}`)).toBeNull()
     const admin = await allowedClient('admin')
-    expect((await call('PUT', `/Client/${target}`, { auth: admin.auth, body: { secret: 'x' } })).status).toBe(201)
+    expect(
+      (await call('PUT', `/Client/${target}`, { auth: admin.auth, body: { secret: 'x' } })).status
+    ).toBe(201)
   })
 
   it('is 401 for anonymous callers', async () => {
@@ -165,26 +221,74 @@ describe('AccessPolicy validation names the offending field (docs/access-policie
   it.each([
     ['an unknown engine', { engine: 'magic' }, 'engine', /unknown engine "magic"/],
     ['an Aidbox engine not implemented here', { engine: 'matcho-rpc' }, 'engine', /not supported/],
-    ['a matcho regex nested in an array', { engine: 'matcho', matcho: { a: ['x', { b: '#[' }] } }, 'matcho.a[1].b', /invalid regex/],
-    ['a regex with a nested repetition (ReDoS)', { engine: 'matcho', matcho: { uri: '#(a+)+' } }, 'matcho.uri', /ReDoS/],
-    ['$one-of mixed with other keys', { engine: 'matcho', matcho: { uri: { '$one-of': ['/a'], x: 1 } } }, 'matcho.uri', /\$one-of must not share/],
-    ['"and" with "or" at one level', { engine: 'complex', and: [{ engine: 'allow' }], or: [{ engine: 'allow' }] }, 'or', /both "and" and "or"/],
-    ['"and" with "or" in a nested rule', { engine: 'complex', or: [{ engine: 'complex', and: [{ engine: 'allow' }], or: [] }] }, 'or[0].or', /both "and" and "or"/],
-    ['sql with two statements', { engine: 'sql', sql: { query: 'SELECT 1; SELECT 2' } }, 'sql.query', /only one statement/],
-    ['sql that writes', { engine: 'sql', sql: { query: "WITH x AS (SELECT 1) DELETE FROM resource" } }, 'sql.query', /DELETE is not allowed/],
-    ['sql that is not a SELECT', { engine: 'sql', sql: { query: 'PRAGMA table_info(resource)' } }, 'sql.query', /PRAGMA is not allowed/],
-    ['a json-schema that is not draft-07', { engine: 'json-schema', schema: { type: 'nope' } }, 'schema.type', /invalid JSON Schema/],
-  ])('answers 400 for %s, with the path in expression, and writes nothing', async (_label, body, path, message) => {
-    const id = uniqueId('invalid')
-    const res = await call('PUT', `/AccessPolicy/${id}`, { auth: ROOT, body })
-    expect(res.status).toBe(400)
-    const outcome = await json(res)
-    expect(outcome.resourceType).toBe('OperationOutcome')
-    expect(outcome.issue[0]).toMatchObject({ severity: 'error', code: 'invalid' })
-    expect(outcome.issue[0].diagnostics).toMatch(message)
-    expect(outcome.issue[0].expression).toEqual([path])
-    expect(await env.AUTH.get(`AccessPolicy/${id}`)).toBeNull()
-  })
+    [
+      'a matcho regex nested in an array',
+      { engine: 'matcho', matcho: { a: ['x', { b: '#[' }] } },
+      'matcho.a[1].b',
+      /invalid regex/,
+    ],
+    [
+      'a regex with a nested repetition (ReDoS)',
+      { engine: 'matcho', matcho: { uri: '#(a+)+' } },
+      'matcho.uri',
+      /ReDoS/,
+    ],
+    [
+      '$one-of mixed with other keys',
+      { engine: 'matcho', matcho: { uri: { '$one-of': ['/a'], x: 1 } } },
+      'matcho.uri',
+      /\$one-of must not share/,
+    ],
+    [
+      '"and" with "or" at one level',
+      { engine: 'complex', and: [{ engine: 'allow' }], or: [{ engine: 'allow' }] },
+      'or',
+      /both "and" and "or"/,
+    ],
+    [
+      '"and" with "or" in a nested rule',
+      { engine: 'complex', or: [{ engine: 'complex', and: [{ engine: 'allow' }], or: [] }] },
+      'or[0].or',
+      /both "and" and "or"/,
+    ],
+    [
+      'sql with two statements',
+      { engine: 'sql', sql: { query: 'SELECT 1; SELECT 2' } },
+      'sql.query',
+      /only one statement/,
+    ],
+    [
+      'sql that writes',
+      { engine: 'sql', sql: { query: 'WITH x AS (SELECT 1) DELETE FROM resource' } },
+      'sql.query',
+      /DELETE is not allowed/,
+    ],
+    [
+      'sql that is not a SELECT',
+      { engine: 'sql', sql: { query: 'PRAGMA table_info(resource)' } },
+      'sql.query',
+      /PRAGMA is not allowed/,
+    ],
+    [
+      'a json-schema that is not draft-07',
+      { engine: 'json-schema', schema: { type: 'nope' } },
+      'schema.type',
+      /invalid JSON Schema/,
+    ],
+  ])(
+    'answers 400 for %s, with the path in expression, and writes nothing',
+    async (_label, body, path, message) => {
+      const id = uniqueId('invalid')
+      const res = await call('PUT', `/AccessPolicy/${id}`, { auth: ROOT, body })
+      expect(res.status).toBe(400)
+      const outcome = await json(res)
+      expect(outcome.resourceType).toBe('OperationOutcome')
+      expect(outcome.issue[0]).toMatchObject({ severity: 'error', code: 'invalid' })
+      expect(outcome.issue[0].diagnostics).toMatch(message)
+      expect(outcome.issue[0].expression).toEqual([path])
+      expect(await env.AUTH.get(`AccessPolicy/${id}`)).toBeNull()
+    }
+  )
 
   it('accepts an unlinked allow policy as Aidbox does, and logs a warning naming it', () => {
     // Checked on preparePolicy (what PUT runs before writing): a stored unlinked allow policy would
@@ -192,7 +296,11 @@ describe('AccessPolicy validation names the offending field (docs/access-policie
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     try {
       const policy = preparePolicy('open-all', { engine: 'allow' })
-      expect(policy).toMatchObject({ resourceType: 'AccessPolicy', id: 'open-all', engine: 'allow' })
+      expect(policy).toMatchObject({
+        resourceType: 'AccessPolicy',
+        id: 'open-all',
+        engine: 'allow',
+      })
       const logged = warn.mock.calls.map((args) => String(args[0])).join('\n')
       expect(logged).toContain('unlinked allow AccessPolicy')
       expect(logged).toContain('open-all')
@@ -210,7 +318,11 @@ describe('AccessPolicy validation names the offending field (docs/access-policie
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     const res = await call('PUT', `/AccessPolicy/${id}`, {
       auth: ROOT,
-      body: { engine: 'matcho', matcho: { 'x-never': 'present?' }, link: [{ reference: 'Client/c' }, { reference: 'Operation/FhirRead' }] },
+      body: {
+        engine: 'matcho',
+        matcho: { 'x-never': 'present?' },
+        link: [{ reference: 'Client/c' }, { reference: 'Operation/FhirRead' }],
+      },
     })
     expect(res.status).toBe(201)
     expect(warn.mock.calls.map((args) => String(args[0])).join('\n')).toContain(id)

@@ -5,24 +5,49 @@ import { env } from 'cloudflare:test'
 import { describe, expect, it, vi } from 'vitest'
 import { parseAuthorization } from '../../src/auth/basic.ts'
 import { hashSecret } from '../../src/lib/secrets.ts'
-import { allowClient, allowedClient, basic, call, json, registerClient, ROOT, uniqueId } from './helpers.ts'
+import {
+  allowClient,
+  allowedClient,
+  basic,
+  call,
+  json,
+  registerClient,
+  ROOT,
+  uniqueId,
+} from './helpers.ts'
 
 describe('Authorization header parsing (RFC 7617)', () => {
   it('splits Basic credentials at the first colon and keeps later colons in the secret (§2)', () => {
-    expect(parseAuthorization(basic('abc', 'x:y:z'))).toEqual({ kind: 'basic', id: 'abc', secret: 'x:y:z' })
+    expect(parseAuthorization(basic('abc', 'x:y:z'))).toEqual({
+      kind: 'basic',
+      id: 'abc',
+      secret: 'x:y:z',
+    })
   })
 
   it('accepts the scheme name in any case (RFC 7235 §2.1)', () => {
     const token = btoa('abc:def')
-    expect(parseAuthorization(`bAsIc ${token}`)).toEqual({ kind: 'basic', id: 'abc', secret: 'def' })
+    expect(parseAuthorization(`bAsIc ${token}`)).toEqual({
+      kind: 'basic',
+      id: 'abc',
+      secret: 'def',
+    })
   })
 
   it('does not URL-decode Basic credentials (RFC 7617, unlike RFC 6749 App. B)', () => {
-    expect(parseAuthorization(`Basic ${btoa('a%20b:c%3Ad')}`)).toEqual({ kind: 'basic', id: 'a%20b', secret: 'c%3Ad' })
+    expect(parseAuthorization(`Basic ${btoa('a%20b:c%3Ad')}`)).toEqual({
+      kind: 'basic',
+      id: 'a%20b',
+      secret: 'c%3Ad',
+    })
   })
 
   it('decodes UTF-8 credentials (RFC 7617 §2.1 charset)', () => {
-    expect(parseAuthorization(basic('app', 'pässwörd'))).toEqual({ kind: 'basic', id: 'app', secret: 'pässwörd' })
+    expect(parseAuthorization(basic('app', 'pässwörd'))).toEqual({
+      kind: 'basic',
+      id: 'app',
+      secret: 'pässwörd',
+    })
   })
 
   it.each([
@@ -61,7 +86,13 @@ describe('authentication of requests', () => {
   })
 
   it('never answers 500 for a malformed header: bad base64 is 401', async () => {
-    for (const header of ['Basic !!!', 'Basic', 'Basic YQ', `Basic ${btoa('nocolon')}`, `Basic ${btoa(':x')}`]) {
+    for (const header of [
+      'Basic !!!',
+      'Basic',
+      'Basic YQ',
+      `Basic ${btoa('nocolon')}`,
+      `Basic ${btoa(':x')}`,
+    ]) {
       const res = await call('GET', '/fhir/Observation', { auth: header })
       expect(res.status, header).toBe(401)
       expect((await json(res)).issue[0].code).toBe('login')
@@ -81,7 +112,9 @@ describe('authentication of requests', () => {
   it('answers an unknown client id and a wrong secret identically (no account enumeration)', async () => {
     const { id } = await allowedClient()
     const wrong = await call('GET', '/fhir/Observation', { auth: basic(id, 'wrong-secret') })
-    const unknown = await call('GET', '/fhir/Observation', { auth: basic(uniqueId('nobody'), 'wrong-secret') })
+    const unknown = await call('GET', '/fhir/Observation', {
+      auth: basic(uniqueId('nobody'), 'wrong-secret'),
+    })
     expect(wrong.status).toBe(401)
     expect(unknown.status).toBe(401)
     expect(await wrong.json()).toEqual(await unknown.json())
@@ -113,12 +146,17 @@ describe('authentication of requests', () => {
     const id = uniqueId('inactive')
     await registerClient(id, 'pw-123456', { grant_types: ['basic'], active: false })
     await allowClient(id)
-    expect((await call('GET', '/fhir/Observation', { auth: basic(id, 'pw-123456') })).status).toBe(401)
+    expect((await call('GET', '/fhir/Observation', { auth: basic(id, 'pw-123456') })).status).toBe(
+      401
+    )
   })
 
   it('refuses a Client written into KV with a plain-text secret, and logs a warning (fail closed)', async () => {
     const id = uniqueId('plain')
-    await env.AUTH.put(`Client/${id}`, JSON.stringify({ id, secret: 'plaintext', grant_types: ['basic'] }))
+    await env.AUTH.put(
+      `Client/${id}`,
+      JSON.stringify({ id, secret: 'plaintext', grant_types: ['basic'] })
+    )
     await allowClient(id)
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     const res = await call('GET', '/fhir/Observation', { auth: basic(id, 'plaintext') })
@@ -132,9 +170,14 @@ describe('authentication of requests', () => {
 
   it('accepts a Client written into KV by hand with a hashed secret (npm run hash-secret)', async () => {
     const id = uniqueId('byhand')
-    await env.AUTH.put(`Client/${id}`, JSON.stringify({ id, secret: await hashSecret('hand-made'), grant_types: ['basic'] }))
+    await env.AUTH.put(
+      `Client/${id}`,
+      JSON.stringify({ id, secret: await hashSecret('hand-made'), grant_types: ['basic'] })
+    )
     await allowClient(id)
-    expect((await call('GET', '/fhir/Observation', { auth: basic(id, 'hand-made') })).status).toBe(200)
+    expect((await call('GET', '/fhir/Observation', { auth: basic(id, 'hand-made') })).status).toBe(
+      200
+    )
   })
 
   it('answers 403 forbidden to an authenticated client that no policy allows (deny by default)', async () => {
@@ -151,7 +194,9 @@ describe('authentication of requests', () => {
     const id = uniqueId('mine')
     await registerClient(id, 'pw-123456')
     expect((await call('GET', '/fhir/Observation', { auth: other.auth })).status).toBe(200)
-    expect((await call('GET', '/fhir/Observation', { auth: basic(id, 'pw-123456') })).status).toBe(403)
+    expect((await call('GET', '/fhir/Observation', { auth: basic(id, 'pw-123456') })).status).toBe(
+      403
+    )
   })
 
   it('accepts both link forms: {"reference":"Client/x"} and {"resourceType":"Client","id":"x"}', async () => {
@@ -162,7 +207,9 @@ describe('authentication of requests', () => {
       body: { engine: 'allow', link: [{ reference: `Client/${id}` }] },
     })
     expect(put.status).toBe(201)
-    expect((await call('GET', '/fhir/Observation', { auth: basic(id, 'pw-123456') })).status).toBe(200)
+    expect((await call('GET', '/fhir/Observation', { auth: basic(id, 'pw-123456') })).status).toBe(
+      200
+    )
   })
 
   it('never evaluates wrong credentials as anonymous, even where anonymous access is allowed', async () => {
@@ -179,7 +226,9 @@ describe('authentication of requests', () => {
       // anonymous search is not
       expect((await call('GET', '/fhir/Patient')).status).toBe(401)
       // wrong credentials are refused outright
-      expect((await call('GET', '/fhir/Patient/does-not-exist', { auth: basic(id, 'wrong') })).status).toBe(401)
+      expect(
+        (await call('GET', '/fhir/Patient/does-not-exist', { auth: basic(id, 'wrong') })).status
+      ).toBe(401)
     } finally {
       await call('DELETE', `/AccessPolicy/${policyId}`, { auth: ROOT })
     }

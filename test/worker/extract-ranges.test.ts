@@ -144,7 +144,10 @@ describe('quantity (search.html#quantity)', () => {
       { code: 'a', system: ucum, v: 40, lo: 40, hi: 40 },
       { code: 'yr', system: '', v: 40, lo: 40, hi: 40 },
     ])
-    const onsetRange = { low: { value: 40, code: 'a', system: ucum, unit: 'yr' }, high: { value: 50 } }
+    const onsetRange = {
+      low: { value: 40, code: 'a', system: ucum, unit: 'yr' },
+      high: { value: 50 },
+    }
     expect(rowsOf({ resourceType: 'Condition', onsetRange }, 'onset-age', 'quantity')).toEqual([
       { code: 'a', system: ucum, v: 40, lo: 40, hi: 50 },
       { code: 'yr', system: '', v: 40, lo: 40, hi: 50 },

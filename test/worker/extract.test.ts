@@ -10,7 +10,17 @@ import type { IndexRows } from '../../src/fhir/index/types.ts'
 type Named = Record<string, unknown>[]
 type Expected = Partial<Record<keyof IndexRows, Named>>
 
-const KINDS = ['token', 'tokenText', 'string', 'date', 'number', 'quantity', 'ref', 'uri', 'composite'] as const
+const KINDS = [
+  'token',
+  'tokenText',
+  'string',
+  'date',
+  'number',
+  'quantity',
+  'ref',
+  'uri',
+  'composite',
+] as const
 const sortRows = (rows: Named) =>
   [...rows].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1))
 
@@ -92,7 +102,15 @@ describe('an Observation from the seed data', () => {
     const quantity = { code: '%', system: 'http://unitsofmeasure.org', v, lo: v, hi: v }
     // Composite rows pair the code (as `code` and `system|code`) with the value of the same element.
     const composite = (param: string) =>
-      ['4548-4', 'http://loinc.org|4548-4'].map((key) => ({ param, key, a: '%', b: quantity.system, v, lo: v, hi: v }))
+      ['4548-4', 'http://loinc.org|4548-4'].map((key) => ({
+        param,
+        key,
+        a: '%',
+        b: quantity.system,
+        v,
+        lo: v,
+        hi: v,
+      }))
     const patient = 'Patient/a6a91d7e-7ded-4325-9dbe-42a088e7e039'
     expectRows(OBSERVATION, {
       token: [
@@ -234,7 +252,7 @@ describe('a Patient with accented, multi-given names and identifiers', () => {
       sortRows([
         { norm: 'van der berg', exact: '  van   der\tBERG ' },
         { norm: 'fine dz', exact: 'ﬁne Ǆ' },
-      ]),
+      ])
     )
   })
 
@@ -268,7 +286,7 @@ describe('token (search.html#token)', () => {
       sortRows([
         { code: 'x', system: '' },
         { code: '', system: 'urn:only' },
-      ]),
+      ])
     )
     expect(rowsOf(o, 'code', 'tokenText')).toEqual([{ norm: 'd' }])
   })
@@ -335,7 +353,10 @@ describe('resources without rows', () => {
       entry: odd.map((resourceType) => ({ resource: { resourceType, id: 'x' } })),
     }
     expectRows(bundle, {})
-    const obs = { resourceType: 'Observation', contained: odd.map((t) => ({ resourceType: t, id: t })) }
+    const obs = {
+      resourceType: 'Observation',
+      contained: odd.map((t) => ({ resourceType: t, id: t })),
+    }
     const subject = odd.map((t) => ({ reference: `#${t}` }))
     expectRows({ ...obs, subject: subject[0], performer: subject }, {})
   })
@@ -343,13 +364,21 @@ describe('resources without rows', () => {
     const bp = {
       resourceType: 'Observation',
       component: [
-        { code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] }, valueQuantity: { value: 120, code: 'mm[Hg]' } },
+        {
+          code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
+          valueQuantity: { value: 120, code: 'mm[Hg]' },
+        },
         { code: { coding: [{ code: '8462-4' }] }, valueQuantity: { value: 80, code: 'mm[Hg]' } },
       ],
     }
     const row = (key: string, v: number) => ({ key, a: 'mm[Hg]', b: '', v, lo: v, hi: v })
     expect(rowsOf(bp, 'component-code-value-quantity', 'composite')).toEqual(
-      sortRows([row('8480-6', 120), row('http://loinc.org|8480-6', 120), row('8462-4', 80), row('|8462-4', 80)])
+      sortRows([
+        row('8480-6', 120),
+        row('http://loinc.org|8480-6', 120),
+        row('8462-4', 80),
+        row('|8462-4', 80),
+      ])
     )
   })
   it('special parameters (Location near) give no rows', () => {

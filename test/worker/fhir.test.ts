@@ -18,17 +18,32 @@ function hba1c(id: string, patient: string, extra: Record<string, unknown> = {})
     category: [
       {
         coding: [
-          { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory', display: 'laboratory' },
+          {
+            system: 'http://terminology.hl7.org/CodeSystem/observation-category',
+            code: 'laboratory',
+            display: 'laboratory',
+          },
         ],
       },
     ],
     code: {
       text: 'Hemoglobin A1c/Hemoglobin.total in Blood',
-      coding: [{ system: 'http://loinc.org', code: '4548-4', display: 'Hemoglobin A1c/Hemoglobin.total in Blood' }],
+      coding: [
+        {
+          system: 'http://loinc.org',
+          code: '4548-4',
+          display: 'Hemoglobin A1c/Hemoglobin.total in Blood',
+        },
+      ],
     },
     subject: { reference: `Patient/${patient}` },
     effectiveDateTime: '2014-05-11T12:39:55+04:00',
-    valueQuantity: { value: 2.856519918445372, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
+    valueQuantity: {
+      value: 2.856519918445372,
+      unit: '%',
+      system: 'http://unitsofmeasure.org',
+      code: '%',
+    },
     ...extra,
   }
 }
@@ -38,7 +53,9 @@ describe('create, update and read (http.html#create, #update, #read)', () => {
     const id = uniqueId('obs')
     const res = await call('PUT', `/fhir/Observation/${id}`, {
       auth,
-      body: hba1c(id, 'p1', { meta: { versionId: '99', lastUpdated: '2000-01-01T00:00:00Z', tag: [{ code: 't' }] } }),
+      body: hba1c(id, 'p1', {
+        meta: { versionId: '99', lastUpdated: '2000-01-01T00:00:00Z', tag: [{ code: 't' }] },
+      }),
     })
     expect(res.status).toBe(201)
     expect(res.headers.get('content-type')).toMatch(/^application\/fhir\+json/)
@@ -57,14 +74,22 @@ describe('create, update and read (http.html#create, #update, #read)', () => {
   it('PUT to an existing id makes version 2 (200), and GET reads the current version', async () => {
     const id = uniqueId('obs')
     await call('PUT', `/fhir/Observation/${id}`, { auth, body: hba1c(id, 'p1') })
-    const update = await call('PUT', `/fhir/Observation/${id}`, { auth, body: hba1c(id, 'p1', { status: 'amended' }) })
+    const update = await call('PUT', `/fhir/Observation/${id}`, {
+      auth,
+      body: hba1c(id, 'p1', { status: 'amended' }),
+    })
     expect(update.status).toBe(200)
     expect(update.headers.get('etag')).toBe('W/"2"')
     const read = await call('GET', `/fhir/Observation/${id}`, { auth })
     expect(read.status).toBe(200)
     expect(read.headers.get('etag')).toBe('W/"2"')
     const body = await json(read)
-    expect(body).toMatchObject({ resourceType: 'Observation', id, status: 'amended', meta: { versionId: '2' } })
+    expect(body).toMatchObject({
+      resourceType: 'Observation',
+      id,
+      status: 'amended',
+      meta: { versionId: '2' },
+    })
   })
 
   it('keeps every version in history with gap-free version numbers', async () => {
@@ -89,7 +114,10 @@ describe('create, update and read (http.html#create, #update, #read)', () => {
     await call('PUT', `/fhir/Observation/${id}`, { auth, body: hba1c(id, 'p1') })
     const statuses = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        call('PUT', `/fhir/Observation/${id}`, { auth, body: hba1c(id, 'p1', { valueQuantity: { value: i } }) }).then((r) => r.status)
+        call('PUT', `/fhir/Observation/${id}`, {
+          auth,
+          body: hba1c(id, 'p1', { valueQuantity: { value: i } }),
+        }).then((r) => r.status)
       )
     )
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200])
@@ -102,12 +130,17 @@ describe('create, update and read (http.html#create, #update, #read)', () => {
   })
 
   it('POST assigns a server id (ignoring a client id) and answers 201 with Location', async () => {
-    const res = await call('POST', '/fhir/Observation', { auth, body: hba1c('client-chosen', 'p1') })
+    const res = await call('POST', '/fhir/Observation', {
+      auth,
+      body: hba1c('client-chosen', 'p1'),
+    })
     expect(res.status).toBe(201)
     const body = await json(res)
     expect(body.id).not.toBe('client-chosen')
     expect(body.id).toMatch(/^[0-9a-f-]{36}$/)
-    expect(res.headers.get('location')).toBe(`https://fhir.test/fhir/Observation/${body.id}/_history/1`)
+    expect(res.headers.get('location')).toBe(
+      `https://fhir.test/fhir/Observation/${body.id}/_history/1`
+    )
     expect((await call('GET', `/fhir/Observation/${body.id}`, { auth })).status).toBe(200)
   })
 
@@ -118,7 +151,9 @@ describe('create, update and read (http.html#create, #update, #read)', () => {
       .bind('Observation', id)
       .first<{ pk: number; version: number }>()
     expect(row?.version).toBe(1)
-    const tokens = await env.DB.prepare('SELECT code, system FROM ix_token WHERE pk = ?1 ORDER BY code')
+    const tokens = await env.DB.prepare(
+      'SELECT code, system FROM ix_token WHERE pk = ?1 ORDER BY code'
+    )
       .bind(row!.pk)
       .all()
     expect(tokens.results).toContainEqual({ code: '4548-4', system: 'http://loinc.org' })
@@ -151,7 +186,10 @@ describe('input errors answer an OperationOutcome and write nothing', () => {
   it.each([
     ['a body id that differs from the URL', (id: string) => hba1c(`${id}-other`, 'p1')],
     ['a body without id', (id: string) => ({ ...hba1c(id, 'p1'), id: undefined })],
-    ['a body resourceType that differs from the URL', (id: string) => ({ ...hba1c(id, 'p1'), resourceType: 'Patient' })],
+    [
+      'a body resourceType that differs from the URL',
+      (id: string) => ({ ...hba1c(id, 'p1'), resourceType: 'Patient' }),
+    ],
     ['a JSON array', () => [1, 2]],
   ])('400 for %s', async (_label, makeBody) => {
     const id = uniqueId('bad')
@@ -162,7 +200,10 @@ describe('input errors answer an OperationOutcome and write nothing', () => {
   })
 
   it('400 for an invalid id', async () => {
-    const res = await call('PUT', `/fhir/Observation/bad_id!`, { auth, body: hba1c('bad_id!', 'p1') })
+    const res = await call('PUT', `/fhir/Observation/bad_id!`, {
+      auth,
+      body: hba1c('bad_id!', 'p1'),
+    })
     expect(res.status).toBe(400)
   })
 
@@ -175,17 +216,27 @@ describe('input errors answer an OperationOutcome and write nothing', () => {
 
   it('413 for a body over the 1 MiB limit', async () => {
     const id = uniqueId('big')
-    const res = await call('PUT', `/fhir/Observation/${id}`, { auth, body: hba1c(id, 'p1', { note: [{ text: 'x'.repeat(1_100_000) }] }) })
+    const res = await call('PUT', `/fhir/Observation/${id}`, {
+      auth,
+      body: hba1c(id, 'p1', { note: [{ text: 'x'.repeat(1_100_000) }] }),
+    })
     expect(res.status).toBe(413)
     expect((await json(res)).issue[0].code).toBe('too-long')
   })
 
   it('415 for an XML body, 406 for Accept or _format asking for XML, naming JSON as the only format', async () => {
     const id = uniqueId('xml')
-    const xml = await call('PUT', `/fhir/Observation/${id}`, { auth, body: '<Observation/>', headers: { 'content-type': 'application/fhir+xml' } })
+    const xml = await call('PUT', `/fhir/Observation/${id}`, {
+      auth,
+      body: '<Observation/>',
+      headers: { 'content-type': 'application/fhir+xml' },
+    })
     expect(xml.status).toBe(415)
     expect((await json(xml)).issue[0].diagnostics).toMatch(/only JSON/)
-    const accept = await call('GET', '/fhir/Observation', { auth, headers: { accept: 'application/fhir+xml' } })
+    const accept = await call('GET', '/fhir/Observation', {
+      auth,
+      headers: { accept: 'application/fhir+xml' },
+    })
     expect(accept.status).toBe(406)
     const format = await call('GET', '/fhir/Observation?_format=xml', { auth })
     expect(format.status).toBe(406)
@@ -193,7 +244,11 @@ describe('input errors answer an OperationOutcome and write nothing', () => {
 
   it('accepts application/json as request and response type, and _format=json', async () => {
     const id = uniqueId('plainjson')
-    const res = await call('PUT', `/fhir/Observation/${id}`, { auth, body: hba1c(id, 'p1'), headers: { 'content-type': 'application/json', accept: 'application/json' } })
+    const res = await call('PUT', `/fhir/Observation/${id}`, {
+      auth,
+      body: hba1c(id, 'p1'),
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+    })
     expect(res.status).toBe(201)
     expect(res.headers.get('content-type')).toMatch(/^application\/json/)
     expect((await call('GET', `/fhir/Observation/${id}?_format=json`, { auth })).status).toBe(200)
@@ -211,7 +266,10 @@ describe('token search (search.html#token)', () => {
       ids.push(id)
       const coding = [{ system, code: i < 3 ? 'A' : 'B' }]
       if (i === 4) coding.push({ system: 'http://other.example', code: 'A' })
-      await call('PUT', `/fhir/Observation/${id}`, { auth, body: { ...hba1c(id, 'p1'), code: { coding } } })
+      await call('PUT', `/fhir/Observation/${id}`, {
+        auth,
+        body: { ...hba1c(id, 'p1'), code: { coding } },
+      })
     }
   })
 
@@ -221,14 +279,21 @@ describe('token search (search.html#token)', () => {
     return json(res)
   }
   const matchIds = (bundle: any) =>
-    (bundle.entry ?? []).filter((e: any) => e.search.mode === 'match').map((e: any) => e.resource.id).sort()
+    (bundle.entry ?? [])
+      .filter((e: any) => e.search.mode === 'match')
+      .map((e: any) => e.resource.id)
+      .sort()
 
   it('system|code matches that coding only', async () => {
-    expect(matchIds(await search(`code=${encodeURIComponent(system)}|A`))).toEqual(ids.slice(0, 3).sort())
+    expect(matchIds(await search(`code=${encodeURIComponent(system)}|A`))).toEqual(
+      ids.slice(0, 3).sort()
+    )
   })
 
   it('a comma is OR', async () => {
-    expect(matchIds(await search(`code=${encodeURIComponent(`${system}|A,${system}|B`)}`))).toEqual([...ids].sort())
+    expect(matchIds(await search(`code=${encodeURIComponent(`${system}|A,${system}|B`)}`))).toEqual(
+      [...ids].sort()
+    )
   })
 
   it('a repeated parameter is AND', async () => {
@@ -237,16 +302,24 @@ describe('token search (search.html#token)', () => {
   })
 
   it('system| matches any code in the system', async () => {
-    expect(matchIds(await search(`code=${encodeURIComponent(`${system}|`)}`))).toEqual([...ids].sort())
+    expect(matchIds(await search(`code=${encodeURIComponent(`${system}|`)}`))).toEqual(
+      [...ids].sort()
+    )
   })
 
   it('|code matches codes without a system only', async () => {
     const id = uniqueId('nosys')
     const code = `nosys-${crypto.randomUUID()}`
-    await call('PUT', `/fhir/Observation/${id}`, { auth, body: { ...hba1c(id, 'p1'), code: { coding: [{ code }] } } })
+    await call('PUT', `/fhir/Observation/${id}`, {
+      auth,
+      body: { ...hba1c(id, 'p1'), code: { coding: [{ code }] } },
+    })
     await call('PUT', `/fhir/Observation/${id}-2`, {
       auth,
-      body: { ...hba1c(`${id}-2`, 'p1'), code: { coding: [{ system: 'http://elsewhere.example', code }] } },
+      body: {
+        ...hba1c(`${id}-2`, 'p1'),
+        code: { coding: [{ system: 'http://elsewhere.example', code }] },
+      },
     })
     expect(matchIds(await search(`code=${encodeURIComponent(`|${code}`)}`))).toEqual([id])
     expect(matchIds(await search(`code=${code}`))).toEqual([id, `${id}-2`].sort())
@@ -270,7 +343,8 @@ describe('token search (search.html#token)', () => {
 
   it('pages with _count and a next link until every match was seen once', async () => {
     const seen: string[] = []
-    let url: string | undefined = `/fhir/Observation?code=${encodeURIComponent(`${system}|`)}&_count=2`
+    let url: string | undefined =
+      `/fhir/Observation?code=${encodeURIComponent(`${system}|`)}&_count=2`
     let pages = 0
     while (url) {
       const res = await call('GET', url, { auth })
@@ -289,9 +363,15 @@ describe('token search (search.html#token)', () => {
     const id = uniqueId('moved')
     const code = `moved-${crypto.randomUUID()}`
     const system = 'http://moved.example'
-    await call('PUT', `/fhir/Observation/${id}`, { auth, body: { ...hba1c(id, 'p1'), code: { coding: [{ system, code }] } } })
+    await call('PUT', `/fhir/Observation/${id}`, {
+      auth,
+      body: { ...hba1c(id, 'p1'), code: { coding: [{ system, code }] } },
+    })
     expect(matchIds(await search(`code=${code}`))).toEqual([id])
-    await call('PUT', `/fhir/Observation/${id}`, { auth, body: { ...hba1c(id, 'p1'), code: { coding: [{ system, code: `${code}-new` }] } } })
+    await call('PUT', `/fhir/Observation/${id}`, {
+      auth,
+      body: { ...hba1c(id, 'p1'), code: { coding: [{ system, code: `${code}-new` }] } },
+    })
     expect(matchIds(await search(`code=${code}`))).toEqual([])
     expect(matchIds(await search(`code=${code}-new`))).toEqual([id])
   })

@@ -46,7 +46,8 @@ export async function registerClient(
   fields: Record<string, unknown> = { grant_types: ['basic'] }
 ): Promise<Response> {
   const res = await call('PUT', `/Client/${id}`, { auth: ROOT, body: { id, secret, ...fields } })
-  if (res.status !== 201 && res.status !== 200) throw new Error(`registerClient: ${res.status} ${await res.text()}`)
+  if (res.status !== 201 && res.status !== 200)
+    throw new Error(`registerClient: ${res.status} ${await res.text()}`)
   return res
 }
 
@@ -56,7 +57,8 @@ export async function allowClient(clientId: string, policyId = `${clientId}-allo
     auth: ROOT,
     body: { engine: 'allow', link: [{ resourceType: 'Client', id: clientId }] },
   })
-  if (res.status !== 201 && res.status !== 200) throw new Error(`allowClient: ${res.status} ${await res.text()}`)
+  if (res.status !== 201 && res.status !== 200)
+    throw new Error(`allowClient: ${res.status} ${await res.text()}`)
 }
 
 /** A client with `basic` and an allow policy; returns its Authorization header. */

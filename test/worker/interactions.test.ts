@@ -15,12 +15,16 @@ describe('the interaction table', () => {
     const mounted = buildApp()
       .routes.filter((r) => r.path.startsWith('/fhir') && r.method !== 'ALL')
       .map((r) => `${r.method} ${r.path}`)
-    const rows = FHIR_INTERACTIONS.flatMap((row) => [row.path].flat().map((p) => `${row.method} /fhir${p}`))
+    const rows = FHIR_INTERACTIONS.flatMap((row) =>
+      [row.path].flat().map((p) => `${row.method} /fhir${p}`)
+    )
     expect([...new Set(mounted)]).toEqual(rows)
   })
 
   it('gives every authorised interaction except batch/transaction a SMART scope letter (SMART v2: c r u d s)', () => {
-    const letters = Object.fromEntries(FHIR_INTERACTIONS.map((row) => [row.name, row.smart ?? null]))
+    const letters = Object.fromEntries(
+      FHIR_INTERACTIONS.map((row) => [row.name, row.smart ?? null])
+    )
     expect(letters).toEqual({
       capabilities: null,
       'history-system': 's',
@@ -63,9 +67,15 @@ describe('the interaction table', () => {
 describe('Bundle entries and test-policy match paths exactly as HTTP routing does', () => {
   /** What the app answers to a GET, as the kind of thing it is (the row that ran). */
   async function httpKind(path: string): Promise<string> {
-    const res = await buildApp().request(`https://fhir.test${path}`, { headers: { authorization: ROOT } }, env)
+    const res = await buildApp().request(
+      `https://fhir.test${path}`,
+      { headers: { authorization: ROOT } },
+      env
+    )
     const body = (await res.json()) as Record<string, any>
-    return res.status === 200 ? `${body.resourceType}${body.type ? `:${body.type}` : ''}` : String(res.status)
+    return res.status === 200
+      ? `${body.resourceType}${body.type ? `:${body.type}` : ''}`
+      : String(res.status)
   }
   const kinds: Record<string, string> = {
     capabilities: 'CapabilityStatement',
@@ -75,18 +85,25 @@ describe('Bundle entries and test-policy match paths exactly as HTTP routing doe
     'search-system': 'Bundle:searchset',
   }
 
-  it.each(['/fhir/%5Fhistory', '/fhir/Patient/%5Fhistory', '/fhir/%6Detadata', '/fhir/', '/fhir/Pat%69ent'])(
-    'GET %s: the matcher picks the row HTTP routing runs',
-    async (path) => {
-      const row = matchInteraction('GET', path)?.route.name
-      expect(kinds[row!], `${path} matched ${row}`).toBe(await httpKind(path))
-    }
-  )
+  it.each([
+    '/fhir/%5Fhistory',
+    '/fhir/Patient/%5Fhistory',
+    '/fhir/%6Detadata',
+    '/fhir/',
+    '/fhir/Pat%69ent',
+  ])('GET %s: the matcher picks the row HTTP routing runs', async (path) => {
+    const row = matchInteraction('GET', path)?.route.name
+    expect(kinds[row!], `${path} matched ${row}`).toBe(await httpKind(path))
+  })
 
   it('a batch entry with a percent-encoded static segment runs that row (type history of Patient)', async () => {
     const res = await call('POST', '/fhir', {
       auth: ROOT,
-      body: { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: 'Patient/%5Fhistory?_count=1' } }] },
+      body: {
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: [{ request: { method: 'GET', url: 'Patient/%5Fhistory?_count=1' } }],
+      },
     })
     const [entry] = (await json(res)).entry
     expect(entry.response.status).toBe('200 OK')
@@ -126,7 +143,11 @@ describe('system search in every form of R4 http.html#search', () => {
   it('answers POST [base]/_search with the parameters in a form body', async () => {
     const id = uniqueId('sysform')
     await call('PUT', `/fhir/Patient/${id}`, { auth: ROOT, body: { resourceType: 'Patient', id } })
-    const res = await call('POST', '/fhir/_search', { auth: ROOT, headers: form, body: `_type=Patient&_id=${id}` })
+    const res = await call('POST', '/fhir/_search', {
+      auth: ROOT,
+      headers: form,
+      body: `_type=Patient&_id=${id}`,
+    })
     expect(res.status).toBe(200)
     const bundle = await json(res)
     expect(bundle.type).toBe('searchset')

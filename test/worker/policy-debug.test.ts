@@ -25,7 +25,10 @@ describe('POST /$matcho (docs/aidbox.md#the-matcho-endpoint)', () => {
   })
 
   it("lists each mismatch as {expected, but, path} (Aidbox's example)", async () => {
-    const res = await call('POST', '/$matcho', { auth: ROOT, body: { matcho: { a: 1 }, resource: { a: 2 } } })
+    const res = await call('POST', '/$matcho', {
+      auth: ROOT,
+      body: { matcho: { a: 1 }, resource: { a: 2 } },
+    })
     expect((await json(res)).result).toEqual([{ expected: 1, but: 2, path: ['a'] }])
   })
 
@@ -33,7 +36,12 @@ describe('POST /$matcho (docs/aidbox.md#the-matcho-endpoint)', () => {
     const res = await call('POST', '/$matcho', {
       auth: ROOT,
       body: {
-        matcho: { user: { data: { id: 'present?' } }, roles: ['a', 'b'], params: { $contains: 'x' }, m: { $enum: ['get'] } },
+        matcho: {
+          user: { data: { id: 'present?' } },
+          roles: ['a', 'b'],
+          params: { $contains: 'x' },
+          m: { $enum: ['get'] },
+        },
         resource: { user: { data: {} }, roles: ['a', 'c'], params: ['y'], m: 'get' },
       },
     })
@@ -47,7 +55,11 @@ describe('POST /$matcho (docs/aidbox.md#the-matcho-endpoint)', () => {
   it('resolves .path references against context, or against the resource without one', async () => {
     const withContext = await call('POST', '/$matcho', {
       auth: ROOT,
-      body: { matcho: { owner: '.user.id' }, resource: { owner: 'u1' }, context: { user: { id: 'u1' } } },
+      body: {
+        matcho: { owner: '.user.id' },
+        resource: { owner: 'u1' },
+        context: { user: { id: 'u1' } },
+      },
     })
     expect((await json(withContext)).result).toEqual([])
     const without = await call('POST', '/$matcho', {
@@ -58,7 +70,10 @@ describe('POST /$matcho (docs/aidbox.md#the-matcho-endpoint)', () => {
   })
 
   it('answers 400 with the offending path for a pattern that does not compile', async () => {
-    const res = await call('POST', '/$matcho', { auth: ROOT, body: { matcho: { uri: '#(' }, resource: {} } })
+    const res = await call('POST', '/$matcho', {
+      auth: ROOT,
+      body: { matcho: { uri: '#(' }, resource: {} },
+    })
     expect(res.status).toBe(400)
     expect((await json(res)).issue[0].expression).toEqual(['matcho.uri'])
   })
@@ -68,9 +83,19 @@ describe('POST /$matcho (docs/aidbox.md#the-matcho-endpoint)', () => {
     expect((await call('POST', '/$matcho', { body })).status).toBe(401)
     const plain = await clientWith({ engine: 'matcho', matcho: { operation: { id: 'FhirRead' } } })
     expect((await call('POST', '/$matcho', { auth: plain, body })).status).toBe(403)
-    const debuggerAuth = await clientWith({ engine: 'matcho', matcho: { operation: { id: 'DebugMatcho' } } })
+    const debuggerAuth = await clientWith({
+      engine: 'matcho',
+      matcho: { operation: { id: 'DebugMatcho' } },
+    })
     expect((await call('POST', '/$matcho', { auth: debuggerAuth, body })).status).toBe(200)
-    expect((await call('POST', '/auth/test-policy', { auth: debuggerAuth, body: { policy: { engine: 'allow' } } })).status).toBe(403)
+    expect(
+      (
+        await call('POST', '/auth/test-policy', {
+          auth: debuggerAuth,
+          body: { policy: { engine: 'allow' } },
+        })
+      ).status
+    ).toBe(403)
   })
 })
 
@@ -86,7 +111,10 @@ describe('POST /auth/test-policy (docs/aidbox.md#the-test-policy-endpoint)', () 
           client: { id: 'basic', grant_types: ['basic'], secret: 'nope' },
           user: {},
         },
-        policy: { engine: 'matcho', matcho: { params: { 'resource/type': 'Patient' }, operation: { id: 'FhirRead' } } },
+        policy: {
+          engine: 'matcho',
+          matcho: { params: { 'resource/type': 'Patient' }, operation: { id: 'FhirRead' } },
+        },
       },
     })
     expect(res.status).toBe(200)
@@ -101,7 +129,10 @@ describe('POST /auth/test-policy (docs/aidbox.md#the-test-policy-endpoint)', () 
         operation: { id: 'FhirRead' },
       },
       operation: { id: 'FhirRead' },
-      policy: { engine: 'matcho', matcho: { params: { 'resource/type': 'Patient' }, operation: { id: 'FhirRead' } } },
+      policy: {
+        engine: 'matcho',
+        matcho: { params: { 'resource/type': 'Patient' }, operation: { id: 'FhirRead' } },
+      },
       result: { 'eval-result': true },
     })
   })
@@ -132,10 +163,17 @@ describe('POST /auth/test-policy (docs/aidbox.md#the-test-policy-endpoint)', () 
   it('names every route param under resource/ (vread: resource/vid), as policies see them', async () => {
     const res = await call('POST', '/auth/test-policy', {
       auth: ROOT,
-      body: { request: { uri: '/fhir/Observation/o1/_history/2' }, policy: { engine: 'matcho', matcho: { params: { 'resource/vid': '2' } } } },
+      body: {
+        request: { uri: '/fhir/Observation/o1/_history/2' },
+        policy: { engine: 'matcho', matcho: { params: { 'resource/vid': '2' } } },
+      },
     })
     const out = await json(res)
-    expect(out.request.params).toEqual({ 'resource/type': 'Observation', 'resource/id': 'o1', 'resource/vid': '2' })
+    expect(out.request.params).toEqual({
+      'resource/type': 'Observation',
+      'resource/id': 'o1',
+      'resource/vid': '2',
+    })
     expect(out.result['eval-result']).toBe(true)
   })
 
@@ -159,11 +197,17 @@ describe('POST /auth/test-policy (docs/aidbox.md#the-test-policy-endpoint)', () 
   })
 
   it('decodes a Bearer JWT from headers.authorization into jwt, without verifying it', async () => {
-    const payload = btoa(JSON.stringify({ sub: 'u1', scope: 'patient/*.read' })).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')
+    const payload = btoa(JSON.stringify({ sub: 'u1', scope: 'patient/*.read' }))
+      .replace(/=+$/, '')
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
     const res = await call('POST', '/auth/test-policy', {
       auth: ROOT,
       body: {
-        request: { uri: '/fhir/Patient', headers: { authorization: `Bearer eyJhbGciOiJub25lIn0.${payload}.` } },
+        request: {
+          uri: '/fhir/Patient',
+          headers: { authorization: `Bearer eyJhbGciOiJub25lIn0.${payload}.` },
+        },
         policy: { engine: 'matcho', matcho: { jwt: { sub: 'u1' } } },
       },
     })
@@ -176,7 +220,10 @@ describe('POST /auth/test-policy (docs/aidbox.md#the-test-policy-endpoint)', () 
   it('reports an evaluation error as a false result with the message', async () => {
     const res = await call('POST', '/auth/test-policy', {
       auth: ROOT,
-      body: { request: { uri: '/fhir/Patient' }, policy: { engine: 'sql', sql: { query: 'SELECT 1 FROM no_such_table' } } },
+      body: {
+        request: { uri: '/fhir/Patient' },
+        policy: { engine: 'sql', sql: { query: 'SELECT 1 FROM no_such_table' } },
+      },
     })
     const out = await json(res)
     expect(out.result['eval-result']).toBe(false)
@@ -186,7 +233,10 @@ describe('POST /auth/test-policy (docs/aidbox.md#the-test-policy-endpoint)', () 
   it('answers 400 with the path inside policy for an invalid policy, and for a missing policy', async () => {
     const bad = await call('POST', '/auth/test-policy', {
       auth: ROOT,
-      body: { request: {}, policy: { engine: 'complex', and: [{ engine: 'matcho', matcho: { a: '#(' } }] } },
+      body: {
+        request: {},
+        policy: { engine: 'complex', and: [{ engine: 'matcho', matcho: { a: '#(' } }] },
+      },
     })
     expect(bad.status).toBe(400)
     expect((await json(bad)).issue[0].expression).toEqual(['policy.and[0].matcho.a'])
@@ -200,17 +250,28 @@ describe('POST /auth/test-policy (docs/aidbox.md#the-test-policy-endpoint)', () 
     const id = uniqueId('public-debug')
     const saved = await call('PUT', `/AccessPolicy/${id}`, {
       auth: ROOT,
-      body: { engine: 'matcho', link: [{ reference: 'Operation/DebugTestPolicy' }], matcho: { headers: { 'x-test-key': key } } },
+      body: {
+        engine: 'matcho',
+        link: [{ reference: 'Operation/DebugTestPolicy' }],
+        matcho: { headers: { 'x-test-key': key } },
+      },
     })
     expect(saved.status).toBe(201)
     try {
       const body = { policy: { engine: 'allow' } }
-      const anonymous = await call('POST', '/auth/test-policy', { body, headers: { 'x-test-key': key } })
+      const anonymous = await call('POST', '/auth/test-policy', {
+        body,
+        headers: { 'x-test-key': key },
+      })
       expect(anonymous.status).toBe(401)
       // the same policy does let an authenticated client in (it is linked to the operation)
       const plain = uniqueId('plain')
       await registerClient(plain, 'pw-123456')
-      const client = await call('POST', '/auth/test-policy', { body, auth: basic(plain, 'pw-123456'), headers: { 'x-test-key': key } })
+      const client = await call('POST', '/auth/test-policy', {
+        body,
+        auth: basic(plain, 'pw-123456'),
+        headers: { 'x-test-key': key },
+      })
       expect(client.status).toBe(200)
     } finally {
       await call('DELETE', `/AccessPolicy/${id}`, { auth: ROOT })

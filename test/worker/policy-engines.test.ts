@@ -190,8 +190,14 @@ describe('engine json-schema (docs/aidbox.md#engines)', () => {
   })
 
   it('rejects a pattern or patternProperties key with a nested repetition (ReDoS), naming it', () => {
-    const issues = schemaIssues({ properties: { uri: { pattern: '^(a+)+$' } }, patternProperties: { '(x|y)*': {} } })
-    expect(issues.map((i) => i.path)).toEqual(['schema.properties.uri.pattern', 'schema.patternProperties'])
+    const issues = schemaIssues({
+      properties: { uri: { pattern: '^(a+)+$' } },
+      patternProperties: { '(x|y)*': {} },
+    })
+    expect(issues.map((i) => i.path)).toEqual([
+      'schema.properties.uri.pattern',
+      'schema.patternProperties',
+    ])
     expect(issues[0]?.message).toMatch(/ReDoS/)
     // `enum` and `const` hold data, not patterns
     expect(() => compileJsonSchema({ properties: { pattern: { enum: ['(a+)+'] } } })).not.toThrow()
@@ -199,12 +205,16 @@ describe('engine json-schema (docs/aidbox.md#engines)', () => {
 
   it('refuses (throws, so denies) a request with a string over 4096 characters when the schema has patterns', () => {
     const withPattern = compileJsonSchema({ properties: { uri: { pattern: '^/fhir/' } } })
-    expect(evaluateJsonSchema(withPattern, { uri: '/fhir/Patient', body: { text: 'a'.repeat(4096) } })).toBe(true)
-    expect(() => evaluateJsonSchema(withPattern, { uri: '/fhir/Patient', body: { text: 'a'.repeat(4097) } })).toThrow(
-      /limit 4096/
-    )
+    expect(
+      evaluateJsonSchema(withPattern, { uri: '/fhir/Patient', body: { text: 'a'.repeat(4096) } })
+    ).toBe(true)
+    expect(() =>
+      evaluateJsonSchema(withPattern, { uri: '/fhir/Patient', body: { text: 'a'.repeat(4097) } })
+    ).toThrow(/limit 4096/)
     const withoutPattern = compileJsonSchema({ properties: { uri: { const: '/fhir/Patient' } } })
-    expect(evaluateJsonSchema(withoutPattern, { uri: '/fhir/Patient', body: { text: 'a'.repeat(5000) } })).toBe(true)
+    expect(
+      evaluateJsonSchema(withoutPattern, { uri: '/fhir/Patient', body: { text: 'a'.repeat(5000) } })
+    ).toBe(true)
   })
 
   it('does not modify the stored schema', () => {

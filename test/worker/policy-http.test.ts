@@ -20,7 +20,10 @@ async function savePolicy(id: string, body: Record<string, unknown>): Promise<vo
 const removePolicy = (id: string) => call('DELETE', `/AccessPolicy/${id}`, { auth: ROOT })
 
 /** A registered client linked to `policy` (saved as `<id>-policy`); returns its Authorization. */
-async function clientWith(policy: Record<string, unknown>, prefix = 'pclient'): Promise<{ id: string; auth: string }> {
+async function clientWith(
+  policy: Record<string, unknown>,
+  prefix = 'pclient'
+): Promise<{ id: string; auth: string }> {
   const id = uniqueId(prefix)
   const secret = `pw-${crypto.randomUUID()}`
   await registerClient(id, secret)
@@ -28,15 +31,25 @@ async function clientWith(policy: Record<string, unknown>, prefix = 'pclient'): 
   return { id, auth: basic(id, secret) }
 }
 
-async function putAsRoot(type: string, id: string, body: Record<string, unknown> = {}): Promise<void> {
-  const res = await call('PUT', `/fhir/${type}/${id}`, { auth: ROOT, body: { resourceType: type, id, ...body } })
+async function putAsRoot(
+  type: string,
+  id: string,
+  body: Record<string, unknown> = {}
+): Promise<void> {
+  const res = await call('PUT', `/fhir/${type}/${id}`, {
+    auth: ROOT,
+    body: { resourceType: type, id, ...body },
+  })
   expect([200, 201]).toContain(res.status)
 }
 
 describe('a client limited by matcho to GET on Patient and Observation (the example atop docs/access-policies.md)', () => {
   const readOnly = {
     engine: 'matcho',
-    matcho: { 'request-method': 'get', params: { 'resource/type': { $enum: ['Patient', 'Observation'] } } },
+    matcho: {
+      'request-method': 'get',
+      params: { 'resource/type': { $enum: ['Patient', 'Observation'] } },
+    },
   }
 
   it('reads and searches Patient and Observation, and is 403 for a write or another type', async () => {
@@ -49,7 +62,14 @@ describe('a client limited by matcho to GET on Patient and Observation (the exam
     const post = await call('POST', '/fhir/Patient', { auth, body: { resourceType: 'Patient' } })
     expect(post.status).toBe(403)
     expect((await json(post)).issue[0].code).toBe('forbidden')
-    expect((await call('PUT', `/fhir/Patient/${pt}`, { auth, body: { resourceType: 'Patient', id: pt } })).status).toBe(403)
+    expect(
+      (
+        await call('PUT', `/fhir/Patient/${pt}`, {
+          auth,
+          body: { resourceType: 'Patient', id: pt },
+        })
+      ).status
+    ).toBe(403)
     expect((await call('GET', `/fhir/Encounter/${pt}`, { auth })).status).toBe(403)
     expect((await call('GET', '/fhir/Encounter', { auth })).status).toBe(403)
     // the admin API names its type too: /Client/x is resource/type Client
@@ -99,13 +119,23 @@ describe('batch and transaction Bundles (docs/access-policies.md#batch-and-trans
     expect(res.status).toBe(200)
     const bundle = await json(res)
     expect(bundle.type).toBe('batch-response')
-    expect(bundle.entry.map((e: any) => e.response.status.slice(0, 3))).toEqual(['200', '403', '403'])
+    expect(bundle.entry.map((e: any) => e.response.status.slice(0, 3))).toEqual([
+      '200',
+      '403',
+      '403',
+    ])
     expect(bundle.entry[1].response.outcome.issue[0].code).toBe('forbidden')
   })
 
   it('needs FhirTransaction for the Bundle itself', async () => {
-    const { auth } = await clientWith({ engine: 'matcho', matcho: { operation: { id: 'FhirRead' } } })
-    const res = await call('POST', '/fhir', { auth, body: { resourceType: 'Bundle', type: 'batch', entry: [] } })
+    const { auth } = await clientWith({
+      engine: 'matcho',
+      matcho: { operation: { id: 'FhirRead' } },
+    })
+    const res = await call('POST', '/fhir', {
+      auth,
+      body: { resourceType: 'Bundle', type: 'batch', entry: [] },
+    })
     expect(res.status).toBe(403)
   })
 
@@ -121,7 +151,10 @@ describe('batch and transaction Bundles (docs/access-policies.md#batch-and-trans
         type: 'transaction',
         entry: [
           { request: { method: 'GET', url: `Patient/${existing}` } },
-          { request: { method: 'PUT', url: `Patient/${pt}` }, resource: { resourceType: 'Patient', id: pt } },
+          {
+            request: { method: 'PUT', url: `Patient/${pt}` },
+            resource: { resourceType: 'Patient', id: pt },
+          },
         ],
       },
     })
@@ -144,7 +177,9 @@ describe('POST _search cannot hide parameters from policies (Aidbox: form params
       })
     expect((await form('code=4548-4&_count=1')).status).toBe(200)
     expect((await form('code=4548-4&_include=Observation:subject')).status).toBe(403)
-    expect((await call('GET', '/fhir/Observation?_include=Observation:subject', { auth })).status).toBe(403)
+    expect(
+      (await call('GET', '/fhir/Observation?_include=Observation:subject', { auth })).status
+    ).toBe(403)
   })
 })
 
@@ -152,13 +187,19 @@ describe('admin routes expose resource/type and resource/id to policies', () => 
   it('never shows a Client secret written through PUT /Client/:id to policies', async () => {
     const { auth } = await clientWith({
       engine: 'matcho',
-      matcho: { 'request-method': 'put', params: { 'resource/type': 'Client' }, body: { secret: 'present?' } },
+      matcho: {
+        'request-method': 'put',
+        params: { 'resource/type': 'Client' },
+        body: { secret: 'present?' },
+      },
     })
     const target = uniqueId('target')
-    const res = await call('PUT', `/Client/${target}`, { auth, body: { secret: 'plain-secret', grant_types: ['basic'] } })
+    const res = await call('PUT', `/Client/${target}`, {
+      auth,
+      body: { secret: 'plain-secret', grant_types: ['basic'] },
+    })
     expect(res.status).toBe(403)
   })
-
 
   it('lets a policy on params.resource/type "Client" read Clients but not AccessPolicies', async () => {
     const { id, auth } = await clientWith({
@@ -183,7 +224,10 @@ describe('anonymous access (docs/aidbox.md#candidates)', () => {
     try {
       const headers = { 'x-test-key': key }
       expect((await call('GET', '/fhir/Patient?_count=1', { headers })).status).toBe(200)
-      const create = await call('POST', '/fhir/Patient', { headers, body: { resourceType: 'Patient' } })
+      const create = await call('POST', '/fhir/Patient', {
+        headers,
+        body: { resourceType: 'Patient' },
+      })
       expect(create.status).toBe(401)
       expect(create.headers.get('www-authenticate')).toMatch(/^Basic /)
       expect((await call('GET', '/fhir/Patient?_count=1')).status).toBe(401)
@@ -195,15 +239,35 @@ describe('anonymous access (docs/aidbox.md#candidates)', () => {
   it('is granted by a global policy (no link) that matches, to anonymous and authenticated callers alike', async () => {
     const key = crypto.randomUUID()
     const id = uniqueId('global')
-    await savePolicy(id, { engine: 'matcho', matcho: { headers: { 'x-test-key': key }, 'request-method': 'get' } })
+    await savePolicy(id, {
+      engine: 'matcho',
+      matcho: { headers: { 'x-test-key': key }, 'request-method': 'get' },
+    })
     const plain = uniqueId('plain')
     await registerClient(plain, 'pw-123456')
     try {
       const headers = { 'x-test-key': key }
       expect((await call('GET', '/fhir/Observation?_count=1', { headers })).status).toBe(200)
-      expect((await call('GET', '/fhir/Observation?_count=1', { headers, auth: basic(plain, 'pw-123456') })).status).toBe(200)
-      expect((await call('POST', '/fhir/Observation', { headers, body: { resourceType: 'Observation' } })).status).toBe(401)
-      expect((await call('GET', '/fhir/Observation?_count=1', { auth: basic(plain, 'pw-123456') })).status).toBe(403)
+      expect(
+        (
+          await call('GET', '/fhir/Observation?_count=1', {
+            headers,
+            auth: basic(plain, 'pw-123456'),
+          })
+        ).status
+      ).toBe(200)
+      expect(
+        (
+          await call('POST', '/fhir/Observation', {
+            headers,
+            body: { resourceType: 'Observation' },
+          })
+        ).status
+      ).toBe(401)
+      expect(
+        (await call('GET', '/fhir/Observation?_count=1', { auth: basic(plain, 'pw-123456') }))
+          .status
+      ).toBe(403)
     } finally {
       await removePolicy(id)
     }
@@ -220,7 +284,9 @@ describe('anonymous access (docs/aidbox.md#candidates)', () => {
     })
     try {
       // meant for `owner`, it lets an anonymous caller search
-      expect((await call('GET', '/fhir/Patient?_count=1', { headers: { 'x-test-key': key } })).status).toBe(200)
+      expect(
+        (await call('GET', '/fhir/Patient?_count=1', { headers: { 'x-test-key': key } })).status
+      ).toBe(200)
     } finally {
       await removePolicy(id)
     }
@@ -237,7 +303,14 @@ describe('anonymous access (docs/aidbox.md#candidates)', () => {
     try {
       const headers = { 'x-test-key': key }
       expect((await call('GET', '/fhir/Patient?_count=1', { headers })).status).toBe(200)
-      expect((await call('GET', '/fhir/Patient?_count=1', { headers, auth: basic(uniqueId('nobody'), 'x') })).status).toBe(401)
+      expect(
+        (
+          await call('GET', '/fhir/Patient?_count=1', {
+            headers,
+            auth: basic(uniqueId('nobody'), 'x'),
+          })
+        ).status
+      ).toBe(401)
     } finally {
       await removePolicy(id)
     }
@@ -253,7 +326,11 @@ describe('the other engines decide real requests (docs/aidbox.md#engines)', () =
         required: ['request-method', 'params'],
         properties: {
           'request-method': { const: 'get' },
-          params: { type: 'object', required: ['_count'], properties: { _count: { enum: ['1', '2'] } } },
+          params: {
+            type: 'object',
+            required: ['_count'],
+            properties: { _count: { enum: ['1', '2'] } },
+          },
         },
       },
     })
@@ -301,22 +378,34 @@ describe('the other engines decide real requests (docs/aidbox.md#engines)', () =
 describe('failures deny (fail closed) and are logged with the policy id only', () => {
   it('a policy that errors at run time denies, and the log names it without request data', async () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {})
-    const { id, auth } = await clientWith({ engine: 'sql', sql: { query: 'SELECT 1 FROM no_such_table' } })
+    const { id, auth } = await clientWith({
+      engine: 'sql',
+      sql: { query: 'SELECT 1 FROM no_such_table' },
+    })
     const res = await call('POST', '/fhir/Patient', {
       auth,
       body: { resourceType: 'Patient', name: [{ family: 'Secret-Family-Name' }] },
     })
     expect(res.status).toBe(403)
-    const logged = error.mock.calls.map((args) => String(args[0])).filter((l) => l.includes(`${id}-policy`))
+    const logged = error.mock.calls
+      .map((args) => String(args[0]))
+      .filter((l) => l.includes(`${id}-policy`))
     expect(logged).toHaveLength(1)
-    expect(JSON.parse(logged[0]!)).toMatchObject({ msg: 'AccessPolicy failed; counted as deny', policy: `${id}-policy`, operation: 'FhirCreate' })
+    expect(JSON.parse(logged[0]!)).toMatchObject({
+      msg: 'AccessPolicy failed; counted as deny',
+      policy: `${id}-policy`,
+      operation: 'FhirCreate',
+    })
     expect(logged[0]).not.toContain('Secret-Family-Name')
     expect(logged[0]).not.toContain('pw-')
   })
 
   it('a #regex on a string over 4096 characters errors, so even $not denies (ReDoS bound)', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {})
-    const { auth } = await clientWith({ engine: 'matcho', matcho: { params: { name: { $not: '#DROP' } } } })
+    const { auth } = await clientWith({
+      engine: 'matcho',
+      matcho: { params: { name: { $not: '#DROP' } } },
+    })
     expect((await call('GET', `/fhir/Patient?name=${'a'.repeat(4096)}`, { auth })).status).toBe(200)
     expect((await call('GET', `/fhir/Patient?name=${'a'.repeat(4097)}`, { auth })).status).toBe(403)
     expect((await call('GET', '/fhir/Patient?name=DROP', { auth })).status).toBe(403)
@@ -329,13 +418,18 @@ describe('failures deny (fail closed) and are logged with the policy id only', (
 
   it('the first policy that passes grants: a failing policy does not stop a later one', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {})
-    const { id, auth } = await clientWith({ engine: 'sql', sql: { query: 'SELECT 1 FROM no_such_table' } })
+    const { id, auth } = await clientWith({
+      engine: 'sql',
+      sql: { query: 'SELECT 1 FROM no_such_table' },
+    })
     await savePolicy(`${id}-second`, {
       engine: 'matcho',
       link: [{ reference: `Client/${id}` }],
       matcho: { 'request-method': 'get' },
     })
     expect((await call('GET', '/fhir/Patient?_count=1', { auth })).status).toBe(200)
-    expect((await call('POST', '/fhir/Patient', { auth, body: { resourceType: 'Patient' } })).status).toBe(403)
+    expect(
+      (await call('POST', '/fhir/Patient', { auth, body: { resourceType: 'Patient' } })).status
+    ).toBe(403)
   })
 })

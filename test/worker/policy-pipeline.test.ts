@@ -40,7 +40,10 @@ describe('candidate selection (docs/aidbox.md#candidates)', () => {
     policy('c-a', { ...matchAll, link: [{ reference: 'Client/a' }] }),
     policy('c-b', { engine: 'allow', link: [{ resourceType: 'Client', id: 'b' }] }),
     policy('op-read', { ...matchAll, link: [{ reference: 'Operation/FhirRead' }] }),
-    policy('multi', { ...matchAll, link: [{ reference: 'Client/a' }, { reference: 'Operation/FhirRead' }] }),
+    policy('multi', {
+      ...matchAll,
+      link: [{ reference: 'Client/a' }, { reference: 'Operation/FhirRead' }],
+    }),
     policy('sql', { engine: 'sql', sql: { query: 'SELECT 1' }, link: [{ reference: 'Client/a' }] }),
     policy('user-u', { ...matchAll, link: [{ reference: 'User/u' }] }),
     policy('role', { engine: 'allow', roleName: 'admin' }),
@@ -48,17 +51,33 @@ describe('candidate selection (docs/aidbox.md#candidates)', () => {
     policy('bad-links-only', { engine: 'allow', link: [{ reference: 'Patient/p' }] }),
     policy('uncompilable', { engine: 'matcho', matcho: { uri: '#(' } }),
   ]
-  const client = (id: string): Principal => ({ kind: 'client', id, client: { resourceType: 'Client', id } })
+  const client = (id: string): Principal => ({
+    kind: 'client',
+    id,
+    client: { resourceType: 'Client', id },
+  })
   const select = (principal: Principal, operation: string) =>
     ids(selectCandidates(policies, linkTargets(principal, operation)))
 
   it('gives a client the global policies, its own, and those of the operation, allow first then sync then sql', () => {
     vi.spyOn(console, 'warn').mockImplementation(() => {})
-    expect(select(client('a'), 'FhirRead')).toEqual(['g-allow', 'c-a', 'g-matcho', 'multi', 'op-read', 'sql'])
+    expect(select(client('a'), 'FhirRead')).toEqual([
+      'g-allow',
+      'c-a',
+      'g-matcho',
+      'multi',
+      'op-read',
+      'sql',
+    ])
   })
 
   it('gives an anonymous caller only global and Operation-linked policies', () => {
-    expect(select({ kind: 'anonymous' }, 'FhirRead')).toEqual(['g-allow', 'g-matcho', 'multi', 'op-read'])
+    expect(select({ kind: 'anonymous' }, 'FhirRead')).toEqual([
+      'g-allow',
+      'g-matcho',
+      'multi',
+      'op-read',
+    ])
     expect(select({ kind: 'anonymous' }, 'FhirSearch')).toEqual(['g-allow', 'g-matcho'])
   })
 
@@ -82,7 +101,8 @@ describe('candidate selection (docs/aidbox.md#candidates)', () => {
     for (const principal of [client('a'), { kind: 'anonymous' } as Principal]) {
       for (const op of ['FhirRead', 'FhirSearch']) {
         const selected = select(principal, op)
-        for (const id of ['role', 'broken-link', 'bad-links-only', 'uncompilable']) expect(selected).not.toContain(id)
+        for (const id of ['role', 'broken-link', 'bad-links-only', 'uncompilable'])
+          expect(selected).not.toContain(id)
       }
     }
   })
@@ -91,7 +111,11 @@ describe('candidate selection (docs/aidbox.md#candidates)', () => {
     const first = selectCandidates(policies, ['Client/a'])
     const again = selectCandidates(policies, ['Client/a'])
     expect(again[0]).toBe(first[0])
-    const replaced = [...policies.slice(0, 2), policy('c-a', { engine: 'allow', link: [{ reference: 'Client/a' }] }), ...policies.slice(3)]
+    const replaced = [
+      ...policies.slice(0, 2),
+      policy('c-a', { engine: 'allow', link: [{ reference: 'Client/a' }] }),
+      ...policies.slice(3),
+    ]
     const after = selectCandidates(replaced, ['Client/a'])
     const ga = (list: typeof first) => list.find((c) => c.id === 'g-matcho')!.compiled
     expect(ga(after)).toBe(ga(first))
@@ -120,10 +144,19 @@ describe('the request object (docs/aidbox.md#request-object)', () => {
   const client: Principal = {
     kind: 'client',
     id: 'app-1',
-    client: { resourceType: 'Client', id: 'app-1', secret: 'pbkdf2-sha256$…', grant_types: ['basic'] },
+    client: {
+      resourceType: 'Client',
+      id: 'app-1',
+      secret: 'pbkdf2-sha256$…',
+      grant_types: ['basic'],
+    },
   }
 
-  async function requestFor(url: string, init: RequestInit, principal = client): Promise<PolicyRequest> {
+  async function requestFor(
+    url: string,
+    init: RequestInit,
+    principal = client
+  ): Promise<PolicyRequest> {
     let seen: PolicyRequest | undefined
     const app = appWith(principal, async (c) => {
       seen = policyRequest(c, 'FhirRead', await partsOf(c))
@@ -135,9 +168,17 @@ describe('the request object (docs/aidbox.md#request-object)', () => {
   }
 
   it('has every listed key for a read, with empty values removed and no secret anywhere', async () => {
-    const request = await requestFor('https://fhir.test/fhir/Patient/pt-1?_elements=name&_elements=id&empty=', {
-      headers: { Authorization: 'Basic abc', Cookie: 's=1', 'X-Custom': 'Yes', Accept: 'application/fhir+json' },
-    })
+    const request = await requestFor(
+      'https://fhir.test/fhir/Patient/pt-1?_elements=name&_elements=id&empty=',
+      {
+        headers: {
+          Authorization: 'Basic abc',
+          Cookie: 's=1',
+          'X-Custom': 'Yes',
+          Accept: 'application/fhir+json',
+        },
+      }
+    )
     expect(request).toEqual({
       'request-method': 'get',
       uri: '/fhir/Patient/pt-1',
@@ -164,7 +205,10 @@ describe('the request object (docs/aidbox.md#request-object)', () => {
   })
 
   it('drops query parameters whose name contains "/", so ?resource/type=Patient cannot pose as the route', async () => {
-    const request = await requestFor('https://fhir.test/fhir?resource/type=Patient&resource%2Fid=x&_count=1', {})
+    const request = await requestFor(
+      'https://fhir.test/fhir?resource/type=Patient&resource%2Fid=x&_count=1',
+      {}
+    )
     expect(request.params).toEqual({ _count: '1' })
     expect(request['query-string']).toContain('resource')
   })
@@ -175,7 +219,11 @@ describe('the request object (docs/aidbox.md#request-object)', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'code=b&_include=Observation:subject&resource/type=Patient',
     })
-    expect(request.params).toEqual({ code: ['a', 'b'], _include: 'Observation:subject', 'resource/type': 'Observation' })
+    expect(request.params).toEqual({
+      code: ['a', 'b'],
+      _include: 'Observation:subject',
+      'resource/type': 'Observation',
+    })
     expect(request).not.toHaveProperty('body')
   })
 
@@ -219,7 +267,10 @@ describe('Bundle entries are authorised as their own request (R4 http.html#trans
       },
     })
     expect(policy.status).toBe(201)
-    const put = (url: string, id: string) => ({ resource: { resourceType: 'Patient', id }, request: { method: 'PUT', url } })
+    const put = (url: string, id: string) => ({
+      resource: { resourceType: 'Patient', id },
+      request: { method: 'PUT', url },
+    })
     const res = await call('POST', '/fhir', {
       auth,
       headers: { 'x-bundle': 'outer' },
@@ -230,16 +281,35 @@ describe('Bundle entries are authorised as their own request (R4 http.html#trans
           put(`Patient/${one}?_pretty=true`, one),
           put(`/Patient/${one}?_pretty=true`, one),
           put(`Patient/${other}?_pretty=true`, other),
-          { resource: { resourceType: 'Patient', id: one }, request: { method: 'POST', url: 'Patient?_pretty=true' } },
+          {
+            resource: { resourceType: 'Patient', id: one },
+            request: { method: 'POST', url: 'Patient?_pretty=true' },
+          },
           put(`Patient/${one}?_pretty=true`, 'different-id'),
           put(`Patient/${one}`, one),
         ],
       },
     })
     expect(res.status).toBe(200)
-    const statuses = (await json(res)).entry.map((e: { response: { status: string } }) => e.response.status)
-    expect(statuses).toEqual(['201 Created', '200 OK', '403 Forbidden', '403 Forbidden', '403 Forbidden', '403 Forbidden'])
-    const without = await call('POST', '/fhir', { auth, body: { resourceType: 'Bundle', type: 'batch', entry: [put(`Patient/${one}?_pretty=true`, one)] } })
+    const statuses = (await json(res)).entry.map(
+      (e: { response: { status: string } }) => e.response.status
+    )
+    expect(statuses).toEqual([
+      '201 Created',
+      '200 OK',
+      '403 Forbidden',
+      '403 Forbidden',
+      '403 Forbidden',
+      '403 Forbidden',
+    ])
+    const without = await call('POST', '/fhir', {
+      auth,
+      body: {
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: [put(`Patient/${one}?_pretty=true`, one)],
+      },
+    })
     expect((await json(without)).entry[0].response.status).toBe('403 Forbidden')
   })
 })
@@ -249,8 +319,14 @@ describe('what a policy sees as the body is what the interaction acts on', () =>
   async function clientWith(policy: Record<string, unknown>): Promise<string> {
     const { id, auth } = await registeredClient('body-client')
     const link = [{ reference: `Client/${id}` }]
-    for (const body of [{ engine: 'matcho', matcho: { operation: { id: 'FhirTransaction' } } }, policy]) {
-      const res = await call('PUT', `/AccessPolicy/${uniqueId('p')}`, { auth: ROOT, body: { ...body, link } })
+    for (const body of [
+      { engine: 'matcho', matcho: { operation: { id: 'FhirTransaction' } } },
+      policy,
+    ]) {
+      const res = await call('PUT', `/AccessPolicy/${uniqueId('p')}`, {
+        auth: ROOT,
+        body: { ...body, link },
+      })
       expect(res.status).toBe(201)
     }
     return auth
@@ -258,10 +334,16 @@ describe('what a policy sees as the body is what the interaction acts on', () =>
 
   it('a resource sent with a GET or DELETE entry is not shown to policies (those interactions take no body)', async () => {
     const victim = uniqueId('victim')
-    await call('PUT', `/fhir/Patient/${victim}`, { auth: ROOT, body: { resourceType: 'Patient', id: victim } })
+    await call('PUT', `/fhir/Patient/${victim}`, {
+      auth: ROOT,
+      body: { resourceType: 'Patient', id: victim },
+    })
     const auth = await clientWith({
       engine: 'matcho',
-      matcho: { operation: { id: { $enum: ['FhirRead', 'FhirDelete'] } }, body: { resourceType: 'Patient', id: 'mine' } },
+      matcho: {
+        operation: { id: { $enum: ['FhirRead', 'FhirDelete'] } },
+        body: { resourceType: 'Patient', id: 'mine' },
+      },
     })
     expect((await call('GET', `/fhir/Patient/${victim}`, { auth })).status).toBe(403)
     const mine = { resourceType: 'Patient', id: 'mine' }
@@ -276,10 +358,9 @@ describe('what a policy sees as the body is what the interaction acts on', () =>
         ],
       },
     })
-    expect((await json(res)).entry.map((e: { response: { status: string } }) => e.response.status)).toEqual([
-      '403 Forbidden',
-      '403 Forbidden',
-    ])
+    expect(
+      (await json(res)).entry.map((e: { response: { status: string } }) => e.response.status)
+    ).toEqual(['403 Forbidden', '403 Forbidden'])
     expect((await call('GET', `/fhir/Patient/${victim}`, { auth: ROOT })).status).toBe(200)
   })
 
@@ -296,18 +377,37 @@ describe('what a policy sees as the body is what the interaction acts on', () =>
         },
       },
     })
-    const patch = (path: string) => [{ op: 'add', path, value: path === '/gender' ? 'female' : '2000-01-01' }]
+    const patch = (path: string) => [
+      { op: 'add', path, value: path === '/gender' ? 'female' : '2000-01-01' },
+    ]
     const http = (path: string) =>
-      call('PATCH', `/fhir/Patient/${id}`, { auth, body: patch(path), headers: { 'content-type': 'application/json-patch+json' } })
+      call('PATCH', `/fhir/Patient/${id}`, {
+        auth,
+        body: patch(path),
+        headers: { 'content-type': 'application/json-patch+json' },
+      })
     expect((await http('/gender')).status).toBe(200)
     expect((await http('/birthDate')).status).toBe(403)
     const bytes = (path: string) => btoa(JSON.stringify(patch(path)))
     const entry = (path: string) => ({
-      resource: { resourceType: 'Binary', contentType: 'application/json-patch+json', data: bytes(path) },
+      resource: {
+        resourceType: 'Binary',
+        contentType: 'application/json-patch+json',
+        data: bytes(path),
+      },
       request: { method: 'PATCH', url: `Patient/${id}` },
     })
-    const res = await call('POST', '/fhir', { auth, body: { resourceType: 'Bundle', type: 'batch', entry: [entry('/gender'), entry('/birthDate')] } })
-    expect((await json(res)).entry.map((e: { response: { status: string } }) => e.response.status)).toEqual(['200 OK', '403 Forbidden'])
+    const res = await call('POST', '/fhir', {
+      auth,
+      body: {
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: [entry('/gender'), entry('/birthDate')],
+      },
+    })
+    expect(
+      (await json(res)).entry.map((e: { response: { status: string } }) => e.response.status)
+    ).toEqual(['200 OK', '403 Forbidden'])
   })
 })
 
@@ -320,7 +420,10 @@ describe('the per-isolate policy list (src/config/store.ts)', () => {
     const names = Array.from({ length: 130 }, (_, i) => `${owner}-${String(i).padStart(3, '0')}`)
     await Promise.all(
       names.map((id) =>
-        env.AUTH.put(`AccessPolicy/${id}`, JSON.stringify({ id, engine: 'allow', link: [{ reference: `Client/${owner}` }] }))
+        env.AUTH.put(
+          `AccessPolicy/${id}`,
+          JSON.stringify({ id, engine: 'allow', link: [{ reference: `Client/${owner}` }] })
+        )
       )
     )
     try {
@@ -332,7 +435,10 @@ describe('the per-isolate policy list (src/config/store.ts)', () => {
       expect(second).not.toBe(first)
       expect(second.find((p) => p.id === names[0])).toBe(mine[0])
       // a changed KV text gives a new object (so it is compiled again)
-      await env.AUTH.put(`AccessPolicy/${names[0]}`, JSON.stringify({ id: names[0], engine: 'allow', description: 'changed' }))
+      await env.AUTH.put(
+        `AccessPolicy/${names[0]}`,
+        JSON.stringify({ id: names[0], engine: 'allow', description: 'changed' })
+      )
       const third = await listPolicies(reloading)
       const changed = third.find((p) => p.id === names[0])!
       expect(changed).not.toBe(mine[0])

@@ -64,7 +64,7 @@ describe('sql: only one read-only SELECT is accepted at save time (docs/access-p
     const ctes = 'WITH RECURSIVE a AS (SELECT 1), "b" AS MATERIALIZED (SELECT 2) SELECT * FROM a, b'
     expect(() => compileSql(ctes)).not.toThrow()
     expect(() => compileSql("SELECT replace({{uri}}, '/fhir', '') = '/Patient'")).not.toThrow()
-    expect(() => compileSql("SELECT ';' AS \"x;y\", [a;b] FROM t")).not.toThrow()
+    expect(() => compileSql('SELECT \';\' AS "x;y", [a;b] FROM t')).not.toThrow()
   })
 
   it('rejects a second statement', () => {
@@ -119,7 +119,9 @@ describe('sql: only one read-only SELECT is accepted at save time (docs/access-p
   })
 
   it('rejects the internal tables (search indexes ix_*, d1_migrations), quoted or not [docs/access-policies.md]', () => {
-    expect(rejection('SELECT 1 FROM ix_token WHERE code = {{params.code}}')).toMatch(/ix_token is internal/)
+    expect(rejection('SELECT 1 FROM ix_token WHERE code = {{params.code}}')).toMatch(
+      /ix_token is internal/
+    )
     expect(rejection('SELECT 1 FROM resource r JOIN "IX_REF" x ON x.pk = r.pk')).toMatch(/"IX_REF"/)
     expect(rejection('SELECT count(*) FROM [d1_migrations]')).toMatch(/d1_migrations/)
     expect(rejection('SELECT 1 FROM `ix_string`')).toMatch(/ix_string/)
@@ -132,7 +134,9 @@ describe('sql: only one read-only SELECT is accepted at save time (docs/access-p
           "AND json_extract(body, '$.generalPractitioner[0].reference') = {{user.data.practitioner}}"
       )
     ).not.toThrow()
-    expect(() => compileSql('SELECT max(version) > 1 FROM resource_history WHERE id = {{params.resource/id}}')).not.toThrow()
+    expect(() =>
+      compileSql('SELECT max(version) > 1 FROM resource_history WHERE id = {{params.resource/id}}')
+    ).not.toThrow()
   })
 
   it('rejects hand-written bind parameters (?, ?1, :name, @name, $name)', () => {

@@ -85,10 +85,10 @@ describe('search parameters per type', () => {
     // clinical-code: `AllergyIntolerance.code | ... | Condition.code | ... | (MedicationRequest...`
     expect(searchParam('Condition', 'code')?.expression).toBe('Condition.code')
     expect(searchParam('AllergyIntolerance', 'code')?.expression).toBe(
-      'AllergyIntolerance.code | AllergyIntolerance.reaction.substance',
+      'AllergyIntolerance.code | AllergyIntolerance.reaction.substance'
     )
     expect(searchParam('MedicationRequest', 'code')?.expression).toBe(
-      '(MedicationRequest.medication.ofType(CodeableConcept))',
+      '(MedicationRequest.medication.ofType(CodeableConcept))'
     )
     const phone = "Patient.telecom.where(system='phone')"
     expect(searchParam('Patient', 'phone')?.expression).toBe(phone)
@@ -96,7 +96,7 @@ describe('search parameters per type', () => {
 
   it('keeps parenthesised branches whole, including a path after the parentheses', () => {
     expect(searchParam('Observation', 'value-string')?.expression).toBe(
-      '(Observation.value.ofType(string)) | (Observation.value.ofType(CodeableConcept)).text',
+      '(Observation.value.ofType(string)) | (Observation.value.ofType(CodeableConcept)).text'
     )
   })
 

@@ -3,7 +3,14 @@
 
 import { beforeAll, describe, expect, it } from 'vitest'
 import { allowedClient, call, json, uniqueId } from './helpers.ts'
-import { clientAllowing, currentRow, patchBinary, patient, versions, putPatient } from './rest-helpers.ts'
+import {
+  clientAllowing,
+  currentRow,
+  patchBinary,
+  patient,
+  versions,
+  putPatient,
+} from './rest-helpers.ts'
 
 let auth: string
 beforeAll(async () => {
@@ -11,7 +18,11 @@ beforeAll(async () => {
 })
 
 const batch = (entry: unknown[], as = auth, headers: Record<string, string> = {}) =>
-  call('POST', '/fhir', { auth: as, body: { resourceType: 'Bundle', type: 'batch', entry }, headers })
+  call('POST', '/fhir', {
+    auth: as,
+    body: { resourceType: 'Bundle', type: 'batch', entry },
+    headers,
+  })
 
 const put = (id: string, extra: Record<string, unknown> = {}) => putPatient(auth, id, extra)
 
@@ -39,8 +50,13 @@ describe('batch processing', () => {
       '400 Bad Request',
       '404 Not Found',
     ])
-    expect(bundle.entry[1].response.outcome).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'invalid' }] })
-    expect(bundle.entry[4].response.outcome.issue[0].diagnostics).toMatch(/^Bundle\.entry\[4\]: request\.method/)
+    expect(bundle.entry[1].response.outcome).toMatchObject({
+      resourceType: 'OperationOutcome',
+      issue: [{ code: 'invalid' }],
+    })
+    expect(bundle.entry[4].response.outcome.issue[0].diagnostics).toMatch(
+      /^Bundle\.entry\[4\]: request\.method/
+    )
     expect(bundle.entry[0].resource).toMatchObject({ id: created, meta: { versionId: '1' } })
     expect((await call('GET', `/fhir/Patient/${created}`, { auth })).status).toBe(200)
     expect((await call('GET', `/fhir/Patient/${id}`, { auth })).status).toBe(410)
@@ -61,8 +77,16 @@ describe('batch processing', () => {
     )
     expect(res.status).toBe(200)
     const bundle = await json(res)
-    expect(bundle.entry.map((e: any) => e.response.status)).toEqual(['201 Created', '403 Forbidden', '200 OK', '403 Forbidden'])
-    expect(bundle.entry[1].response.outcome.issue[0]).toMatchObject({ code: 'forbidden', diagnostics: expect.stringMatching(/FhirDelete/) })
+    expect(bundle.entry.map((e: any) => e.response.status)).toEqual([
+      '201 Created',
+      '403 Forbidden',
+      '200 OK',
+      '403 Forbidden',
+    ])
+    expect(bundle.entry[1].response.outcome.issue[0]).toMatchObject({
+      code: 'forbidden',
+      diagnostics: expect.stringMatching(/FhirDelete/),
+    })
     expect((await currentRow('Patient', id))!.deleted).toBe(0)
     expect((await batch([], await clientAllowing(['FhirCreate']))).status).toBe(403)
   })
@@ -101,16 +125,28 @@ describe('batch processing', () => {
     const id = uniqueId('bseq')
     await put(id)
     const res = await batch([
-      { resource: patient(id, { gender: 'female' }), request: { method: 'PUT', url: `Patient/${id}`, ifMatch: 'W/"1"' } },
-      { resource: patchBinary([{ op: 'replace', path: '/gender', value: 'other' }]), request: { method: 'PATCH', url: `Patient/${id}`, ifMatch: 'W/"2"' } },
+      {
+        resource: patient(id, { gender: 'female' }),
+        request: { method: 'PUT', url: `Patient/${id}`, ifMatch: 'W/"1"' },
+      },
+      {
+        resource: patchBinary([{ op: 'replace', path: '/gender', value: 'other' }]),
+        request: { method: 'PATCH', url: `Patient/${id}`, ifMatch: 'W/"2"' },
+      },
       { resource: patient(id), request: { method: 'PUT', url: `Patient/${id}`, ifMatch: 'W/"1"' } },
     ])
-    expect((await json(res)).entry.map((e: any) => e.response.status)).toEqual(['200 OK', '200 OK', '412 Precondition Failed'])
+    expect((await json(res)).entry.map((e: any) => e.response.status)).toEqual([
+      '200 OK',
+      '200 OK',
+      '412 Precondition Failed',
+    ])
     expect((await versions('Patient', id)).map((v) => v.method)).toEqual(['PUT', 'PUT', 'PATCH'])
   })
 
   it('a batch entry in a batch is refused; an empty batch answers an empty batch-response', async () => {
-    const nested = await batch([{ resource: { resourceType: 'Bundle', type: 'batch' }, request: { method: 'POST', url: '' } }])
+    const nested = await batch([
+      { resource: { resourceType: 'Bundle', type: 'batch' }, request: { method: 'POST', url: '' } },
+    ])
     expect((await json(nested)).entry[0].response.status).toBe('400 Bad Request')
     const empty = await batch([])
     expect(await json(empty)).toEqual({ resourceType: 'Bundle', type: 'batch-response' })

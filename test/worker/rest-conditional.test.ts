@@ -10,8 +10,11 @@ beforeAll(async () => {
   auth = (await allowedClient('cond')).auth
 })
 
-const put = (id: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
-  call('PUT', `/fhir/Patient/${id}`, { auth, body: patient(id, extra), headers })
+const put = (
+  id: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {}
+) => call('PUT', `/fhir/Patient/${id}`, { auth, body: patient(id, extra), headers })
 
 const byIdentifier = (identifier: { system: string; value: string }) =>
   `identifier=${encodeURIComponent(`${identifier.system}|${identifier.value}`)}`
@@ -25,7 +28,9 @@ describe('If-Match: optimistic locking (http.html#concurrency)', () => {
     expect(ok.headers.get('etag')).toBe('W/"2"')
     const stale = await put(id, { gender: 'other' }, { 'if-match': 'W/"1"' })
     expect(stale.status).toBe(412)
-    expect((await json(stale)).issue[0].diagnostics).toMatch(/does not match the current version .*W\/"2"/)
+    expect((await json(stale)).issue[0].diagnostics).toMatch(
+      /does not match the current version .*W\/"2"/
+    )
     expect((await versions('Patient', id)).length).toBe(2)
   })
 
@@ -40,9 +45,15 @@ describe('If-Match: optimistic locking (http.html#concurrency)', () => {
     const id = uniqueId('ifmdel')
     await put(id)
     await put(id, { gender: 'female' })
-    expect((await call('DELETE', `/fhir/Patient/${id}`, { auth, headers: { 'if-match': 'W/"1"' } })).status).toBe(412)
+    expect(
+      (await call('DELETE', `/fhir/Patient/${id}`, { auth, headers: { 'if-match': 'W/"1"' } }))
+        .status
+    ).toBe(412)
     expect((await currentRow('Patient', id))!.deleted).toBe(0)
-    expect((await call('DELETE', `/fhir/Patient/${id}`, { auth, headers: { 'if-match': 'W/"2"' } })).status).toBe(204)
+    expect(
+      (await call('DELETE', `/fhir/Patient/${id}`, { auth, headers: { 'if-match': 'W/"2"' } }))
+        .status
+    ).toBe(204)
   })
 
   it('many parallel updates with the same If-Match: exactly one 200, the rest 412, history without gap or duplicate', async () => {
@@ -54,7 +65,11 @@ describe('If-Match: optimistic locking (http.html#concurrency)', () => {
       const [, ...statuses] = await Promise.all([
         call('GET', `/fhir/Patient/${id}`, { auth }).then((r) => r.status),
         ...Array.from({ length: 12 }, (_, i) =>
-          put(id, { birthDate: `2000-01-${String(i + 1).padStart(2, '0')}` }, { 'if-match': 'W/"1"' }).then((r) => r.status)
+          put(
+            id,
+            { birthDate: `2000-01-${String(i + 1).padStart(2, '0')}` },
+            { 'if-match': 'W/"1"' }
+          ).then((r) => r.status)
         ),
       ])
       expect(statuses.filter((s) => s === 200)).toHaveLength(1)
@@ -71,7 +86,9 @@ describe('If-Match: optimistic locking (http.html#concurrency)', () => {
     const id = uniqueId('race2')
     await put(id)
     const statuses = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => put(id, { birthDate: `2001-01-0${i + 1}` }).then((r) => r.status))
+      Array.from({ length: 6 }, (_, i) =>
+        put(id, { birthDate: `2001-01-0${i + 1}` }).then((r) => r.status)
+      )
     )
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200])
     expect((await versions('Patient', id)).map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6, 7])
@@ -82,16 +99,31 @@ describe('conditional create: If-None-Exist (http.html#ccreate)', () => {
   it('creates when nothing matches, answers 200 with the match when one does, 412 when several do', async () => {
     const identifier = privateIdentifier()
     const headers = { 'if-none-exist': byIdentifier(identifier) }
-    const first = await call('POST', '/fhir/Patient', { auth, body: patient(undefined, { identifier: [identifier] }), headers })
+    const first = await call('POST', '/fhir/Patient', {
+      auth,
+      body: patient(undefined, { identifier: [identifier] }),
+      headers,
+    })
     expect(first.status).toBe(201)
     const created = await json(first)
-    const again = await call('POST', '/fhir/Patient', { auth, body: patient(undefined, { identifier: [identifier] }), headers })
+    const again = await call('POST', '/fhir/Patient', {
+      auth,
+      body: patient(undefined, { identifier: [identifier] }),
+      headers,
+    })
     expect(again.status).toBe(200)
     expect((await json(again)).id).toBe(created.id)
     expect(again.headers.get('etag')).toBe('W/"1"')
     // A second one with the same identifier, created unconditionally, makes the criteria ambiguous.
-    await call('POST', '/fhir/Patient', { auth, body: patient(undefined, { identifier: [identifier] }) })
-    const many = await call('POST', '/fhir/Patient', { auth, body: patient(undefined, { identifier: [identifier] }), headers })
+    await call('POST', '/fhir/Patient', {
+      auth,
+      body: patient(undefined, { identifier: [identifier] }),
+    })
+    const many = await call('POST', '/fhir/Patient', {
+      auth,
+      body: patient(undefined, { identifier: [identifier] }),
+      headers,
+    })
     expect(many.status).toBe(412)
     expect((await json(many)).issue[0].diagnostics).toMatch(/More than one Patient matches/)
   })
@@ -116,7 +148,10 @@ describe('conditional create: If-None-Exist (http.html#ccreate)', () => {
 describe('conditional update: PUT Type?criteria (http.html#cond-update)', () => {
   it('no match and no id: creates with a server id (201)', async () => {
     const identifier = privateIdentifier()
-    const res = await call('PUT', `/fhir/Patient?${byIdentifier(identifier)}`, { auth, body: patient(undefined, { identifier: [identifier] }) })
+    const res = await call('PUT', `/fhir/Patient?${byIdentifier(identifier)}`, {
+      auth,
+      body: patient(undefined, { identifier: [identifier] }),
+    })
     expect(res.status).toBe(201)
     expect((await json(res)).id).toMatch(/^[0-9a-f-]{36}$/)
   })
@@ -124,12 +159,18 @@ describe('conditional update: PUT Type?criteria (http.html#cond-update)', () => 
   it('no match with an id: creates at that id; 412 when that id is a live resource the criteria do not match', async () => {
     const identifier = privateIdentifier()
     const id = uniqueId('condnew')
-    const res = await call('PUT', `/fhir/Patient?${byIdentifier(identifier)}`, { auth, body: patient(id, { identifier: [identifier] }) })
+    const res = await call('PUT', `/fhir/Patient?${byIdentifier(identifier)}`, {
+      auth,
+      body: patient(id, { identifier: [identifier] }),
+    })
     expect(res.status).toBe(201)
     expect((await json(res)).id).toBe(id)
     const other = uniqueId('condother')
     await put(other)
-    const clash = await call('PUT', `/fhir/Patient?${byIdentifier(privateIdentifier())}`, { auth, body: patient(other) })
+    const clash = await call('PUT', `/fhir/Patient?${byIdentifier(privateIdentifier())}`, {
+      auth,
+      body: patient(other),
+    })
     expect(clash.status).toBe(412)
     expect((await versions('Patient', other)).length).toBe(1)
   })
@@ -144,7 +185,10 @@ describe('conditional update: PUT Type?criteria (http.html#cond-update)', () => 
     })
     expect(res.status).toBe(200)
     expect(await json(res)).toMatchObject({ id, gender: 'female', meta: { versionId: '2' } })
-    const wrong = await call('PUT', `/fhir/Patient?${byIdentifier(identifier)}`, { auth, body: patient('someone-else', { identifier: [identifier] }) })
+    const wrong = await call('PUT', `/fhir/Patient?${byIdentifier(identifier)}`, {
+      auth,
+      body: patient('someone-else', { identifier: [identifier] }),
+    })
     expect(wrong.status).toBe(400)
     expect((await versions('Patient', id)).length).toBe(2)
   })
@@ -155,7 +199,10 @@ describe('conditional update: PUT Type?criteria (http.html#cond-update)', () => 
     const b = uniqueId('condb')
     await put(a, { identifier: [identifier] })
     await put(b, { identifier: [identifier] })
-    const res = await call('PUT', `/fhir/Patient?${byIdentifier(identifier)}`, { auth, body: patient(undefined, { identifier: [identifier] }) })
+    const res = await call('PUT', `/fhir/Patient?${byIdentifier(identifier)}`, {
+      auth,
+      body: patient(undefined, { identifier: [identifier] }),
+    })
     expect(res.status).toBe(412)
     expect((await versions('Patient', a)).length + (await versions('Patient', b)).length).toBe(2)
   })
@@ -173,7 +220,9 @@ describe('conditional delete: DELETE Type?criteria (http.html#cdelete)', () => {
     const res = await call('DELETE', `/fhir/Patient?${byIdentifier(identifier)}`, { auth })
     expect(res.status).toBe(204)
     expect((await call('GET', `/fhir/Patient/${id}`, { auth })).status).toBe(410)
-    expect((await call('DELETE', `/fhir/Patient?${byIdentifier(identifier)}`, { auth })).status).toBe(204)
+    expect(
+      (await call('DELETE', `/fhir/Patient?${byIdentifier(identifier)}`, { auth })).status
+    ).toBe(204)
     expect((await versions('Patient', id)).length).toBe(2)
 
     const shared = privateIdentifier()
@@ -181,7 +230,9 @@ describe('conditional delete: DELETE Type?criteria (http.html#cdelete)', () => {
     const b = uniqueId('cdelb')
     await put(a, { identifier: [shared] })
     await put(b, { identifier: [shared] })
-    expect((await call('DELETE', `/fhir/Patient?${byIdentifier(shared)}`, { auth })).status).toBe(412)
+    expect((await call('DELETE', `/fhir/Patient?${byIdentifier(shared)}`, { auth })).status).toBe(
+      412
+    )
     expect((await currentRow('Patient', a))!.deleted).toBe(0)
     expect((await currentRow('Patient', b))!.deleted).toBe(0)
   })

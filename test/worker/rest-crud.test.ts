@@ -3,7 +3,15 @@
 
 import { beforeAll, describe, expect, it } from 'vitest'
 import { allowedClient, call, json, uniqueId } from './helpers.ts'
-import { currentRow, indexRowCount, patient, privateIdentifier, rowsMentioning, versions, putPatient } from './rest-helpers.ts'
+import {
+  currentRow,
+  indexRowCount,
+  patient,
+  privateIdentifier,
+  rowsMentioning,
+  versions,
+  putPatient,
+} from './rest-helpers.ts'
 
 let auth: string
 beforeAll(async () => {
@@ -21,7 +29,12 @@ describe('read (http.html#read)', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('etag')).toBe('W/"2"')
     const body = await json(res)
-    expect(body).toMatchObject({ resourceType: 'Patient', id, gender: 'female', meta: { versionId: '2' } })
+    expect(body).toMatchObject({
+      resourceType: 'Patient',
+      id,
+      gender: 'female',
+      meta: { versionId: '2' },
+    })
     expect(res.headers.get('last-modified')).toBe(new Date(body.meta.lastUpdated).toUTCString())
   })
 
@@ -51,35 +64,63 @@ describe('conditional read (http.html#cread)', () => {
     const id = uniqueId('inm')
     await put(id)
     await put(id, { gender: 'other' })
-    const same = await call('GET', `/fhir/Patient/${id}`, { auth, headers: { 'if-none-match': 'W/"2"' } })
+    const same = await call('GET', `/fhir/Patient/${id}`, {
+      auth,
+      headers: { 'if-none-match': 'W/"2"' },
+    })
     expect(same.status).toBe(304)
     expect(same.headers.get('etag')).toBe('W/"2"')
     expect(await same.text()).toBe('')
-    const stale = await call('GET', `/fhir/Patient/${id}`, { auth, headers: { 'if-none-match': 'W/"1"' } })
+    const stale = await call('GET', `/fhir/Patient/${id}`, {
+      auth,
+      headers: { 'if-none-match': 'W/"1"' },
+    })
     expect(stale.status).toBe(200)
-    expect((await call('GET', `/fhir/Patient/${id}`, { auth, headers: { 'if-none-match': '*' } })).status).toBe(304)
+    expect(
+      (await call('GET', `/fhir/Patient/${id}`, { auth, headers: { 'if-none-match': '*' } })).status
+    ).toBe(304)
   })
 
   it('304 when unchanged since If-Modified-Since, 200 when changed after it; If-None-Match wins', async () => {
     const id = uniqueId('ims')
     const created = await put(id)
     const lastModified = created.headers.get('last-modified')!
-    const notChanged = await call('GET', `/fhir/Patient/${id}`, { auth, headers: { 'if-modified-since': lastModified } })
+    const notChanged = await call('GET', `/fhir/Patient/${id}`, {
+      auth,
+      headers: { 'if-modified-since': lastModified },
+    })
     expect(notChanged.status).toBe(304)
     const earlier = new Date(Date.parse(lastModified) - 1000).toUTCString()
-    expect((await call('GET', `/fhir/Patient/${id}`, { auth, headers: { 'if-modified-since': earlier } })).status).toBe(200)
+    expect(
+      (
+        await call('GET', `/fhir/Patient/${id}`, {
+          auth,
+          headers: { 'if-modified-since': earlier },
+        })
+      ).status
+    ).toBe(200)
     const both = await call('GET', `/fhir/Patient/${id}`, {
       auth,
       headers: { 'if-modified-since': lastModified, 'if-none-match': 'W/"7"' },
     })
     expect(both.status).toBe(200)
-    expect((await call('GET', `/fhir/Patient/${id}`, { auth, headers: { 'if-modified-since': 'yesterday' } })).status).toBe(200)
+    expect(
+      (
+        await call('GET', `/fhir/Patient/${id}`, {
+          auth,
+          headers: { 'if-modified-since': 'yesterday' },
+        })
+      ).status
+    ).toBe(200)
   })
 
   it('400 for an If-None-Match that is not a version ETag', async () => {
     const id = uniqueId('badtag')
     await put(id)
-    const res = await call('GET', `/fhir/Patient/${id}`, { auth, headers: { 'if-none-match': 'W/"abc"' } })
+    const res = await call('GET', `/fhir/Patient/${id}`, {
+      auth,
+      headers: { 'if-none-match': 'W/"abc"' },
+    })
     expect(res.status).toBe(400)
     expect((await json(res)).issue[0].diagnostics).toMatch(/If-None-Match/)
   })
@@ -90,7 +131,10 @@ describe('vread (http.html#vread)', () => {
     const id = uniqueId('vread')
     await put(id, { gender: 'male' })
     await put(id, { gender: 'female' })
-    for (const [v, gender] of [['1', 'male'], ['2', 'female']]) {
+    for (const [v, gender] of [
+      ['1', 'male'],
+      ['2', 'female'],
+    ]) {
       const res = await call('GET', `/fhir/Patient/${id}/_history/${v}`, { auth })
       expect(res.status).toBe(200)
       expect(res.headers.get('etag')).toBe(`W/"${v}"`)
@@ -127,12 +171,18 @@ describe('create and update with Prefer (http.html#create, #update, #ops)', () =
   })
 
   it('return=minimal answers no body but the same headers', async () => {
-    const res = await call('POST', '/fhir/Patient', { auth, body: patient(), headers: { prefer: 'return=minimal' } })
+    const res = await call('POST', '/fhir/Patient', {
+      auth,
+      body: patient(),
+      headers: { prefer: 'return=minimal' },
+    })
     expect(res.status).toBe(201)
     expect(await res.text()).toBe('')
     const location = res.headers.get('location')!
     expect(location).toMatch(/\/fhir\/Patient\/[0-9a-f-]{36}\/_history\/1$/)
-    expect((await call('GET', location.replace('https://fhir.test', ''), { auth })).status).toBe(200)
+    expect((await call('GET', location.replace('https://fhir.test', ''), { auth })).status).toBe(
+      200
+    )
     const id = uniqueId('min')
     await put(id)
     const update = await call('PUT', `/fhir/Patient/${id}`, {
@@ -147,18 +197,32 @@ describe('create and update with Prefer (http.html#create, #update, #ops)', () =
 
   it('return=OperationOutcome answers an OperationOutcome saying what was done', async () => {
     const id = uniqueId('oo')
-    const res = await call('PUT', `/fhir/Patient/${id}`, { auth, body: patient(id), headers: { prefer: 'return=OperationOutcome' } })
+    const res = await call('PUT', `/fhir/Patient/${id}`, {
+      auth,
+      body: patient(id),
+      headers: { prefer: 'return=OperationOutcome' },
+    })
     expect(res.status).toBe(201)
     expect(res.headers.get('etag')).toBe('W/"1"')
     expect(await json(res)).toEqual({
       resourceType: 'OperationOutcome',
-      issue: [{ severity: 'information', code: 'informational', diagnostics: `Created Patient/${id} (version 1)` }],
+      issue: [
+        {
+          severity: 'information',
+          code: 'informational',
+          diagnostics: `Created Patient/${id} (version 1)`,
+        },
+      ],
     })
   })
 
   it('return=representation answers the stored resource', async () => {
     const id = uniqueId('rep')
-    const res = await call('PUT', `/fhir/Patient/${id}`, { auth, body: patient(id), headers: { prefer: 'return=representation' } })
+    const res = await call('PUT', `/fhir/Patient/${id}`, {
+      auth,
+      body: patient(id),
+      headers: { prefer: 'return=representation' },
+    })
     expect(await json(res)).toMatchObject({ resourceType: 'Patient', id, meta: { versionId: '1' } })
   })
 })
@@ -180,7 +244,13 @@ describe('delete (http.html#delete)', () => {
     ])
     expect(await currentRow('Patient', id)).toMatchObject({ version: 2, deleted: 1 })
     expect(await indexRowCount(row!.pk)).toBe(0)
-    const search = await json(await call('GET', `/fhir/Patient?identifier=${encodeURIComponent(`${identifier.system}|v1`)}`, { auth }))
+    const search = await json(
+      await call(
+        'GET',
+        `/fhir/Patient?identifier=${encodeURIComponent(`${identifier.system}|v1`)}`,
+        { auth }
+      )
+    )
     expect(search.entry ?? []).toEqual([])
   })
 
@@ -209,7 +279,10 @@ describe('delete (http.html#delete)', () => {
   it('Prefer: return=OperationOutcome answers 200 with an OperationOutcome', async () => {
     const id = uniqueId('deloo')
     await put(id)
-    const res = await call('DELETE', `/fhir/Patient/${id}`, { auth, headers: { prefer: 'return=OperationOutcome' } })
+    const res = await call('DELETE', `/fhir/Patient/${id}`, {
+      auth,
+      headers: { prefer: 'return=OperationOutcome' },
+    })
     expect(res.status).toBe(200)
     expect((await json(res)).issue[0].diagnostics).toBe(`Deleted Patient/${id} (version 2)`)
   })
@@ -217,7 +290,12 @@ describe('delete (http.html#delete)', () => {
 
 describe('input errors on create answer an OperationOutcome and write nothing', () => {
   it.each([
-    ['400 for a resourceType that differs from the URL', 'Patient', () => ({ ...patient(), resourceType: 'Observation' }), 400],
+    [
+      '400 for a resourceType that differs from the URL',
+      'Patient',
+      () => ({ ...patient(), resourceType: 'Observation' }),
+      400,
+    ],
     ['404 for a type that is not an R4 resource type', 'Spaceship', () => patient(), 404],
     ['400 for a JSON array', 'Patient', () => [patient()], 400],
   ])('%s', async (_label, type, makeBody, status) => {
@@ -231,11 +309,20 @@ describe('input errors on create answer an OperationOutcome and write nothing', 
   })
 
   it('400 for malformed JSON, 413 over the size limit, 415 for XML', async () => {
-    expect((await call('POST', '/fhir/Patient', { auth, body: '{"resourceType":"Patient",' })).status).toBe(400)
-    const big = await call('POST', '/fhir/Patient', { auth, body: patient(undefined, { text: { div: 'x'.repeat(1_100_000) } }) })
+    expect(
+      (await call('POST', '/fhir/Patient', { auth, body: '{"resourceType":"Patient",' })).status
+    ).toBe(400)
+    const big = await call('POST', '/fhir/Patient', {
+      auth,
+      body: patient(undefined, { text: { div: 'x'.repeat(1_100_000) } }),
+    })
     expect(big.status).toBe(413)
     expect((await json(big)).issue[0].diagnostics).toMatch(/1048576-byte limit/)
-    const xml = await call('POST', '/fhir/Patient', { auth, body: '<Patient/>', headers: { 'content-type': 'application/fhir+xml' } })
+    const xml = await call('POST', '/fhir/Patient', {
+      auth,
+      body: '<Patient/>',
+      headers: { 'content-type': 'application/fhir+xml' },
+    })
     expect(xml.status).toBe(415)
     expect((await json(xml)).issue[0].diagnostics).toMatch(/only JSON/)
   })

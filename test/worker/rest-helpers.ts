@@ -17,7 +17,11 @@ export function patient(id?: string, extra: Record<string, unknown> = {}): Recor
 }
 
 /** PUTs Patient `id` as the client `auth`, expecting it to be created or updated. */
-export async function putPatient(auth: string, id: string, extra: Record<string, unknown> = {}): Promise<Response> {
+export async function putPatient(
+  auth: string,
+  id: string,
+  extra: Record<string, unknown> = {}
+): Promise<Response> {
   const res = await call('PUT', `/fhir/Patient/${id}`, { auth, body: patient(id, extra) })
   expect([200, 201], await res.clone().text()).toContain(res.status)
   return res
@@ -29,7 +33,10 @@ export function privateIdentifier(): { system: string; value: string } {
 }
 
 /** Every version D1 holds for `type/id`: version, method and whether it has a body. */
-export async function versions(type: string, id: string): Promise<{ version: number; method: string; body: boolean }[]> {
+export async function versions(
+  type: string,
+  id: string
+): Promise<{ version: number; method: string; body: boolean }[]> {
   const { results } = await env.DB.prepare(
     'SELECT version, method, body IS NOT NULL AS body FROM resource_history WHERE type = ?1 AND id = ?2 ORDER BY version'
   )
@@ -39,7 +46,10 @@ export async function versions(type: string, id: string): Promise<{ version: num
 }
 
 /** The current row of `type/id` (null when there is none). */
-export async function currentRow(type: string, id: string): Promise<{ pk: number; version: number; deleted: number } | null> {
+export async function currentRow(
+  type: string,
+  id: string
+): Promise<{ pk: number; version: number; deleted: number } | null> {
   return env.DB.prepare('SELECT pk, version, deleted FROM resource WHERE type = ?1 AND id = ?2')
     .bind(type, id)
     .first()
@@ -47,10 +57,21 @@ export async function currentRow(type: string, id: string): Promise<{ pk: number
 
 /** Index rows of every kind held for resource row `pk`. */
 export async function indexRowCount(pk: number): Promise<number> {
-  const tables = ['ix_token', 'ix_token_text', 'ix_string', 'ix_date', 'ix_number', 'ix_quantity', 'ix_ref', 'ix_uri']
+  const tables = [
+    'ix_token',
+    'ix_token_text',
+    'ix_string',
+    'ix_date',
+    'ix_number',
+    'ix_quantity',
+    'ix_ref',
+    'ix_uri',
+  ]
   let total = 0
   for (const table of tables) {
-    const row = await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE pk = ?1`).bind(pk).first<{ n: number }>()
+    const row = await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE pk = ?1`)
+      .bind(pk)
+      .first<{ n: number }>()
     total += row!.n
   }
   return total
@@ -59,9 +80,17 @@ export async function indexRowCount(pk: number): Promise<number> {
 /** Rows any table holds whose JSON body or index values mention `marker`. */
 export async function rowsMentioning(marker: string): Promise<number> {
   const like = `%${marker}%`
-  const a = await env.DB.prepare('SELECT count(*) AS n FROM resource WHERE body LIKE ?1').bind(like).first<{ n: number }>()
-  const b = await env.DB.prepare('SELECT count(*) AS n FROM resource_history WHERE body LIKE ?1').bind(like).first<{ n: number }>()
-  const c = await env.DB.prepare('SELECT count(*) AS n FROM ix_token WHERE system LIKE ?1 OR code LIKE ?1').bind(like).first<{ n: number }>()
+  const a = await env.DB.prepare('SELECT count(*) AS n FROM resource WHERE body LIKE ?1')
+    .bind(like)
+    .first<{ n: number }>()
+  const b = await env.DB.prepare('SELECT count(*) AS n FROM resource_history WHERE body LIKE ?1')
+    .bind(like)
+    .first<{ n: number }>()
+  const c = await env.DB.prepare(
+    'SELECT count(*) AS n FROM ix_token WHERE system LIKE ?1 OR code LIKE ?1'
+  )
+    .bind(like)
+    .first<{ n: number }>()
   return a!.n + b!.n + c!.n
 }
 
@@ -85,5 +114,9 @@ export async function clientAllowing(operations: string[]): Promise<string> {
 /** A JSON Patch wrapped in a Binary, as a PATCH entry of a Bundle carries it. */
 export function patchBinary(operations: unknown[]): Record<string, unknown> {
   const bytes = new TextEncoder().encode(JSON.stringify(operations))
-  return { resourceType: 'Binary', contentType: 'application/json-patch+json', data: btoa(String.fromCharCode(...bytes)) }
+  return {
+    resourceType: 'Binary',
+    contentType: 'application/json-patch+json',
+    data: btoa(String.fromCharCode(...bytes)),
+  }
 }

@@ -26,7 +26,8 @@ async function writes(id: string, genders: string[], del = false): Promise<strin
   return times
 }
 
-const nextPath = (bundle: any) => bundle.link.find((l: any) => l.relation === 'next')?.url.replace('https://fhir.test', '')
+const nextPath = (bundle: any) =>
+  bundle.link.find((l: any) => l.relation === 'next')?.url.replace('https://fhir.test', '')
 
 describe('instance history (http.html#history)', () => {
   it('lists every version newest first, with request, response, and no resource for the deletion', async () => {
@@ -34,7 +35,10 @@ describe('instance history (http.html#history)', () => {
     await writes(id, ['male', 'female'], true)
     const bundle = await get(`/fhir/Patient/${id}/_history`)
     expect(bundle).toMatchObject({ resourceType: 'Bundle', type: 'history' })
-    expect(bundle.link[0]).toEqual({ relation: 'self', url: `https://fhir.test/fhir/Patient/${id}/_history?_count=20` })
+    expect(bundle.link[0]).toEqual({
+      relation: 'self',
+      url: `https://fhir.test/fhir/Patient/${id}/_history?_count=20`,
+    })
     const [deletion, second, first] = bundle.entry
     expect(bundle.entry).toHaveLength(3)
     expect(deletion).not.toHaveProperty('resource')
@@ -48,14 +52,20 @@ describe('instance history (http.html#history)', () => {
       request: { method: 'PUT', url: `Patient/${id}` },
       response: { status: '200 OK', etag: 'W/"2"', lastModified: second.resource.meta.lastUpdated },
     })
-    expect(first).toMatchObject({ resource: { gender: 'male' }, response: { status: '201 Created', etag: 'W/"1"' } })
+    expect(first).toMatchObject({
+      resource: { gender: 'male' },
+      response: { status: '201 Created', etag: 'W/"1"' },
+    })
   })
 
   it('a create by POST appears with request POST Type', async () => {
     const res = await call('POST', '/fhir/Patient', { auth, body: patient() })
     const { id } = await json(res)
     const bundle = await get(`/fhir/Patient/${id}/_history`)
-    expect(bundle.entry[0]).toMatchObject({ request: { method: 'POST', url: 'Patient' }, response: { status: '201 Created' } })
+    expect(bundle.entry[0]).toMatchObject({
+      request: { method: 'POST', url: 'Patient' },
+      response: { status: '201 Created' },
+    })
   })
 
   it('pages with _count through next links, each version once', async () => {
@@ -92,7 +102,9 @@ describe('instance history (http.html#history)', () => {
   })
 
   it('404 for a resource that never existed; an empty page has no entry', async () => {
-    expect((await call('GET', `/fhir/Patient/${uniqueId('hnone')}/_history`, { auth })).status).toBe(404)
+    expect(
+      (await call('GET', `/fhir/Patient/${uniqueId('hnone')}/_history`, { auth })).status
+    ).toBe(404)
     const id = uniqueId('hempty')
     await writes(id, ['male'])
     const bundle = await get(`/fhir/Patient/${id}/_history?_since=2999-01-01`)
@@ -102,7 +114,12 @@ describe('instance history (http.html#history)', () => {
   it('400 for parameters it does not support or cannot read, naming them', async () => {
     const id = uniqueId('hbad')
     await writes(id, ['male'])
-    for (const [query, name] of [['_list=x', '_list'], ['_since=yesterday', '_since'], ['_count=-1', '_count'], ['_cursor=zz', '_cursor']]) {
+    for (const [query, name] of [
+      ['_list=x', '_list'],
+      ['_since=yesterday', '_since'],
+      ['_count=-1', '_count'],
+      ['_cursor=zz', '_cursor'],
+    ]) {
       const res = await call('GET', `/fhir/Patient/${id}/_history?${query}`, { auth })
       expect(res.status, query).toBe(400)
       expect((await json(res)).issue[0].expression, query).toEqual([name])
@@ -118,12 +135,14 @@ describe('type and system history (http.html#history)', () => {
     await writes(a, ['male', 'female'])
     await writes(b, ['other'], true)
     const ours: string[] = []
-    let path: string | undefined = `/fhir/Patient/_history?_since=${encodeURIComponent(start)}&_count=2`
+    let path: string | undefined =
+      `/fhir/Patient/_history?_since=${encodeURIComponent(start)}&_count=2`
     while (path) {
       const bundle = await get(path)
       for (const e of bundle.entry ?? []) {
         expect(e.fullUrl).toMatch(/\/fhir\/Patient\//)
-        if (e.fullUrl.endsWith(`/${a}`) || e.fullUrl.endsWith(`/${b}`)) ours.push(`${e.fullUrl.split('/').pop()} ${e.response.etag}`)
+        if (e.fullUrl.endsWith(`/${a}`) || e.fullUrl.endsWith(`/${b}`))
+          ours.push(`${e.fullUrl.split('/').pop()} ${e.response.etag}`)
       }
       path = nextPath(bundle)
     }
@@ -134,13 +153,17 @@ describe('type and system history (http.html#history)', () => {
     const start = new Date(Date.now() - 1).toISOString()
     const id = uniqueId('sys')
     await writes(id, ['male'])
-    const obs = await call('POST', '/fhir/Basic', { auth, body: { resourceType: 'Basic', code: { text: id } } })
+    const obs = await call('POST', '/fhir/Basic', {
+      auth,
+      body: { resourceType: 'Basic', code: { text: id } },
+    })
     const basicId = (await json(obs)).id
     const found = new Set<string>()
     let path: string | undefined = `/fhir/_history?_since=${encodeURIComponent(start)}&_count=50`
     while (path) {
       const bundle = await get(path)
-      for (const e of bundle.entry ?? []) found.add(e.fullUrl.replace('https://fhir.test/fhir/', ''))
+      for (const e of bundle.entry ?? [])
+        found.add(e.fullUrl.replace('https://fhir.test/fhir/', ''))
       path = nextPath(bundle)
     }
     expect(found).toContain(`Patient/${id}`)

@@ -24,7 +24,12 @@ describe('capabilities (http.html#capabilities)', () => {
     expect(Date.parse(cs.date)).not.toBeNaN()
     expect(cs.rest).toHaveLength(1)
     expect(cs.rest[0].mode).toBe('server')
-    expect(cs.rest[0].interaction.map((i: any) => i.code).sort()).toEqual(['batch', 'history-system', 'search-system', 'transaction'])
+    expect(cs.rest[0].interaction.map((i: any) => i.code).sort()).toEqual([
+      'batch',
+      'history-system',
+      'search-system',
+      'transaction',
+    ])
   })
 
   it('lists every R4 resource type with the interactions and conditional support this server implements', async () => {
@@ -42,7 +47,17 @@ describe('capabilities (http.html#capabilities)', () => {
       conditionalDelete: 'single',
     })
     expect(patient.interaction.map((i: any) => i.code).sort()).toEqual(
-      ['create', 'delete', 'history-instance', 'history-type', 'patch', 'read', 'search-type', 'update', 'vread'].sort()
+      [
+        'create',
+        'delete',
+        'history-instance',
+        'history-type',
+        'patch',
+        'read',
+        'search-type',
+        'update',
+        'vread',
+      ].sort()
     )
   })
 
@@ -56,8 +71,12 @@ describe('capabilities (http.html#capabilities)', () => {
         // 400 means the parameter was applied and its value rejected; a 200 must not list it as ignored.
         if (res.status === 400) continue
         expect(res.status, name).toBe(200)
-        const ignored = ((await json(res)).entry ?? []).filter((e: any) => e.search?.mode === 'outcome')
-        expect(JSON.stringify(ignored), `${type}.${name}`).not.toContain(`Search parameter ${name} was ignored`)
+        const ignored = ((await json(res)).entry ?? []).filter(
+          (e: any) => e.search?.mode === 'outcome'
+        )
+        expect(JSON.stringify(ignored), `${type}.${name}`).not.toContain(
+          `Search parameter ${name} was ignored`
+        )
       }
     }
   })

@@ -21,43 +21,122 @@ function statusOf(run: () => unknown): number | 'ok' {
 
 describe('JSON Patch applier: the examples of RFC 6902 appendix A', () => {
   it.each([
-    ['A.1 add an object member', { foo: 'bar' }, [{ op: 'add', path: '/baz', value: 'qux' }], { baz: 'qux', foo: 'bar' }],
-    ['A.2 add an array element', { foo: ['bar', 'baz'] }, [{ op: 'add', path: '/foo/1', value: 'qux' }], { foo: ['bar', 'qux', 'baz'] }],
-    ['A.3 remove an object member', { baz: 'qux', foo: 'bar' }, [{ op: 'remove', path: '/baz' }], { foo: 'bar' }],
-    ['A.4 remove an array element', { foo: ['bar', 'qux', 'baz'] }, [{ op: 'remove', path: '/foo/1' }], { foo: ['bar', 'baz'] }],
-    ['A.5 replace a value', { baz: 'qux', foo: 'bar' }, [{ op: 'replace', path: '/baz', value: 'boo' }], { baz: 'boo', foo: 'bar' }],
+    [
+      'A.1 add an object member',
+      { foo: 'bar' },
+      [{ op: 'add', path: '/baz', value: 'qux' }],
+      { baz: 'qux', foo: 'bar' },
+    ],
+    [
+      'A.2 add an array element',
+      { foo: ['bar', 'baz'] },
+      [{ op: 'add', path: '/foo/1', value: 'qux' }],
+      { foo: ['bar', 'qux', 'baz'] },
+    ],
+    [
+      'A.3 remove an object member',
+      { baz: 'qux', foo: 'bar' },
+      [{ op: 'remove', path: '/baz' }],
+      { foo: 'bar' },
+    ],
+    [
+      'A.4 remove an array element',
+      { foo: ['bar', 'qux', 'baz'] },
+      [{ op: 'remove', path: '/foo/1' }],
+      { foo: ['bar', 'baz'] },
+    ],
+    [
+      'A.5 replace a value',
+      { baz: 'qux', foo: 'bar' },
+      [{ op: 'replace', path: '/baz', value: 'boo' }],
+      { baz: 'boo', foo: 'bar' },
+    ],
     [
       'A.6 move a value',
       { foo: { bar: 'baz', waldo: 'fred' }, qux: { corge: 'grault' } },
       [{ op: 'move', from: '/foo/waldo', path: '/qux/thud' }],
       { foo: { bar: 'baz' }, qux: { corge: 'grault', thud: 'fred' } },
     ],
-    ['A.7 move an array element', { foo: ['all', 'grass', 'cows', 'eat'] }, [{ op: 'move', from: '/foo/1', path: '/foo/3' }], { foo: ['all', 'cows', 'eat', 'grass'] }],
+    [
+      'A.7 move an array element',
+      { foo: ['all', 'grass', 'cows', 'eat'] },
+      [{ op: 'move', from: '/foo/1', path: '/foo/3' }],
+      { foo: ['all', 'cows', 'eat', 'grass'] },
+    ],
     [
       'A.8 test succeeds',
       { baz: 'qux', foo: ['a', 2, 'c'] },
-      [{ op: 'test', path: '/baz', value: 'qux' }, { op: 'test', path: '/foo/1', value: 2 }],
+      [
+        { op: 'test', path: '/baz', value: 'qux' },
+        { op: 'test', path: '/foo/1', value: 2 },
+      ],
       { baz: 'qux', foo: ['a', 2, 'c'] },
     ],
-    ['A.10 add a nested member object', { foo: 'bar' }, [{ op: 'add', path: '/child', value: { grandchild: {} } }], { foo: 'bar', child: { grandchild: {} } }],
-    ['A.11 unrecognised members are ignored', { foo: 'bar' }, [{ op: 'add', path: '/baz', value: 'qux', xyz: 123 }], { foo: 'bar', baz: 'qux' }],
-    ['A.14 ~ escape ordering', { '/': 9, '~1': 10 }, [{ op: 'test', path: '/~01', value: 10 }], { '/': 9, '~1': 10 }],
-    ['A.16 add an array value', { foo: ['bar'] }, [{ op: 'add', path: '/foo/-', value: ['abc', 'def'] }], { foo: ['bar', ['abc', 'def']] }],
-    ['copy', { a: { b: [1] } }, [{ op: 'copy', from: '/a', path: '/c' }], { a: { b: [1] }, c: { b: [1] } }],
-    ['test compares objects regardless of member order', { a: { x: 1, y: [1, 2] } }, [{ op: 'test', path: '/a', value: { y: [1, 2], x: 1 } }], { a: { x: 1, y: [1, 2] } }],
+    [
+      'A.10 add a nested member object',
+      { foo: 'bar' },
+      [{ op: 'add', path: '/child', value: { grandchild: {} } }],
+      { foo: 'bar', child: { grandchild: {} } },
+    ],
+    [
+      'A.11 unrecognised members are ignored',
+      { foo: 'bar' },
+      [{ op: 'add', path: '/baz', value: 'qux', xyz: 123 }],
+      { foo: 'bar', baz: 'qux' },
+    ],
+    [
+      'A.14 ~ escape ordering',
+      { '/': 9, '~1': 10 },
+      [{ op: 'test', path: '/~01', value: 10 }],
+      { '/': 9, '~1': 10 },
+    ],
+    [
+      'A.16 add an array value',
+      { foo: ['bar'] },
+      [{ op: 'add', path: '/foo/-', value: ['abc', 'def'] }],
+      { foo: ['bar', ['abc', 'def']] },
+    ],
+    [
+      'copy',
+      { a: { b: [1] } },
+      [{ op: 'copy', from: '/a', path: '/c' }],
+      { a: { b: [1] }, c: { b: [1] } },
+    ],
+    [
+      'test compares objects regardless of member order',
+      { a: { x: 1, y: [1, 2] } },
+      [{ op: 'test', path: '/a', value: { y: [1, 2], x: 1 } }],
+      { a: { x: 1, y: [1, 2] } },
+    ],
   ])('%s', (_label, doc, ops, expected) => {
     expect(apply(doc, ops)).toEqual(expected)
   })
 
   it.each([
     ['A.9 a failing test', { baz: 'qux' }, [{ op: 'test', path: '/baz', value: 'bar' }]],
-    ['A.12 add to a missing parent', { foo: 'bar' }, [{ op: 'add', path: '/baz/bat', value: 'qux' }]],
-    ['A.15 a string is not a number', { '/': 9, '~1': 10 }, [{ op: 'test', path: '/~01', value: '10' }]],
+    [
+      'A.12 add to a missing parent',
+      { foo: 'bar' },
+      [{ op: 'add', path: '/baz/bat', value: 'qux' }],
+    ],
+    [
+      'A.15 a string is not a number',
+      { '/': 9, '~1': 10 },
+      [{ op: 'test', path: '/~01', value: '10' }],
+    ],
     ['remove of a missing member', { foo: 1 }, [{ op: 'remove', path: '/bar' }]],
     ['replace of a missing member', { foo: 1 }, [{ op: 'replace', path: '/bar', value: 2 }]],
     ['an array index past the end', { foo: [1] }, [{ op: 'add', path: '/foo/2', value: 3 }]],
-    ['an array index with a leading zero', { foo: [1, 2] }, [{ op: 'replace', path: '/foo/01', value: 3 }]],
-    ['moving a value into its own child', { a: { b: {} } }, [{ op: 'move', from: '/a', path: '/a/b/c' }]],
+    [
+      'an array index with a leading zero',
+      { foo: [1, 2] },
+      [{ op: 'replace', path: '/foo/01', value: 3 }],
+    ],
+    [
+      'moving a value into its own child',
+      { a: { b: {} } },
+      [{ op: 'move', from: '/a', path: '/a/b/c' }],
+    ],
   ])('422 for %s, leaving the document unchanged', (_label, doc, ops) => {
     const before = structuredClone(doc)
     expect(statusOf(() => apply(doc, ops))).toBe(422)
@@ -78,7 +157,14 @@ describe('JSON Patch applier: the examples of RFC 6902 appendix A', () => {
 
   it('all or nothing: a failure in a later operation leaves no earlier change', () => {
     const doc = { a: 1 }
-    expect(statusOf(() => apply(doc, [{ op: 'replace', path: '/a', value: 2 }, { op: 'test', path: '/a', value: 3 }]))).toBe(422)
+    expect(
+      statusOf(() =>
+        apply(doc, [
+          { op: 'replace', path: '/a', value: 2 },
+          { op: 'test', path: '/a', value: 3 },
+        ])
+      )
+    ).toBe(422)
     expect(doc).toEqual({ a: 1 })
   })
 })
@@ -108,7 +194,12 @@ describe('patch interaction (http.html#patch)', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('etag')).toBe('W/"2"')
     const body = await json(res)
-    expect(body).toMatchObject({ id, gender: 'female', name: [{ given: ['Peter', 'James', 'Jim'] }], meta: { versionId: '2' } })
+    expect(body).toMatchObject({
+      id,
+      gender: 'female',
+      name: [{ given: ['Peter', 'James', 'Jim'] }],
+      meta: { versionId: '2' },
+    })
     expect(body).not.toHaveProperty('birthDate')
     expect((await versions('Patient', id)).map((v) => v.method)).toEqual(['PUT', 'PATCH'])
     expect(await json(await call('GET', `/fhir/Patient/${id}`, { auth }))).toEqual(body)
@@ -123,12 +214,35 @@ describe('patch interaction (http.html#patch)', () => {
   })
 
   it.each([
-    ['422 for a failing test operation', [{ op: 'test', path: '/gender', value: 'female' }, { op: 'replace', path: '/gender', value: 'x' }], 422],
-    ['422 for a path that does not exist', [{ op: 'replace', path: '/maritalStatus/text', value: 'x' }], 422],
-    ['400 for a patch that changes the id', [{ op: 'replace', path: '/id', value: 'other-id' }], 400],
+    [
+      '422 for a failing test operation',
+      [
+        { op: 'test', path: '/gender', value: 'female' },
+        { op: 'replace', path: '/gender', value: 'x' },
+      ],
+      422,
+    ],
+    [
+      '422 for a path that does not exist',
+      [{ op: 'replace', path: '/maritalStatus/text', value: 'x' }],
+      422,
+    ],
+    [
+      '400 for a patch that changes the id',
+      [{ op: 'replace', path: '/id', value: 'other-id' }],
+      400,
+    ],
     ['400 for a patch that removes the id', [{ op: 'remove', path: '/id' }], 400],
-    ['400 for a patch that changes resourceType', [{ op: 'replace', path: '/resourceType', value: 'Person' }], 400],
-    ['400 for a patch that replaces the resource with a non-object', [{ op: 'replace', path: '', value: [] }], 400],
+    [
+      '400 for a patch that changes resourceType',
+      [{ op: 'replace', path: '/resourceType', value: 'Person' }],
+      400,
+    ],
+    [
+      '400 for a patch that replaces the resource with a non-object',
+      [{ op: 'replace', path: '', value: [] }],
+      400,
+    ],
     ['400 for a malformed patch document', { op: 'replace', path: '/gender', value: 'x' }, 400],
   ])('%s, and nothing is written', async (_label, ops, status) => {
     const id = uniqueId('pbad')
@@ -143,9 +257,15 @@ describe('patch interaction (http.html#patch)', () => {
     const id = uniqueId('p415')
     await create(id)
     for (const contentType of ['application/json', 'application/fhir+json', 'application/xml']) {
-      const res = await call('PATCH', `/fhir/Patient/${id}`, { auth, body: [], headers: { 'content-type': contentType } })
+      const res = await call('PATCH', `/fhir/Patient/${id}`, {
+        auth,
+        body: [],
+        headers: { 'content-type': contentType },
+      })
       expect(res.status, contentType).toBe(415)
-      expect((await json(res)).issue[0].diagnostics).toMatch(/only JSON Patch \(application\/json-patch\+json\)/)
+      expect((await json(res)).issue[0].diagnostics).toMatch(
+        /only JSON Patch \(application\/json-patch\+json\)/
+      )
     }
   })
 
@@ -158,10 +278,12 @@ describe('patch interaction (http.html#patch)', () => {
     expect((await patchIt(`/fhir/Patient/${id}`, ops)).status).toBe(410)
   })
 
-  it('server-owned meta stays the server\'s, and a patch that changes nothing makes no version', async () => {
+  it("server-owned meta stays the server's, and a patch that changes nothing makes no version", async () => {
     const id = uniqueId('pmeta')
     await create(id)
-    const res = await patchIt(`/fhir/Patient/${id}`, [{ op: 'replace', path: '/meta/versionId', value: '99' }])
+    const res = await patchIt(`/fhir/Patient/${id}`, [
+      { op: 'replace', path: '/meta/versionId', value: '99' },
+    ])
     expect(res.status).toBe(200)
     expect((await json(res)).meta.versionId).toBe('1')
     expect(res.headers.get('etag')).toBe('W/"1"')

@@ -5,7 +5,17 @@
 import { env } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { allowedClient, call, json, uniqueId } from './helpers.ts'
-import { clientAllowing, currentRow, indexRowCount, patchBinary, patient, privateIdentifier, rowsMentioning, versions, putPatient } from './rest-helpers.ts'
+import {
+  clientAllowing,
+  currentRow,
+  indexRowCount,
+  patchBinary,
+  patient,
+  privateIdentifier,
+  rowsMentioning,
+  versions,
+  putPatient,
+} from './rest-helpers.ts'
 
 let auth: string
 beforeAll(async () => {
@@ -13,7 +23,11 @@ beforeAll(async () => {
 })
 
 const transaction = (entry: unknown[], headers: Record<string, string> = {}, as = auth) =>
-  call('POST', '/fhir', { auth: as, body: { resourceType: 'Bundle', type: 'transaction', entry }, headers })
+  call('POST', '/fhir', {
+    auth: as,
+    body: { resourceType: 'Bundle', type: 'transaction', entry },
+    headers,
+  })
 
 const put = (id: string, extra: Record<string, unknown> = {}) => putPatient(auth, id, extra)
 
@@ -33,15 +47,32 @@ describe('transaction processing (http.html#transaction)', () => {
           encounter: { reference: e },
           identifier: [{ system: 'urn:ietf:rfc:3986', value: p }],
           extension: [{ url: 'http://example.org/ext', valueReference: { reference: p } }],
-          contained: [{ resourceType: 'Provenance', id: 'prov', target: [{ reference: p }], recorded: '2024-01-01T00:00:00Z', agent: [{ who: { display: 'x' } }] }],
-          text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml"><a href="${p}">patient</a></div>` },
+          contained: [
+            {
+              resourceType: 'Provenance',
+              id: 'prov',
+              target: [{ reference: p }],
+              recorded: '2024-01-01T00:00:00Z',
+              agent: [{ who: { display: 'x' } }],
+            },
+          ],
+          text: {
+            status: 'generated',
+            div: `<div xmlns="http://www.w3.org/1999/xhtml"><a href="${p}">patient</a></div>`,
+          },
         },
         request: { method: 'POST', url: 'Observation' },
       },
       { fullUrl: p, resource: patient(), request: { method: 'POST', url: 'Patient' } },
       {
         fullUrl: e,
-        resource: { resourceType: 'Encounter', id: encounterId, status: 'finished', class: { code: 'AMB' }, subject: { reference: p } },
+        resource: {
+          resourceType: 'Encounter',
+          id: encounterId,
+          status: 'finished',
+          class: { code: 'AMB' },
+          subject: { reference: p },
+        },
         request: { method: 'PUT', url: `Encounter/${encounterId}` },
       },
     ])
@@ -54,9 +85,16 @@ describe('transaction processing (http.html#transaction)', () => {
     expect(patientEntry.response.location).toBe(`Patient/${patientId}/_history/1`)
     expect(patientEntry.fullUrl).toBe(`https://fhir.test/fhir/Patient/${patientId}`)
     expect(patientEntry.response.lastModified).toBe(patientEntry.resource.meta.lastUpdated)
-    expect(encEntry.response).toMatchObject({ status: '201 Created', location: `Encounter/${encounterId}/_history/1` })
+    expect(encEntry.response).toMatchObject({
+      status: '201 Created',
+      location: `Encounter/${encounterId}/_history/1`,
+    })
 
-    const obs = await json(await call('GET', `/fhir/${obsEntry.response.location.replace(/\/_history\/1$/, '')}`, { auth }))
+    const obs = await json(
+      await call('GET', `/fhir/${obsEntry.response.location.replace(/\/_history\/1$/, '')}`, {
+        auth,
+      })
+    )
     expect(obs.subject.reference).toBe(`Patient/${patientId}`)
     expect(obs.encounter.reference).toBe(`Encounter/${encounterId}`)
     expect(obs.extension[0].valueReference.reference).toBe(`Patient/${patientId}`)
@@ -68,7 +106,9 @@ describe('transaction processing (http.html#transaction)', () => {
     expect(enc.subject.reference).toBe(`Patient/${patientId}`)
     // The index holds the resolved reference.
     const obsRow = await currentRow('Observation', obs.id)
-    const ref = await env.DB.prepare('SELECT count(*) AS n FROM ix_ref WHERE pk = ?1 AND target = ?2')
+    const ref = await env.DB.prepare(
+      'SELECT count(*) AS n FROM ix_ref WHERE pk = ?1 AND target = ?2'
+    )
       .bind(obsRow!.pk, `Patient/${patientId}`)
       .first<{ n: number }>()
     expect(ref!.n).toBeGreaterThan(0)
@@ -81,17 +121,33 @@ describe('transaction processing (http.html#transaction)', () => {
     await put(gone)
     const res = await transaction([
       { request: { method: 'GET', url: `Patient/${id}` } },
-      { resource: patient(id, { gender: 'female' }), request: { method: 'PUT', url: `Patient/${id}` } },
+      {
+        resource: patient(id, { gender: 'female' }),
+        request: { method: 'PUT', url: `Patient/${id}` },
+      },
       { request: { method: 'DELETE', url: `Patient/${gone}` } },
       { resource: patient(), request: { method: 'POST', url: 'Patient' } },
     ])
     expect(res.status).toBe(200)
     const bundle = await json(res)
-    expect(bundle.entry.map((e: any) => e.response.status)).toEqual(['200 OK', '200 OK', '204 No Content', '201 Created'])
+    expect(bundle.entry.map((e: any) => e.response.status)).toEqual([
+      '200 OK',
+      '200 OK',
+      '204 No Content',
+      '201 Created',
+    ])
     // The GET is processed last (DELETE, POST, PUT/PATCH, GET): it sees the update.
-    expect(bundle.entry[0].resource).toMatchObject({ id, gender: 'female', meta: { versionId: '2' } })
+    expect(bundle.entry[0].resource).toMatchObject({
+      id,
+      gender: 'female',
+      meta: { versionId: '2' },
+    })
     expect(bundle.entry[2].response.etag).toBe('W/"2"')
-    const stamps = new Set([bundle.entry[1].response.lastModified, bundle.entry[2].response.lastModified, bundle.entry[3].response.lastModified])
+    const stamps = new Set([
+      bundle.entry[1].response.lastModified,
+      bundle.entry[2].response.lastModified,
+      bundle.entry[3].response.lastModified,
+    ])
     expect(stamps.size).toBe(1)
     expect((await call('GET', `/fhir/Patient/${gone}`, { auth })).status).toBe(410)
   })
@@ -100,20 +156,35 @@ describe('transaction processing (http.html#transaction)', () => {
     const id = uniqueId('txpatch')
     await put(id)
     const res = await transaction(
-      [{ resource: patchBinary([{ op: 'replace', path: '/gender', value: 'female' }]), request: { method: 'PATCH', url: `Patient/${id}` } }],
+      [
+        {
+          resource: patchBinary([{ op: 'replace', path: '/gender', value: 'female' }]),
+          request: { method: 'PATCH', url: `Patient/${id}` },
+        },
+      ],
       { prefer: 'return=minimal' }
     )
     expect(res.status).toBe(200)
     const [entry] = (await json(res)).entry
     expect(entry).not.toHaveProperty('resource')
-    expect(entry.response).toMatchObject({ status: '200 OK', etag: 'W/"2"', location: `Patient/${id}/_history/2` })
+    expect(entry.response).toMatchObject({
+      status: '200 OK',
+      etag: 'W/"2"',
+      location: `Patient/${id}/_history/2`,
+    })
     expect((await versions('Patient', id)).map((v) => v.method)).toEqual(['PUT', 'PATCH'])
   })
 
   it('Prefer: return=OperationOutcome puts an outcome in each entry response', async () => {
-    const res = await transaction([{ resource: patient(), request: { method: 'POST', url: 'Patient' } }], { prefer: 'return=OperationOutcome' })
+    const res = await transaction(
+      [{ resource: patient(), request: { method: 'POST', url: 'Patient' } }],
+      { prefer: 'return=OperationOutcome' }
+    )
     const [entry] = (await json(res)).entry
-    expect(entry.response.outcome.issue[0]).toMatchObject({ severity: 'information', diagnostics: expect.stringMatching(/^Created Patient\//) })
+    expect(entry.response.outcome.issue[0]).toMatchObject({
+      severity: 'information',
+      diagnostics: expect.stringMatching(/^Created Patient\//),
+    })
   })
 
   it('resolves conditional entries: If-None-Exist to the existing resource, conditional update to its match', async () => {
@@ -123,8 +194,20 @@ describe('transaction processing (http.html#transaction)', () => {
     const query = `identifier=${encodeURIComponent(`${identifier.system}|${identifier.value}`)}`
     const p = `urn:uuid:${crypto.randomUUID()}`
     const res = await transaction([
-      { fullUrl: p, resource: patient(undefined, { identifier: [identifier] }), request: { method: 'POST', url: 'Patient', ifNoneExist: query } },
-      { resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: p } }, request: { method: 'POST', url: 'Observation' } },
+      {
+        fullUrl: p,
+        resource: patient(undefined, { identifier: [identifier] }),
+        request: { method: 'POST', url: 'Patient', ifNoneExist: query },
+      },
+      {
+        resource: {
+          resourceType: 'Observation',
+          status: 'final',
+          code: { text: 'x' },
+          subject: { reference: p },
+        },
+        request: { method: 'POST', url: 'Observation' },
+      },
     ])
     expect(res.status).toBe(200)
     const bundle = await json(res)
@@ -133,15 +216,26 @@ describe('transaction processing (http.html#transaction)', () => {
     expect(bundle.entry[1].resource.subject.reference).toBe(`Patient/${existing}`)
 
     const update = await transaction([
-      { resource: patient(undefined, { identifier: [identifier], gender: 'female' }), request: { method: 'PUT', url: `Patient?${query}` } },
+      {
+        resource: patient(undefined, { identifier: [identifier], gender: 'female' }),
+        request: { method: 'PUT', url: `Patient?${query}` },
+      },
     ])
-    expect((await json(update)).entry[0]).toMatchObject({ response: { status: '200 OK', etag: 'W/"2"' }, resource: { id: existing, gender: 'female' } })
+    expect((await json(update)).entry[0]).toMatchObject({
+      response: { status: '200 OK', etag: 'W/"2"' },
+      resource: { id: existing, gender: 'female' },
+    })
   })
 })
 
 describe('conditional references (http.html#trules)', () => {
   const observation = (reference: string) => ({
-    resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference } },
+    resource: {
+      resourceType: 'Observation',
+      status: 'final',
+      code: { text: 'x' },
+      subject: { reference },
+    },
     request: { method: 'POST', url: 'Observation' },
   })
 
@@ -154,7 +248,10 @@ describe('conditional references (http.html#trules)', () => {
     const res = await transaction([
       observation(`Patient?identifier=${encodeURIComponent(`${stored.system}|${stored.value}`)}`),
       observation(`Patient?${freshQuery}`),
-      { resource: patient(undefined, { identifier: [fresh] }), request: { method: 'POST', url: 'Patient', ifNoneExist: freshQuery } },
+      {
+        resource: patient(undefined, { identifier: [fresh] }),
+        request: { method: 'POST', url: 'Patient', ifNoneExist: freshQuery },
+      },
     ])
     expect(res.status).toBe(200)
     const [a, b, created] = (await json(res)).entry
@@ -164,14 +261,25 @@ describe('conditional references (http.html#trules)', () => {
 
   it('412 when the criteria match nothing or several resources, and nothing is written', async () => {
     const marker = crypto.randomUUID()
-    const mine = { resource: patient(undefined, { identifier: [{ system: `http://example.org/tx/${marker}`, value: 'v' }] }), request: { method: 'POST', url: 'Patient' } }
-    const none = await transaction([mine, observation(`Patient?identifier=${encodeURIComponent(`${privateIdentifier().system}|x`)}`)])
+    const mine = {
+      resource: patient(undefined, {
+        identifier: [{ system: `http://example.org/tx/${marker}`, value: 'v' }],
+      }),
+      request: { method: 'POST', url: 'Patient' },
+    }
+    const none = await transaction([
+      mine,
+      observation(`Patient?identifier=${encodeURIComponent(`${privateIdentifier().system}|x`)}`),
+    ])
     expect(none.status).toBe(412)
     expect((await json(none)).issue[0].diagnostics).toMatch(/matches no Patient/)
     const shared = privateIdentifier()
     await put(uniqueId('crefa'), { identifier: [shared] })
     await put(uniqueId('crefb'), { identifier: [shared] })
-    const many = await transaction([mine, observation(`Patient?identifier=${encodeURIComponent(`${shared.system}|${shared.value}`)}`)])
+    const many = await transaction([
+      mine,
+      observation(`Patient?identifier=${encodeURIComponent(`${shared.system}|${shared.value}`)}`),
+    ])
     expect(many.status).toBe(412)
     expect(await rowsMentioning(marker)).toBe(0)
   })
@@ -187,24 +295,44 @@ describe('a transaction is all or nothing', () => {
     await put(updated)
     await put(deleted)
     await put(blocked)
-    const before = { updated: await currentRow('Patient', updated), deleted: await currentRow('Patient', deleted) }
+    const before = {
+      updated: await currentRow('Patient', updated),
+      deleted: await currentRow('Patient', deleted),
+    }
     const indexBefore = await indexRowCount(before.updated!.pk)
     // Another writer has taken version 2 of `blocked` (its history row exists): the transaction's
     // update of it fails inside the batch, after the statements of every other entry.
     const row = await currentRow('Patient', blocked)
-    await env.DB.prepare("INSERT INTO resource_history (pk, version, type, id, last_updated, method, body) VALUES (?1, 2, 'Patient', ?2, 0, 'PUT', '{}')")
+    await env.DB.prepare(
+      "INSERT INTO resource_history (pk, version, type, id, last_updated, method, body) VALUES (?1, 2, 'Patient', ?2, 0, 'PUT', '{}')"
+    )
       .bind(row!.pk, blocked)
       .run()
     const p = `urn:uuid:${crypto.randomUUID()}`
     const res = await transaction([
-      { fullUrl: p, resource: patient(undefined, { identifier: [identifier] }), request: { method: 'POST', url: 'Patient' } },
       {
-        resource: { resourceType: 'Observation', status: 'final', code: { coding: [{ system: identifier.system, code: 'c' }] }, subject: { reference: p } },
+        fullUrl: p,
+        resource: patient(undefined, { identifier: [identifier] }),
+        request: { method: 'POST', url: 'Patient' },
+      },
+      {
+        resource: {
+          resourceType: 'Observation',
+          status: 'final',
+          code: { coding: [{ system: identifier.system, code: 'c' }] },
+          subject: { reference: p },
+        },
         request: { method: 'POST', url: 'Observation' },
       },
-      { resource: patient(updated, { identifier: [identifier], gender: 'female' }), request: { method: 'PUT', url: `Patient/${updated}` } },
+      {
+        resource: patient(updated, { identifier: [identifier], gender: 'female' }),
+        request: { method: 'PUT', url: `Patient/${updated}` },
+      },
       { request: { method: 'DELETE', url: `Patient/${deleted}` } },
-      { resource: patient(blocked, { gender: 'female' }), request: { method: 'PUT', url: `Patient/${blocked}` } },
+      {
+        resource: patient(blocked, { gender: 'female' }),
+        request: { method: 'PUT', url: `Patient/${blocked}` },
+      },
     ])
     expect(res.status).toBe(409)
     expect((await json(res)).issue[0].diagnostics).toMatch(/changed by other requests/)
@@ -217,31 +345,83 @@ describe('a transaction is all or nothing', () => {
   })
 
   it.each([
-    ['a stale If-Match', 412, (id: string) => ({ resource: patient(id), request: { method: 'PUT', url: `Patient/${id}`, ifMatch: 'W/"9"' } })],
-    ['a body id that differs from the URL', 400, (id: string) => ({ resource: patient('other'), request: { method: 'PUT', url: `Patient/${id}` } })],
-    ['a failing JSON Patch', 422, (id: string) => ({ resource: patchBinary([{ op: 'test', path: '/gender', value: 'x' }]), request: { method: 'PATCH', url: `Patient/${id}` } })],
-    ['a reference to a urn:uuid no entry has', 400, () => ({ resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'urn:uuid:00000000-0000-0000-0000-000000000000' } }, request: { method: 'POST', url: 'Observation' } })],
-    ['a GET of a resource that does not exist', 404, () => ({ request: { method: 'GET', url: `Patient/${uniqueId('nope')}` } })],
-    ['an unknown resource type', 404, () => ({ resource: { resourceType: 'Spaceship' }, request: { method: 'POST', url: 'Spaceship' } })],
-  ])('%s in the last entry fails the transaction (%i) and nothing is written', async (_label, status, last) => {
-    const marker = crypto.randomUUID()
-    const id = uniqueId('txfail')
-    const other = uniqueId('txlast')
-    await put(id)
-    await put(other)
-    const res = await transaction([
-      { resource: patient(undefined, { identifier: [{ system: `http://example.org/tx/${marker}`, value: 'v' }] }), request: { method: 'POST', url: 'Patient' } },
-      { request: { method: 'DELETE', url: `Patient/${id}` } },
-      last(other),
-    ])
-    expect(res.status).toBe(status)
-    const outcome = await json(res)
-    expect(outcome.resourceType).toBe('OperationOutcome')
-    expect(outcome.issue[0].diagnostics).toMatch(/^Bundle\.entry\[2\]: /)
-    expect(await rowsMentioning(marker)).toBe(0)
-    expect((await currentRow('Patient', id))!.deleted).toBe(0)
-    expect((await versions('Patient', other)).length).toBe(1)
-  })
+    [
+      'a stale If-Match',
+      412,
+      (id: string) => ({
+        resource: patient(id),
+        request: { method: 'PUT', url: `Patient/${id}`, ifMatch: 'W/"9"' },
+      }),
+    ],
+    [
+      'a body id that differs from the URL',
+      400,
+      (id: string) => ({
+        resource: patient('other'),
+        request: { method: 'PUT', url: `Patient/${id}` },
+      }),
+    ],
+    [
+      'a failing JSON Patch',
+      422,
+      (id: string) => ({
+        resource: patchBinary([{ op: 'test', path: '/gender', value: 'x' }]),
+        request: { method: 'PATCH', url: `Patient/${id}` },
+      }),
+    ],
+    [
+      'a reference to a urn:uuid no entry has',
+      400,
+      () => ({
+        resource: {
+          resourceType: 'Observation',
+          status: 'final',
+          code: { text: 'x' },
+          subject: { reference: 'urn:uuid:00000000-0000-0000-0000-000000000000' },
+        },
+        request: { method: 'POST', url: 'Observation' },
+      }),
+    ],
+    [
+      'a GET of a resource that does not exist',
+      404,
+      () => ({ request: { method: 'GET', url: `Patient/${uniqueId('nope')}` } }),
+    ],
+    [
+      'an unknown resource type',
+      404,
+      () => ({
+        resource: { resourceType: 'Spaceship' },
+        request: { method: 'POST', url: 'Spaceship' },
+      }),
+    ],
+  ])(
+    '%s in the last entry fails the transaction (%i) and nothing is written',
+    async (_label, status, last) => {
+      const marker = crypto.randomUUID()
+      const id = uniqueId('txfail')
+      const other = uniqueId('txlast')
+      await put(id)
+      await put(other)
+      const res = await transaction([
+        {
+          resource: patient(undefined, {
+            identifier: [{ system: `http://example.org/tx/${marker}`, value: 'v' }],
+          }),
+          request: { method: 'POST', url: 'Patient' },
+        },
+        { request: { method: 'DELETE', url: `Patient/${id}` } },
+        last(other),
+      ])
+      expect(res.status).toBe(status)
+      const outcome = await json(res)
+      expect(outcome.resourceType).toBe('OperationOutcome')
+      expect(outcome.issue[0].diagnostics).toMatch(/^Bundle\.entry\[2\]: /)
+      expect(await rowsMentioning(marker)).toBe(0)
+      expect((await currentRow('Patient', id))!.deleted).toBe(0)
+      expect((await versions('Patient', other)).length).toBe(1)
+    }
+  )
 
   it('400 when two entries act on the same resource, naming both', async () => {
     const id = uniqueId('dup')
@@ -251,7 +431,9 @@ describe('a transaction is all or nothing', () => {
       { request: { method: 'DELETE', url: `Patient/${id}` } },
     ])
     expect(res.status).toBe(400)
-    expect((await json(res)).issue[0].diagnostics).toMatch(/Bundle\.entry\[1\] and Bundle\.entry\[0\] both act on Patient\//)
+    expect((await json(res)).issue[0].diagnostics).toMatch(
+      /Bundle\.entry\[1\] and Bundle\.entry\[0\] both act on Patient\//
+    )
     expect((await versions('Patient', id)).length).toBe(1)
   })
 
@@ -293,7 +475,12 @@ describe('authorisation of a transaction (docs/aidbox.md#bundles)', () => {
     await put(id)
     const marker = crypto.randomUUID()
     const entries = [
-      { resource: patient(undefined, { identifier: [{ system: `http://example.org/tx/${marker}`, value: 'v' }] }), request: { method: 'POST', url: 'Patient' } },
+      {
+        resource: patient(undefined, {
+          identifier: [{ system: `http://example.org/tx/${marker}`, value: 'v' }],
+        }),
+        request: { method: 'POST', url: 'Patient' },
+      },
       { request: { method: 'DELETE', url: `Patient/${id}` } },
     ]
     const noBundle = await clientAllowing(['FhirCreate', 'FhirDelete'])
@@ -311,34 +498,60 @@ describe('authorisation of a transaction (docs/aidbox.md#bundles)', () => {
 
 describe('caps and malformed Bundles', () => {
   it('413 for more than 500 entries, saying why and what to do', async () => {
-    const entry = Array.from({ length: 501 }, () => ({ resource: patient(), request: { method: 'POST', url: 'Patient' } }))
+    const entry = Array.from({ length: 501 }, () => ({
+      resource: patient(),
+      request: { method: 'POST', url: 'Patient' },
+    }))
     const res = await transaction(entry)
     expect(res.status).toBe(413)
-    expect((await json(res)).issue[0].diagnostics).toMatch(/501 entries; at most 500 .* one D1 batch.*Split it/)
+    expect((await json(res)).issue[0].diagnostics).toMatch(
+      /501 entries; at most 500 .* one D1 batch.*Split it/
+    )
   })
 
   it('413 for a Bundle over 4 MiB, while a Bundle over 1 MiB is accepted', async () => {
-    const text = (n: number) => ({ status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${'x'.repeat(n)}</div>` })
-    const big = Array.from({ length: 5 }, () => ({ resource: patient(undefined, { text: text(900_000) }), request: { method: 'POST', url: 'Patient' } }))
+    const text = (n: number) => ({
+      status: 'generated',
+      div: `<div xmlns="http://www.w3.org/1999/xhtml">${'x'.repeat(n)}</div>`,
+    })
+    const big = Array.from({ length: 5 }, () => ({
+      resource: patient(undefined, { text: text(900_000) }),
+      request: { method: 'POST', url: 'Patient' },
+    }))
     const res = await transaction(big)
     expect(res.status).toBe(413)
     expect((await json(res)).issue[0].diagnostics).toMatch(/4194304-byte limit/)
-    const medium = Array.from({ length: 2 }, () => ({ resource: patient(undefined, { text: text(600_000) }), request: { method: 'POST', url: 'Patient' } }))
+    const medium = Array.from({ length: 2 }, () => ({
+      resource: patient(undefined, { text: text(600_000) }),
+      request: { method: 'POST', url: 'Patient' },
+    }))
     expect((await transaction(medium)).status).toBe(200)
   })
 
   it('400 for a Bundle that is not a batch or transaction, or an entry without a request', async () => {
-    const collection = await call('POST', '/fhir', { auth, body: { resourceType: 'Bundle', type: 'collection' } })
+    const collection = await call('POST', '/fhir', {
+      auth,
+      body: { resourceType: 'Bundle', type: 'collection' },
+    })
     expect(collection.status).toBe(400)
     expect((await json(collection)).issue[0].diagnostics).toMatch(/batch or transaction/)
     expect((await call('POST', '/fhir', { auth, body: patient() })).status).toBe(400)
     const noRequest = await transaction([{ resource: patient() }])
     expect(noRequest.status).toBe(400)
-    expect((await json(noRequest)).issue[0].diagnostics).toBe('Bundle.entry[0]: The entry has no request')
+    expect((await json(noRequest)).issue[0].diagnostics).toBe(
+      'Bundle.entry[0]: The entry has no request'
+    )
   })
 
   it('accepts POST [base]/ with a trailing slash, as client libraries send it', async () => {
-    const res = await call('POST', '/fhir/', { auth, body: { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: patient(), request: { method: 'POST', url: 'Patient' } }] } })
+    const res = await call('POST', '/fhir/', {
+      auth,
+      body: {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [{ resource: patient(), request: { method: 'POST', url: 'Patient' } }],
+      },
+    })
     expect(res.status).toBe(200)
   })
 })

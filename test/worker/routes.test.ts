@@ -37,7 +37,9 @@ function watchedEnv(): { env: Env; used: string[] } {
 }
 
 async function refused(method: string, path: string, auth?: string) {
-  const body = ['POST', 'PUT', 'PATCH'].includes(method) ? JSON.stringify({ resourceType: 'Patient', id: 'x1' }) : undefined
+  const body = ['POST', 'PUT', 'PATCH'].includes(method)
+    ? JSON.stringify({ resourceType: 'Patient', id: 'x1' })
+    : undefined
   const headers: Record<string, string> = body ? { 'content-type': 'application/json' } : {}
   if (auth) headers.authorization = auth
   const request = new Request(`https://fhir.test${concrete(path)}`, { method, headers, body })
@@ -49,7 +51,13 @@ async function refused(method: string, path: string, auth?: string) {
 describe('every route is guarded (fail closed)', () => {
   it('registers the routes this test is about', () => {
     expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(
-      expect.arrayContaining(['GET /health', 'PUT /Client/:id', 'GET /fhir/:type', 'PUT /fhir/:type/:id', 'POST /fhir/_search'])
+      expect.arrayContaining([
+        'GET /health',
+        'PUT /Client/:id',
+        'GET /fhir/:type',
+        'PUT /fhir/:type/:id',
+        'POST /fhir/_search',
+      ])
     )
   })
 

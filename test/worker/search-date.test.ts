@@ -8,7 +8,13 @@ import { json } from './helpers.ts'
 
 const s = suffix()
 const id = (n: number) => `date${n}-${s}`
-const obs = (n: number, effective: Record<string, unknown>) => ({ resourceType: 'Observation', id: id(n), status: 'final', code: { text: 'x' }, ...effective })
+const obs = (n: number, effective: Record<string, unknown>) => ({
+  resourceType: 'Observation',
+  id: id(n),
+  status: 'final',
+  code: { text: 'x' },
+  ...effective,
+})
 
 // 1: a day; 2: a second in that day; 3: a Period over May; 4: the year 2014; 5: New Year 2015;
 // 6: no date; 7: the last day of 2013; 8: 2017.
@@ -76,7 +82,9 @@ describe('the other prefixes (search.html#prefix)', () => {
     expect(await date('ap2014-05-11')).toEqual(ids(1, 2, 3, 4, 5, 7))
   })
   it('two parameters bounding one range are matched by one value (ge and le together)', async () => {
-    expect(await f.ids('Observation', 'date=ge2014-05-02&date=le2014-05-20')).toEqual(ids(1, 2, 3, 4))
+    expect(await f.ids('Observation', 'date=ge2014-05-02&date=le2014-05-20')).toEqual(
+      ids(1, 2, 3, 4)
+    )
     expect(await f.ids('Observation', 'date=gt2014-06-01&date=lt2015-06-01')).toEqual(ids(4, 5))
   })
   it('comma is OR across date values', async () => {
@@ -87,19 +95,26 @@ describe('the other prefixes (search.html#prefix)', () => {
 describe('_lastUpdated (search.html#lastUpdated)', () => {
   it('compares with the instant the server stamped', async () => {
     const before = new Date(created - 60_000).toISOString()
-    expect(await f.ids('Observation', `_lastUpdated=gt${before}`)).toEqual(ids(1, 2, 3, 4, 5, 6, 7, 8))
+    expect(await f.ids('Observation', `_lastUpdated=gt${before}`)).toEqual(
+      ids(1, 2, 3, 4, 5, 6, 7, 8)
+    )
     expect(await f.ids('Observation', `_lastUpdated=lt${before}`)).toEqual([])
     const later = new Date(Date.now() + 3_600_000).toISOString()
-    expect(await f.ids('Observation', `_lastUpdated=ge${before}&_lastUpdated=le${later}`)).toHaveLength(8)
+    expect(
+      await f.ids('Observation', `_lastUpdated=ge${before}&_lastUpdated=le${later}`)
+    ).toHaveLength(8)
   })
 })
 
 describe('malformed dates are a 400 naming the parameter (search.html#errors)', () => {
-  it.each([['2014-13'], ['xx2014'], ['2014-05-11T25:00Z'], ['May 2014'], ['2014-02-30']])('date=%s', async (value) => {
-    const res = await f.get('Observation', `date=${encodeURIComponent(value)}`)
-    expect(res.status).toBe(400)
-    const issue = (await json(res)).issue[0]
-    expect(issue.expression).toEqual(['date'])
-    expect(issue.diagnostics).toContain('date')
-  })
+  it.each([['2014-13'], ['xx2014'], ['2014-05-11T25:00Z'], ['May 2014'], ['2014-02-30']])(
+    'date=%s',
+    async (value) => {
+      const res = await f.get('Observation', `date=${encodeURIComponent(value)}`)
+      expect(res.status).toBe(400)
+      const issue = (await json(res)).issue[0]
+      expect(issue.expression).toEqual(['date'])
+      expect(issue.diagnostics).toContain('date')
+    }
+  )
 })

@@ -29,8 +29,10 @@ export async function fixture(prefix: string): Promise<Fixture> {
   const system = `urn:test:${prefix}:${crypto.randomUUID()}`
   const tag = `${system}|t`
   const { auth } = await allowedClient(prefix)
-  const url = (path: string, query = '') => `/fhir/${path}?${query ? `${query}&` : ''}_tag=${encodeURIComponent(tag)}`
-  const get = (path: string, query = '', headers: Record<string, string> = {}) => call('GET', url(path, query), { auth, headers })
+  const url = (path: string, query = '') =>
+    `/fhir/${path}?${query ? `${query}&` : ''}_tag=${encodeURIComponent(tag)}`
+  const get = (path: string, query = '', headers: Record<string, string> = {}) =>
+    call('GET', url(path, query), { auth, headers })
   const search = async (path: string, query = '', headers: Record<string, string> = {}) => {
     const res = await get(path, query, headers)
     const text = await res.text()
@@ -44,9 +46,16 @@ export async function fixture(prefix: string): Promise<Fixture> {
     search,
     async put(...resources) {
       for (const r of resources) {
-        const meta = { ...((r.meta as Record<string, unknown>) ?? {}), tag: [{ system, code: 't' }] }
-        const res = await call('PUT', `/fhir/${r.resourceType}/${r.id}`, { auth, body: { ...r, meta } })
-        if (res.status !== 200 && res.status !== 201) throw new Error(`PUT ${r.resourceType}/${r.id}: ${res.status} ${await res.text()}`)
+        const meta = {
+          ...((r.meta as Record<string, unknown>) ?? {}),
+          tag: [{ system, code: 't' }],
+        }
+        const res = await call('PUT', `/fhir/${r.resourceType}/${r.id}`, {
+          auth,
+          body: { ...r, meta },
+        })
+        if (res.status !== 200 && res.status !== 201)
+          throw new Error(`PUT ${r.resourceType}/${r.id}: ${res.status} ${await res.text()}`)
       }
     },
     async ids(path, query = '') {
@@ -56,12 +65,17 @@ export async function fixture(prefix: string): Promise<Fixture> {
 }
 
 export function matchIds(bundle: Bundle): string[] {
-  return ((bundle.entry ?? []) as any[]).filter((e) => e.search.mode === 'match').map((e) => e.resource.id).sort()
+  return ((bundle.entry ?? []) as any[])
+    .filter((e) => e.search.mode === 'match')
+    .map((e) => e.resource.id)
+    .sort()
 }
 
 /** Match ids in Bundle order. */
 export function orderedIds(bundle: Bundle): string[] {
-  return ((bundle.entry ?? []) as any[]).filter((e) => e.search.mode === 'match').map((e) => e.resource.id)
+  return ((bundle.entry ?? []) as any[])
+    .filter((e) => e.search.mode === 'match')
+    .map((e) => e.resource.id)
 }
 
 /** A unique suffix for ids and names in one test file. */

@@ -11,14 +11,32 @@ const UCUM = 'http://unitsofmeasure.org'
 const LOINC = 'http://loinc.org'
 const id = (n: number) => `num${n}-${s}`
 const ids = (...n: number[]) => n.map(id)
-const risk = (n: number, prediction: Record<string, unknown>) => ({ resourceType: 'RiskAssessment', id: id(n), status: 'final', subject: { reference: 'Patient/x' }, prediction: [prediction] })
-const obs = (n: number, extra: Record<string, unknown>) => ({ resourceType: 'Observation', id: id(n), status: 'final', code: { text: 'x' }, ...extra })
+const risk = (n: number, prediction: Record<string, unknown>) => ({
+  resourceType: 'RiskAssessment',
+  id: id(n),
+  status: 'final',
+  subject: { reference: 'Patient/x' },
+  prediction: [prediction],
+})
+const obs = (n: number, extra: Record<string, unknown>) => ({
+  resourceType: 'Observation',
+  id: id(n),
+  status: 'final',
+  code: { text: 'x' },
+  ...extra,
+})
 const bp = (n: number, systolic: number, diastolic: number) =>
   obs(n, {
     code: { coding: [{ system: LOINC, code: '85354-9' }] },
     component: [
-      { code: { coding: [{ system: LOINC, code: '8480-6' }] }, valueQuantity: { value: systolic, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' } },
-      { code: { coding: [{ system: LOINC, code: '8462-4' }] }, valueQuantity: { value: diastolic, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' } },
+      {
+        code: { coding: [{ system: LOINC, code: '8480-6' }] },
+        valueQuantity: { value: systolic, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' },
+      },
+      {
+        code: { coding: [{ system: LOINC, code: '8462-4' }] },
+        valueQuantity: { value: diastolic, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' },
+      },
     ],
   })
 
@@ -37,8 +55,14 @@ beforeAll(async () => {
     obs(12, { valueQuantity: { value: 5.4, unit: 'mg' } }),
     obs(13, { valueQuantity: { value: 5.4, unit: 'g', system: UCUM, code: 'g' } }),
     obs(14, { valueQuantity: { value: 5, comparator: '<', unit: 'mg', system: UCUM, code: 'mg' } }),
-    obs(15, { code: { coding: [{ system: LOINC, code: '2345-7' }] }, valueQuantity: { value: 5.4, unit: 'mg', system: UCUM, code: 'mg' } }),
-    obs(16, { code: { coding: [{ system: LOINC, code: '2345-7' }] }, valueCodeableConcept: { coding: [{ system: 'urn:x', code: 'high' }] } }),
+    obs(15, {
+      code: { coding: [{ system: LOINC, code: '2345-7' }] },
+      valueQuantity: { value: 5.4, unit: 'mg', system: UCUM, code: 'mg' },
+    }),
+    obs(16, {
+      code: { coding: [{ system: LOINC, code: '2345-7' }] },
+      valueCodeableConcept: { coding: [{ system: 'urn:x', code: 'high' }] },
+    }),
     obs(17, { valueQuantity: { value: 100, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' } }),
     bp(21, 120, 80),
     bp(22, 150, 95),
@@ -107,7 +131,9 @@ describe('quantity: number|system|code (search.html#quantity)', () => {
     expect(await q('gt5||mg')).toEqual(ids(11, 12, 15))
   })
   it('400 for a system without a code', async () => {
-    expect((await f.get('Observation', `value-quantity=${encodeURIComponent(`5.4|${UCUM}|`)}`)).status).toBe(400)
+    expect(
+      (await f.get('Observation', `value-quantity=${encodeURIComponent(`5.4|${UCUM}|`)}`)).status
+    ).toBe(400)
   })
 })
 
@@ -122,7 +148,9 @@ describe('composite: code$value from the same element (search.html#composite)', 
   it('component-code-value-quantity pairs a component code only with its own value', async () => {
     expect(await c('component-code-value-quantity', `${LOINC}|8480-6$gt125`)).toEqual(ids(22))
     expect(await c('component-code-value-quantity', `${LOINC}|8462-4$gt125`)).toEqual(ids(23))
-    expect(await c('component-code-value-quantity', '8480-6$lt100,8462-4$lt85')).toEqual(ids(21, 23))
+    expect(await c('component-code-value-quantity', '8480-6$lt100,8462-4$lt85')).toEqual(
+      ids(21, 23)
+    )
   })
   it('a composite quantity matches its stated unit too (search.html#composite, #quantity)', async () => {
     expect(await c('component-code-value-quantity', '8480-6$120||mmHg')).toEqual(ids(21))

@@ -8,11 +8,20 @@ import { parseSearch } from '../../src/fhir/search/parse.ts'
 import { countQuery, pageQuery } from '../../src/fhir/search/plan.ts'
 import type { Cursor } from '../../src/fhir/search/request.ts'
 
-async function plan(type: string, query: string, cursor?: Cursor, count = false): Promise<string[]> {
+async function plan(
+  type: string,
+  query: string,
+  cursor?: Cursor,
+  count = false
+): Promise<string[]> {
   const request = parseSearch(type, new URLSearchParams(query), { base: 'https://fhir.test' })
   expect(request.ignored).toEqual([])
-  const q = count ? countQuery(request, 10_000) : pageQuery(request, cursor ?? request.cursor, request.count + 1)
-  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).bind(...q.params).all<{ detail: string }>()
+  const q = count
+    ? countQuery(request, 10_000)
+    : pageQuery(request, cursor ?? request.cursor, request.count + 1)
+  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${q.sql}`)
+    .bind(...q.params)
+    .all<{ detail: string }>()
   return results.map((r) => r.detail)
 }
 
@@ -27,23 +36,58 @@ function scans(lines: string[]): string[] {
 
 const SHAPES: [string, string, string, RegExp[]][] = [
   ['token', 'Observation', 'code=4548-4', [/SEARCH d\d+ USING PRIMARY KEY \(sp=\? AND code=\?\)/]],
-  ['token system|code', 'Observation', 'code=http://loinc.org%7C4548-4', [/SEARCH d\d+ USING PRIMARY KEY \(sp=\? AND code=\?\)/]],
-  ['reference', 'Observation', 'subject=Patient/123', [/SEARCH d\d+ USING PRIMARY KEY \(sp=\? AND target=\?\)/]],
-  ['reference + date', 'Observation', 'patient=123&date=ge2015', [/USING COVERING INDEX ix_date_pk \(pk=\? AND sp=\?\)/]],
-  ['date range', 'Observation', 'date=ge2015-03-01&date=lt2015-04-01', [/ix_date_long/, /USING PRIMARY KEY \(sp=\? AND lo>\? AND lo<\?\)/]],
+  [
+    'token system|code',
+    'Observation',
+    'code=http://loinc.org%7C4548-4',
+    [/SEARCH d\d+ USING PRIMARY KEY \(sp=\? AND code=\?\)/],
+  ],
+  [
+    'reference',
+    'Observation',
+    'subject=Patient/123',
+    [/SEARCH d\d+ USING PRIMARY KEY \(sp=\? AND target=\?\)/],
+  ],
+  [
+    'reference + date',
+    'Observation',
+    'patient=123&date=ge2015',
+    [/USING COVERING INDEX ix_date_pk \(pk=\? AND sp=\?\)/],
+  ],
+  [
+    'date range',
+    'Observation',
+    'date=ge2015-03-01&date=lt2015-04-01',
+    [/ix_date_long/, /USING PRIMARY KEY \(sp=\? AND lo>\? AND lo<\?\)/],
+  ],
   ['date eq', 'Observation', 'date=2015-03', [/USING PRIMARY KEY \(sp=\? AND lo>\? AND lo<\?\)/]],
   ['string prefix', 'Patient', 'name=smi', [/USING PRIMARY KEY \(sp=\? AND norm>\? AND norm<\?\)/]],
   ['string + token', 'Patient', 'family=smi&gender=male', [/ix_string_pk/]],
-  ['chain', 'Observation', 'subject:Patient.name=smith', [/USING PRIMARY KEY \(sp=\? AND target=\?\)/]],
+  [
+    'chain',
+    'Observation',
+    'subject:Patient.name=smith',
+    [/USING PRIMARY KEY \(sp=\? AND target=\?\)/],
+  ],
   ['chain 3 levels', 'Observation', 'subject:Patient.organization.partof.name=acme', [/SEARCH/]],
   ['_has', 'Patient', '_has:Observation:subject:code=4548-4', [/ix_ref_pk/]],
   ['quantity', 'Observation', 'value-quantity=gt5%7Chttp://unitsofmeasure.org%7Cmg', [/SEARCH/]],
-  ['composite', 'Observation', 'component-code-value-quantity=8480-6$gt140', [/USING PRIMARY KEY \(sp=\? AND key=\?\)/]],
+  [
+    'composite',
+    'Observation',
+    'component-code-value-quantity=8480-6$gt140',
+    [/USING PRIMARY KEY \(sp=\? AND key=\?\)/],
+  ],
   ['_lastUpdated', 'Observation', '_lastUpdated=gt2026-01-01', [/resource_type_updated/]],
   ['no filter', 'Observation', '', [/resource_type_pk/]],
   ['sort -date', 'Observation', 'code=8867-4&_sort=-date', [/ix_date_hi/]],
   ['sort family (S2)', 'Patient', '_sort=family', [/USING PRIMARY KEY \(sp=\?\)/]],
-  ['sort, two keys, selective filter', 'Observation', 'subject=Patient/1&_sort=-date,code', [/ix_date_pk/, /ix_token_pk/]],
+  [
+    'sort, two keys, selective filter',
+    'Observation',
+    'subject=Patient/1&_sort=-date,code',
+    [/ix_date_pk/, /ix_token_pk/],
+  ],
   ['sort _lastUpdated', 'Observation', '_sort=-_lastUpdated', [/resource_type_updated/]],
 ]
 
@@ -63,10 +107,18 @@ describe('no full scans in the main query shapes (EXPLAIN QUERY PLAN)', () => {
   it('a next page seeks from the cursor (token walk, date-sorted walk)', async () => {
     const token = await plan('Observation', 'code=4548-4', { before: false, pk: 1000, keys: [] })
     expect(token.join('\n')).toMatch(/\(sp=\? AND code=\? AND pk>\?\)/)
-    const sorted = await plan('Observation', 'code=8867-4&_sort=-date', { before: false, pk: 1000, keys: [1_400_000_000_000] })
+    const sorted = await plan('Observation', 'code=8867-4&_sort=-date', {
+      before: false,
+      pk: 1000,
+      keys: [1_400_000_000_000],
+    })
     expect(scans(sorted)).toEqual([])
     expect(sorted.join('\n')).toMatch(/ix_date_hi \(sp=\? AND hi<\?\)/)
-    const previous = await plan('Observation', 'code=8867-4&_sort=-date', { before: true, pk: 1000, keys: [1_400_000_000_000] })
+    const previous = await plan('Observation', 'code=8867-4&_sort=-date', {
+      before: true,
+      pk: 1000,
+      keys: [1_400_000_000_000],
+    })
     expect(scans(previous)).toEqual([])
   })
 

@@ -14,14 +14,25 @@ const org = `org-${s}`
 const parent = `orgp-${s}`
 const o = (n: string) => `obs${n}-${s}`
 const code = `code-${s}`
-const obs = (n: string, extra: Record<string, unknown>) => ({ resourceType: 'Observation', id: o(n), status: 'final', code: { text: 'x' }, ...extra })
+const obs = (n: string, extra: Record<string, unknown>) => ({
+  resourceType: 'Observation',
+  id: o(n),
+  status: 'final',
+  code: { text: 'x' },
+  ...extra,
+})
 
 let f: Fixture
 beforeAll(async () => {
   f = await fixture('reference')
   await f.put(
     { resourceType: 'Organization', id: parent, name: `Parentco ${s}` },
-    { resourceType: 'Organization', id: org, name: `Acme ${s}`, partOf: { reference: `Organization/${parent}` } },
+    {
+      resourceType: 'Organization',
+      id: org,
+      name: `Acme ${s}`,
+      partOf: { reference: `Organization/${parent}` },
+    },
     { resourceType: 'Practitioner', id: pr, name: [{ family: `Zedlove${s}` }] },
     {
       resourceType: 'Patient',
@@ -31,12 +42,22 @@ beforeAll(async () => {
       generalPractitioner: [{ reference: `Practitioner/${pr}` }],
     },
     { resourceType: 'Patient', id: pb, name: [{ family: `Otherfam${s}` }] },
-    obs('a', { subject: { reference: `Patient/${pa}` }, performer: [{ reference: `Practitioner/${pr}` }], code: { coding: [{ system: 'urn:c', code }] } }),
+    obs('a', {
+      subject: { reference: `Patient/${pa}` },
+      performer: [{ reference: `Practitioner/${pr}` }],
+      code: { coding: [{ system: 'urn:c', code }] },
+    }),
     obs('b', { subject: { reference: `Patient/${pb}` } }),
     obs('c', { subject: { reference: `https://other.example/fhir/Patient/${pa}` } }),
     obs('d', { subject: { identifier: { system: 'urn:mrn', value: `mrn-${s}` } } }),
     obs('e', { subject: { reference: `Patient/${pa}/_history/2` } }),
-    { resourceType: 'DiagnosticReport', id: `dr-${s}`, status: 'final', code: { text: 'x' }, result: [{ reference: `Observation/${o('a')}` }] }
+    {
+      resourceType: 'DiagnosticReport',
+      id: `dr-${s}`,
+      status: 'final',
+      code: { text: 'x' },
+      result: [{ reference: `Observation/${o('a')}` }],
+    }
   )
 })
 
@@ -52,11 +73,17 @@ describe('reference values (search.html#reference)', () => {
     expect(await obsIds(`subject:Group=${pa}`)).toEqual([])
   })
   it('an absolute URL at this server is a local reference; another server’s URL matches as written', async () => {
-    expect(await obsIds(`subject=${encodeURIComponent(`https://fhir.test/fhir/Patient/${pa}`)}`)).toEqual([o('a'), o('e')])
-    expect(await obsIds(`subject=${encodeURIComponent(`https://other.example/fhir/Patient/${pa}`)}`)).toEqual([o('c')])
+    expect(
+      await obsIds(`subject=${encodeURIComponent(`https://fhir.test/fhir/Patient/${pa}`)}`)
+    ).toEqual([o('a'), o('e')])
+    expect(
+      await obsIds(`subject=${encodeURIComponent(`https://other.example/fhir/Patient/${pa}`)}`)
+    ).toEqual([o('c')])
   })
   it(':identifier matches Reference.identifier', async () => {
-    expect(await obsIds(`subject:identifier=${encodeURIComponent(`urn:mrn|mrn-${s}`)}`)).toEqual([o('d')])
+    expect(await obsIds(`subject:identifier=${encodeURIComponent(`urn:mrn|mrn-${s}`)}`)).toEqual([
+      o('d'),
+    ])
   })
   it('patient (subject where it is a Patient) finds the same', async () => {
     expect(await obsIds(`patient=${pa}`)).toEqual([o('a'), o('e')])
@@ -77,14 +104,19 @@ describe('chaining (search.html#chaining)', () => {
   })
   it('two and three levels', async () => {
     expect(await obsIds(`subject:Patient.organization.name=acme%20${s}`)).toEqual([o('a'), o('e')])
-    expect(await obsIds(`subject:Patient.organization.partof.name=parentco%20${s}`)).toEqual([o('a'), o('e')])
+    expect(await obsIds(`subject:Patient.organization.partof.name=parentco%20${s}`)).toEqual([
+      o('a'),
+      o('e'),
+    ])
   })
   it('a chain ending in a modifier', async () => {
     expect(await obsIds(`performer:Practitioner.name:exact=Zedlove${s}`)).toEqual([o('a')])
     expect(await obsIds(`performer:Practitioner.name:exact=zedlove${s}`)).toEqual([])
   })
   it('400 beyond three levels, and for a chain through a non-reference parameter', async () => {
-    expect((await f.get('Observation', `subject:Patient.organization.partof.partof.name=x`)).status).toBe(400)
+    expect(
+      (await f.get('Observation', `subject:Patient.organization.partof.partof.name=x`)).status
+    ).toBe(400)
     expect((await f.get('Observation', 'code.name=x')).status).toBe(400)
   })
 })
@@ -95,10 +127,14 @@ describe('reverse chaining with _has (search.html#has)', () => {
     expect(await f.ids('Patient', '_has:Observation:subject:code=nothing')).toEqual([])
   })
   it('nested: Patients with an Observation that a final DiagnosticReport lists', async () => {
-    expect(await f.ids('Patient', '_has:Observation:patient:_has:DiagnosticReport:result:status=final')).toEqual([pa])
+    expect(
+      await f.ids('Patient', '_has:Observation:patient:_has:DiagnosticReport:result:status=final')
+    ).toEqual([pa])
   })
   it('_has combines with a chain inside', async () => {
-    expect(await f.ids('Patient', `_has:Observation:subject:performer:Practitioner.name=zedlove${s}`)).toEqual([pa])
+    expect(
+      await f.ids('Patient', `_has:Observation:subject:performer:Practitioner.name=zedlove${s}`)
+    ).toEqual([pa])
   })
   it('400 when the parameter does not refer to the searched type', async () => {
     expect((await f.get('Patient', '_has:Observation:code:status=final')).status).toBe(400)
@@ -120,7 +156,9 @@ describe('compartment search (compartmentdefinition-patient)', () => {
   })
   it('* searches every type in the compartment', async () => {
     const bundle = await json(await get(`/fhir/Patient/${pa}/*?_tag=${encodeURIComponent(f.tag)}`))
-    expect(bundle.entry.map((e: any) => `${e.resource.resourceType}/${e.resource.id}`).sort()).toEqual([`Observation/${o('a')}`, `Observation/${o('e')}`])
+    expect(
+      bundle.entry.map((e: any) => `${e.resource.resourceType}/${e.resource.id}`).sort()
+    ).toEqual([`Observation/${o('a')}`, `Observation/${o('e')}`])
   })
   it('400 for a type outside the compartment or a compartment this server does not define', async () => {
     expect((await get(`/fhir/Patient/${pa}/Practitioner`)).status).toBe(400)

@@ -4,12 +4,23 @@
 // search, ignored parameters reported (or a 400 with Prefer: handling=strict).
 
 import { beforeAll, describe, expect, it } from 'vitest'
-import { allPages, engineIds, fixture, matchIds, orderedIds, suffix, type Fixture } from './search-helpers.ts'
+import {
+  allPages,
+  engineIds,
+  fixture,
+  matchIds,
+  orderedIds,
+  suffix,
+  type Fixture,
+} from './search-helpers.ts'
 import { call, json } from './helpers.ts'
 
 const s = suffix()
 const p = (n: number) => `res${n}-${s}`
-const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' }
+const SUBSETTED = {
+  system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue',
+  code: 'SUBSETTED',
+}
 
 // Patients: families and birth dates to sort on; 6 has no birth date, 7 no name.
 const PATIENTS: [number, string | undefined, string | undefined][] = [
@@ -46,8 +57,20 @@ beforeAll(async () => {
       subject: { reference: `Patient/${p(1)}` },
       note: [{ text: 'a note' }],
     },
-    { resourceType: 'Observation', id: p(21), status: 'final', code: { text: 'y' }, subject: { reference: `Patient/${p(2)}` } },
-    { resourceType: 'Provenance', id: p(30), recorded: '2020-01-01T00:00:00Z', agent: [{ who: { reference: `Practitioner/${p(90)}` } }], target: [{ reference: `Observation/${p(20)}` }] }
+    {
+      resourceType: 'Observation',
+      id: p(21),
+      status: 'final',
+      code: { text: 'y' },
+      subject: { reference: `Patient/${p(2)}` },
+    },
+    {
+      resourceType: 'Provenance',
+      id: p(30),
+      recorded: '2020-01-01T00:00:00Z',
+      agent: [{ who: { reference: `Practitioner/${p(90)}` } }],
+      target: [{ reference: `Observation/${p(20)}` }],
+    }
   )
 })
 
@@ -67,7 +90,11 @@ describe('_count and paging (search.html#count, http.html#paging)', () => {
     expect(pages.map((x) => x.length)).toEqual([3, 3, 1])
     expect(pages.flat().sort()).toEqual([1, 2, 3, 4, 5, 6, 7].map(p))
     // From the third page back to the second and then the first.
-    const third = await json(await call('GET', nextOf(await json(await call('GET', nextOf(first), { auth: f.auth }))), { auth: f.auth }))
+    const third = await json(
+      await call('GET', nextOf(await json(await call('GET', nextOf(first), { auth: f.auth }))), {
+        auth: f.auth,
+      })
+    )
     const second = await json(await call('GET', prevOf(third), { auth: f.auth }))
     expect(orderedIds(second)).toEqual(pages[1])
     const back = await json(await call('GET', prevOf(second), { auth: f.auth }))
@@ -82,7 +109,9 @@ describe('_count and paging (search.html#count, http.html#paging)', () => {
     expect(orderedIds(first)).toEqual(ids.slice(0, 2))
     // A new resource and a deleted one from the next page: no duplicates, nothing skipped.
     await g.put({ resourceType: 'Basic', id: `pg6-${s}`, code: { text: 'x' } })
-    expect((await call('DELETE', `/fhir/Basic/${ids[2]}`, { auth: g.auth })).status).toBeLessThan(300)
+    expect((await call('DELETE', `/fhir/Basic/${ids[2]}`, { auth: g.auth })).status).toBeLessThan(
+      300
+    )
     const rest = await allPages(g.auth, nextOf(first))
     expect(rest.flat()).toEqual([ids[3], ids[4], `pg6-${s}`])
   })
@@ -99,25 +128,40 @@ function nextOf(bundle: any): string {
   return bundle.link.find((l: any) => l.relation === 'next').url.replace('https://fhir.test', '')
 }
 function prevOf(bundle: any): string {
-  return bundle.link.find((l: any) => l.relation === 'previous').url.replace('https://fhir.test', '')
+  return bundle.link
+    .find((l: any) => l.relation === 'previous')
+    .url.replace('https://fhir.test', '')
 }
 
 describe('_sort (search.html#_sort)', () => {
   it('ascending by birthdate; resources without one come last', async () => {
-    expect(orderedIds(await f.search('Patient', '_sort=birthdate'))).toEqual([5, 3, 1, 4, 2, 7, 6].map(p))
+    expect(orderedIds(await f.search('Patient', '_sort=birthdate'))).toEqual(
+      [5, 3, 1, 4, 2, 7, 6].map(p)
+    )
   })
   it('descending with -; missing values still last', async () => {
-    expect(orderedIds(await f.search('Patient', '_sort=-birthdate'))).toEqual([7, 2, 4, 1, 3, 5, 6].map(p))
+    expect(orderedIds(await f.search('Patient', '_sort=-birthdate'))).toEqual(
+      [7, 2, 4, 1, 3, 5, 6].map(p)
+    )
   })
   it('several keys: family, then birthdate descending', async () => {
-    expect(orderedIds(await f.search('Patient', '_sort=family,-birthdate'))).toEqual([2, 5, 1, 3, 4, 6, 7].map(p))
+    expect(orderedIds(await f.search('Patient', '_sort=family,-birthdate'))).toEqual(
+      [2, 5, 1, 3, 4, 6, 7].map(p)
+    )
   })
   it('_lastUpdated and _id', async () => {
-    expect(orderedIds(await f.search('Patient', '_sort=_lastUpdated'))).toEqual([1, 2, 3, 4, 5, 6, 7].map(p))
-    expect(orderedIds(await f.search('Patient', '_sort=-_id'))).toEqual([7, 6, 5, 4, 3, 2, 1].map(p))
+    expect(orderedIds(await f.search('Patient', '_sort=_lastUpdated'))).toEqual(
+      [1, 2, 3, 4, 5, 6, 7].map(p)
+    )
+    expect(orderedIds(await f.search('Patient', '_sort=-_id'))).toEqual(
+      [7, 6, 5, 4, 3, 2, 1].map(p)
+    )
   })
   it('pages through a sort with next links, each resource once, in order', async () => {
-    const pages = await allPages(f.auth, `/fhir/Patient?_sort=-birthdate&_count=2&_tag=${encodeURIComponent(f.tag)}`)
+    const pages = await allPages(
+      f.auth,
+      `/fhir/Patient?_sort=-birthdate&_count=2&_tag=${encodeURIComponent(f.tag)}`
+    )
     expect(pages.flat()).toEqual([7, 2, 4, 1, 3, 5, 6].map(p))
   })
   it('reports a key it cannot sort on and sorts by the others', async () => {
@@ -164,8 +208,12 @@ describe('sorting on a parameter with several values (search.html#_sort)', () =>
       { resourceType: 'Patient', id: m('d') }
     )
     for (const limit of [0, 1_000_000, undefined]) {
-      expect(await engineIds('Patient', q(g, 'family'), limit), `limit ${limit}`).toEqual(['b', 'c', 'a', 'd'].map(m))
-      expect(await engineIds('Patient', q(g, '-family'), limit), `limit ${limit}`).toEqual(['a', 'c', 'b', 'd'].map(m))
+      expect(await engineIds('Patient', q(g, 'family'), limit), `limit ${limit}`).toEqual(
+        ['b', 'c', 'a', 'd'].map(m)
+      )
+      expect(await engineIds('Patient', q(g, '-family'), limit), `limit ${limit}`).toEqual(
+        ['a', 'c', 'b', 'd'].map(m)
+      )
     }
     const pages = await allPages(g.auth, `/fhir/Patient?${q(g, '-family')}&_count=1`)
     expect(pages.flat()).toEqual(['a', 'c', 'b', 'd'].map(m))
@@ -199,14 +247,29 @@ describe('_total and _summary=count (search.html#total, #summary)', () => {
 })
 
 describe('_summary and _elements (search.html#summary, #elements)', () => {
-  const only = async (query: string) => (await f.search('Observation', `_id=${p(20)}&${query}`)).entry[0].resource
+  const only = async (query: string) =>
+    (await f.search('Observation', `_id=${p(20)}&${query}`)).entry[0].resource
   it('_summary=true keeps the summary elements and tags the resource SUBSETTED', async () => {
     const r = await only('_summary=true')
-    expect(Object.keys(r).sort()).toEqual(['code', 'id', 'meta', 'resourceType', 'status', 'subject'])
+    expect(Object.keys(r).sort()).toEqual([
+      'code',
+      'id',
+      'meta',
+      'resourceType',
+      'status',
+      'subject',
+    ])
     expect(r.meta.tag).toContainEqual(SUBSETTED)
   })
   it('_summary=text keeps text, id, meta and the mandatory elements', async () => {
-    expect(Object.keys(await only('_summary=text')).sort()).toEqual(['code', 'id', 'meta', 'resourceType', 'status', 'text'])
+    expect(Object.keys(await only('_summary=text')).sort()).toEqual([
+      'code',
+      'id',
+      'meta',
+      'resourceType',
+      'status',
+      'text',
+    ])
   })
   it('_summary=data drops the narrative', async () => {
     const r = await only('_summary=data')
@@ -215,7 +278,15 @@ describe('_summary and _elements (search.html#summary, #elements)', () => {
   })
   it('_elements keeps the named elements and the mandatory ones', async () => {
     const r = await only('_elements=subject,note')
-    expect(Object.keys(r).sort()).toEqual(['code', 'id', 'meta', 'note', 'resourceType', 'status', 'subject'])
+    expect(Object.keys(r).sort()).toEqual([
+      'code',
+      'id',
+      'meta',
+      'note',
+      'resourceType',
+      'status',
+      'subject',
+    ])
     expect(r.meta.tag).toContainEqual(SUBSETTED)
   })
   it('without them the stored resource comes back whole', async () => {
@@ -226,26 +297,59 @@ describe('_summary and _elements (search.html#summary, #elements)', () => {
 })
 
 describe('_include and _revinclude (search.html#include)', () => {
-  const modes = (bundle: any) => bundle.entry.map((e: any) => `${e.search.mode}:${e.resource.resourceType}/${e.resource.id}`).sort()
+  const modes = (bundle: any) =>
+    bundle.entry
+      .map((e: any) => `${e.search.mode}:${e.resource.resourceType}/${e.resource.id}`)
+      .sort()
   it('_include adds the referenced resources once, as search.mode include', async () => {
     const bundle = await f.search('Observation', '_include=Observation:subject')
-    expect(modes(bundle)).toEqual([`include:Patient/${p(1)}`, `include:Patient/${p(2)}`, `match:Observation/${p(20)}`, `match:Observation/${p(21)}`])
-    expect(bundle.entry.find((e: any) => e.search.mode === 'include').fullUrl).toMatch(/^https:\/\/fhir\.test\/fhir\/Patient\//)
+    expect(modes(bundle)).toEqual([
+      `include:Patient/${p(1)}`,
+      `include:Patient/${p(2)}`,
+      `match:Observation/${p(20)}`,
+      `match:Observation/${p(21)}`,
+    ])
+    expect(bundle.entry.find((e: any) => e.search.mode === 'include').fullUrl).toMatch(
+      /^https:\/\/fhir\.test\/fhir\/Patient\//
+    )
   })
   it('Source:param:Target restricts the type; Source:* follows every reference parameter', async () => {
-    expect(modes(await f.search('Observation', '_include=Observation:subject:Group'))).toEqual([`match:Observation/${p(20)}`, `match:Observation/${p(21)}`])
-    expect(modes(await f.search('Observation', `_id=${p(20)}&_include=Observation:*`))).toEqual([`include:Patient/${p(1)}`, `match:Observation/${p(20)}`])
+    expect(modes(await f.search('Observation', '_include=Observation:subject:Group'))).toEqual([
+      `match:Observation/${p(20)}`,
+      `match:Observation/${p(21)}`,
+    ])
+    expect(modes(await f.search('Observation', `_id=${p(20)}&_include=Observation:*`))).toEqual([
+      `include:Patient/${p(1)}`,
+      `match:Observation/${p(20)}`,
+    ])
   })
   it(':iterate follows references of included resources', async () => {
-    const bundle = await f.search('Observation', `_id=${p(20)}&_include=Observation:subject&_include:iterate=Patient:general-practitioner`)
-    expect(modes(bundle)).toEqual([`include:Patient/${p(1)}`, `include:Practitioner/${p(90)}`, `match:Observation/${p(20)}`])
+    const bundle = await f.search(
+      'Observation',
+      `_id=${p(20)}&_include=Observation:subject&_include:iterate=Patient:general-practitioner`
+    )
+    expect(modes(bundle)).toEqual([
+      `include:Patient/${p(1)}`,
+      `include:Practitioner/${p(90)}`,
+      `match:Observation/${p(20)}`,
+    ])
   })
   it('_revinclude adds resources that refer to the matches', async () => {
-    const bundle = await f.search('Observation', `_id=${p(20)},${p(21)}&_revinclude=Provenance:target`)
-    expect(modes(bundle)).toEqual([`include:Provenance/${p(30)}`, `match:Observation/${p(20)}`, `match:Observation/${p(21)}`])
+    const bundle = await f.search(
+      'Observation',
+      `_id=${p(20)},${p(21)}&_revinclude=Provenance:target`
+    )
+    expect(modes(bundle)).toEqual([
+      `include:Provenance/${p(30)}`,
+      `match:Observation/${p(20)}`,
+      `match:Observation/${p(21)}`,
+    ])
   })
   it('a resource both matched and included appears once, as a match', async () => {
-    const bundle = await f.search('Patient', `_id=${p(1)}&_revinclude=Observation:subject&_include:iterate=Observation:subject`)
+    const bundle = await f.search(
+      'Patient',
+      `_id=${p(1)}&_revinclude=Observation:subject&_include:iterate=Observation:subject`
+    )
     expect(modes(bundle)).toEqual([`include:Observation/${p(20)}`, `match:Patient/${p(1)}`])
   })
 })
@@ -261,12 +365,18 @@ describe('request forms (search.html#search, http.html#search)', () => {
     expect(matchIds(await json(res))).toEqual([p(1), p(3)])
   })
   it('POST _search with a JSON body is 415', async () => {
-    expect((await call('POST', '/fhir/Patient/_search', { auth: f.auth, body: { family: 'x' } })).status).toBe(415)
+    expect(
+      (await call('POST', '/fhir/Patient/_search', { auth: f.auth, body: { family: 'x' } })).status
+    ).toBe(415)
   })
   it('system search over several types with _type, and over every type', async () => {
     const tag = encodeURIComponent(f.tag)
-    const bundle = await json(await call('GET', `/fhir?_type=Practitioner,Provenance&_tag=${tag}`, { auth: f.auth }))
-    expect(bundle.entry.map((e: any) => `${e.resource.resourceType}/${e.resource.id}`).sort()).toEqual([`Practitioner/${p(90)}`, `Provenance/${p(30)}`])
+    const bundle = await json(
+      await call('GET', `/fhir?_type=Practitioner,Provenance&_tag=${tag}`, { auth: f.auth })
+    )
+    expect(
+      bundle.entry.map((e: any) => `${e.resource.resourceType}/${e.resource.id}`).sort()
+    ).toEqual([`Practitioner/${p(90)}`, `Provenance/${p(30)}`])
     const all = await json(await call('GET', `/fhir?_tag=${tag}&_count=100`, { auth: f.auth }))
     expect(all.entry.map((e: any) => e.search.mode)).toEqual(Array(11).fill('match'))
     expect(all.link[0].url).toBe(`https://fhir.test/fhir?_tag=${tag}&_count=100`)
@@ -292,7 +402,12 @@ describe('parameters that cannot be applied (search.html#errors)', () => {
     expect((await f.get('Patient', 'family=baker', { prefer: 'handling=strict' })).status).toBe(200)
   })
   it('malformed result parameters are a 400 naming them', async () => {
-    for (const [q, name] of [['_total=some', '_total'], ['_summary=maybe', '_summary'], ['_count=-1', '_count'], ['_include=Nope:x', '_include']]) {
+    for (const [q, name] of [
+      ['_total=some', '_total'],
+      ['_summary=maybe', '_summary'],
+      ['_count=-1', '_count'],
+      ['_include=Nope:x', '_include'],
+    ]) {
       const res = await f.get('Patient', q!)
       expect(res.status, q).toBe(400)
       expect((await json(res)).issue[0].expression).toEqual([name])

@@ -13,12 +13,34 @@ let f: Fixture
 beforeAll(async () => {
   f = await fixture('string')
   await f.put(
-    { resourceType: 'Patient', id: id(1), name: [{ family: 'Müller-Lüdenscheidt', given: ['José', 'María'] }] },
+    {
+      resourceType: 'Patient',
+      id: id(1),
+      name: [{ family: 'Müller-Lüdenscheidt', given: ['José', 'María'] }],
+    },
     { resourceType: 'Patient', id: id(2), name: [{ family: 'Muller', given: ['Jo'] }] },
-    { resourceType: 'Patient', id: id(3), name: [{ family: 'Smith', given: ['Peter', 'James'], text: 'Peter James Smith' }] },
-    { resourceType: 'Patient', id: id(4), address: [{ line: ['1 Rua Augusta'], city: 'São Paulo', country: 'BR' }] },
-    { resourceType: 'ValueSet', id: id(5), status: 'active', url: `http://acme.example/fhir/ValueSet/${s}/a` },
-    { resourceType: 'ValueSet', id: id(6), status: 'active', url: `http://acme.example/fhir/ValueSet/${s}` },
+    {
+      resourceType: 'Patient',
+      id: id(3),
+      name: [{ family: 'Smith', given: ['Peter', 'James'], text: 'Peter James Smith' }],
+    },
+    {
+      resourceType: 'Patient',
+      id: id(4),
+      address: [{ line: ['1 Rua Augusta'], city: 'São Paulo', country: 'BR' }],
+    },
+    {
+      resourceType: 'ValueSet',
+      id: id(5),
+      status: 'active',
+      url: `http://acme.example/fhir/ValueSet/${s}/a`,
+    },
+    {
+      resourceType: 'ValueSet',
+      id: id(6),
+      status: 'active',
+      url: `http://acme.example/fhir/ValueSet/${s}`,
+    },
     { resourceType: 'ValueSet', id: id(7), status: 'active', url: `http://acme.example/other/${s}` }
   )
 })
@@ -49,7 +71,9 @@ describe(':exact and :contains (search.html#modifiers)', () => {
   it(':exact matches the whole value with case and accents', async () => {
     expect(await f.ids('Patient', 'family:exact=Muller')).toEqual([id(2)])
     expect(await f.ids('Patient', 'family:exact=muller')).toEqual([])
-    expect(await f.ids('Patient', `family:exact=${encodeURIComponent('Müller-Lüdenscheidt')}`)).toEqual([id(1)])
+    expect(
+      await f.ids('Patient', `family:exact=${encodeURIComponent('Müller-Lüdenscheidt')}`)
+    ).toEqual([id(1)])
     expect(await f.ids('Patient', 'family:exact=Mull')).toEqual([])
   })
   it(':contains matches anywhere in a part, ignoring case and accents', async () => {
@@ -79,6 +103,9 @@ describe('_id and uri (search.html#id, #uri)', () => {
     const base = `http://acme.example/fhir/ValueSet/${s}`
     expect(await f.ids('ValueSet', `url=${encodeURIComponent(base)}`)).toEqual([id(6)])
     expect(await f.ids('ValueSet', `url:below=${encodeURIComponent(base)}`)).toEqual([id(5), id(6)])
-    expect(await f.ids('ValueSet', `url:above=${encodeURIComponent(`${base}/a/b`)}`)).toEqual([id(5), id(6)])
+    expect(await f.ids('ValueSet', `url:above=${encodeURIComponent(`${base}/a/b`)}`)).toEqual([
+      id(5),
+      id(6),
+    ])
   })
 })

@@ -11,7 +11,12 @@ const S1 = `http://example.org/cs1/${s}`
 const S2 = `http://example.org/cs2/${s}`
 const V2 = 'http://terminology.hl7.org/CodeSystem/v2-0203'
 const id = (n: number) => `tok${n}-${s}`
-const obs = (n: number, extra: Record<string, unknown>) => ({ resourceType: 'Observation', id: id(n), status: 'final', ...extra })
+const obs = (n: number, extra: Record<string, unknown>) => ({
+  resourceType: 'Observation',
+  id: id(n),
+  status: 'final',
+  ...extra,
+})
 
 let f: Fixture
 beforeAll(async () => {
@@ -19,7 +24,9 @@ beforeAll(async () => {
   await f.put(
     obs(1, {
       code: { text: 'Glucose fasting', coding: [{ system: S1, code: 'A', display: 'Alpha one' }] },
-      identifier: [{ system: 'urn:ids', value: `v-${s}`, type: { coding: [{ system: V2, code: 'MR' }] } }],
+      identifier: [
+        { system: 'urn:ids', value: `v-${s}`, type: { coding: [{ system: V2, code: 'MR' }] } },
+      ],
     }),
     obs(2, { status: 'amended', code: { coding: [{ system: S2, code: 'A' }] } }),
     obs(3, { code: { coding: [{ code: 'A' }] } }),
@@ -40,7 +47,11 @@ describe('token forms (search.html#token)', () => {
     expect(await f.ids('Observation', 'code=%7CA')).toEqual([id(3)])
   })
   it('system| matches every code of the system', async () => {
-    expect(await f.ids('Observation', `code=${encodeURIComponent(`${S1}|`)}`)).toEqual([id(1), id(4), id(5)])
+    expect(await f.ids('Observation', `code=${encodeURIComponent(`${S1}|`)}`)).toEqual([
+      id(1),
+      id(4),
+      id(5),
+    ])
   })
   it('codes are compared case-sensitively (the code system decides case; most are case-sensitive)', async () => {
     expect(await f.ids('Observation', 'code=a')).toEqual([])
@@ -56,7 +67,9 @@ describe('combining values (search.html#combining)', () => {
     expect(await f.ids('Observation', 'code=A,B')).toEqual([id(1), id(2), id(3), id(4)])
   })
   it('a repeated parameter is AND', async () => {
-    expect(await f.ids('Observation', `code=A&code=${encodeURIComponent(`${S1}|`)}`)).toEqual([id(1)])
+    expect(await f.ids('Observation', `code=A&code=${encodeURIComponent(`${S1}|`)}`)).toEqual([
+      id(1),
+    ])
     expect(await f.ids('Observation', 'code=A&code=B')).toEqual([])
   })
 })
@@ -65,7 +78,9 @@ describe('escaping (search.html#escaping)', () => {
   it('\\, \\| \\$ and \\\\ stand for the character itself', async () => {
     const code = encodeURIComponent('a\\,b\\|c\\$d\\\\e')
     expect(await f.ids('Observation', `code=${code}`)).toEqual([id(5)])
-    expect(await f.ids('Observation', `code=${encodeURIComponent(`${S1}|`)}${code}`)).toEqual([id(5)])
+    expect(await f.ids('Observation', `code=${encodeURIComponent(`${S1}|`)}${code}`)).toEqual([
+      id(5),
+    ])
   })
   it('an unescaped comma splits the value', async () => {
     expect(await f.ids('Observation', `code=${encodeURIComponent('a,b|c$d\\e')}`)).toEqual([])
@@ -75,7 +90,9 @@ describe('escaping (search.html#escaping)', () => {
 describe('modifiers (search.html#modifiers)', () => {
   it(':not returns resources without a matching code, including those with no code', async () => {
     expect(await f.ids('Observation', 'code:not=A')).toEqual([id(4), id(5), id(6)])
-    expect(await f.ids('Observation', `code:not=${encodeURIComponent(`${S1}|A`)}`)).toEqual([2, 3, 4, 5, 6].map(id))
+    expect(await f.ids('Observation', `code:not=${encodeURIComponent(`${S1}|A`)}`)).toEqual(
+      [2, 3, 4, 5, 6].map(id)
+    )
   })
   it(':text matches the start of CodeableConcept.text or Coding.display, ignoring case and accents', async () => {
     expect(await f.ids('Observation', 'code:text=gluc')).toEqual([id(1)])
@@ -87,9 +104,15 @@ describe('modifiers (search.html#modifiers)', () => {
     expect(await f.ids('Observation', 'code:missing=false')).toEqual([1, 2, 3, 4, 5].map(id))
   })
   it(':of-type matches an identifier by its type and value', async () => {
-    expect(await f.ids('Observation', `identifier:of-type=${encodeURIComponent(`${V2}|MR|v-${s}`)}`)).toEqual([id(1)])
-    expect(await f.ids('Observation', `identifier:of-type=${encodeURIComponent(`${V2}|SS|v-${s}`)}`)).toEqual([])
-    expect(await f.ids('Observation', `identifier=${encodeURIComponent(`urn:ids|v-${s}`)}`)).toEqual([id(1)])
+    expect(
+      await f.ids('Observation', `identifier:of-type=${encodeURIComponent(`${V2}|MR|v-${s}`)}`)
+    ).toEqual([id(1)])
+    expect(
+      await f.ids('Observation', `identifier:of-type=${encodeURIComponent(`${V2}|SS|v-${s}`)}`)
+    ).toEqual([])
+    expect(
+      await f.ids('Observation', `identifier=${encodeURIComponent(`urn:ids|v-${s}`)}`)
+    ).toEqual([id(1)])
   })
 })
 

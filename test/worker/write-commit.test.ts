@@ -30,7 +30,10 @@ async function storedRows(pk: number): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {}
   for (const kind of INDEX_KINDS) {
     const { name, columns } = INDEX_TABLES[kind]
-    const rows = await db.prepare(`SELECT sp, ${columns.join(', ')} FROM ${name} WHERE pk = ?1`).bind(pk).raw()
+    const rows = await db
+      .prepare(`SELECT sp, ${columns.join(', ')} FROM ${name} WHERE pk = ?1`)
+      .bind(pk)
+      .raw()
     out[kind] = rows.map((r) => JSON.stringify(r)).sort()
   }
   return out
@@ -63,15 +66,24 @@ describe('committing write plans (one db.batch per plan)', () => {
     const row = await current(id)
     expect(row).toMatchObject({ version: 1, deleted: false, body: plan.written.body })
     expect(await storedRows(row.pk)).toEqual(extractedRows(row.body))
-    const history = await db.prepare('SELECT version, method FROM resource_history WHERE pk = ?1').bind(row.pk).all()
+    const history = await db
+      .prepare('SELECT version, method FROM resource_history WHERE pk = ?1')
+      .bind(row.pk)
+      .all()
     expect(history.results).toEqual([{ version: 1, method: 'POST' }])
   })
 
   it('updates and a delete leave exactly the index rows of the current body (http.html#update, #delete)', async () => {
     const id = uniqueId('wc-update')
-    await commit(db, planWrite('Observation', id, observation(id, 'final'), null, 'PUT', Date.now()).ops)
+    await commit(
+      db,
+      planWrite('Observation', id, observation(id, 'final'), null, 'PUT', Date.now()).ops
+    )
     const v1 = await current(id)
-    await commit(db, planWrite('Observation', id, observation(id, 'amended', 120), v1, 'PUT', Date.now() + 1).ops)
+    await commit(
+      db,
+      planWrite('Observation', id, observation(id, 'amended', 120), v1, 'PUT', Date.now() + 1).ops
+    )
     const v2 = await current(id)
     expect(v2.version).toBe(2)
     expect(await storedRows(v2.pk)).toEqual(extractedRows(v2.body))
@@ -79,7 +91,10 @@ describe('committing write plans (one db.batch per plan)', () => {
     const v3 = await current(id)
     expect(v3).toMatchObject({ version: 3, deleted: true })
     expect(await storedRows(v3.pk)).toEqual(extractedRows(null))
-    await commit(db, planWrite('Observation', id, observation(id, 'final'), v3, 'PUT', Date.now() + 3).ops)
+    await commit(
+      db,
+      planWrite('Observation', id, observation(id, 'final'), v3, 'PUT', Date.now() + 3).ops
+    )
     const v4 = await current(id)
     expect(v4).toMatchObject({ version: 4, deleted: false })
     expect(await storedRows(v4.pk)).toEqual(extractedRows(v4.body))
@@ -87,7 +102,9 @@ describe('committing write plans (one db.batch per plan)', () => {
 
   it('new resources are grouped: three creates are one statement per table, not one per row', async () => {
     const ids = [uniqueId('wc-a'), uniqueId('wc-b'), uniqueId('wc-c')]
-    const ops = ids.flatMap((id) => planWrite('Observation', id, observation(id, 'final'), null, 'POST', Date.now()).ops)
+    const ops = ids.flatMap(
+      (id) => planWrite('Observation', id, observation(id, 'final'), null, 'POST', Date.now()).ops
+    )
     const tables = new Set(ops.filter((op) => op.kind === 'insertIndexRows').map((op) => op.table))
     // resource rows, history rows, then one INSERT per index table
     expect(toStatements(db, ops)).toHaveLength(2 + tables.size)
@@ -102,10 +119,27 @@ describe('committing write plans (one db.batch per plan)', () => {
 describe('the optimistic lock (http.html#concurrency)', () => {
   it('two writers of the same version: the second batch is a WriteConflict and changes nothing', async () => {
     const id = uniqueId('wc-race')
-    await commit(db, planWrite('Observation', id, observation(id, 'final'), null, 'PUT', Date.now()).ops)
+    await commit(
+      db,
+      planWrite('Observation', id, observation(id, 'final'), null, 'PUT', Date.now()).ops
+    )
     const read = await current(id)
-    const first = planWrite('Observation', id, observation(id, 'amended'), read, 'PUT', Date.now() + 1)
-    const second = planWrite('Observation', id, observation(id, 'cancelled'), read, 'PUT', Date.now() + 1)
+    const first = planWrite(
+      'Observation',
+      id,
+      observation(id, 'amended'),
+      read,
+      'PUT',
+      Date.now() + 1
+    )
+    const second = planWrite(
+      'Observation',
+      id,
+      observation(id, 'cancelled'),
+      read,
+      'PUT',
+      Date.now() + 1
+    )
     await commit(db, first.ops)
     await expect(commit(db, second.ops)).rejects.toBeInstanceOf(WriteConflict)
     const after = await current(id)
@@ -115,7 +149,10 @@ describe('the optimistic lock (http.html#concurrency)', () => {
 
   it('two creates of the same id: the second batch is a WriteConflict (UNIQUE (type, id))', async () => {
     const id = uniqueId('wc-twice')
-    await commit(db, planWrite('Observation', id, observation(id, 'final'), null, 'PUT', Date.now()).ops)
+    await commit(
+      db,
+      planWrite('Observation', id, observation(id, 'final'), null, 'PUT', Date.now()).ops
+    )
     const again = planWrite('Observation', id, observation(id, 'amended'), null, 'PUT', Date.now())
     await expect(commit(db, again.ops)).rejects.toBeInstanceOf(WriteConflict)
     expect((await current(id)).body.status).toBe('final')
@@ -141,21 +178,35 @@ describe('only a lost version race is a conflict (http.html#concurrency); other 
     )
     const err = await failure(broken)
     expect(err).not.toBeInstanceOf(WriteConflict)
-    expect(String((err as Error).message)).toMatch(/NOT NULL constraint failed: resource_history\.method/)
+    expect(String((err as Error).message)).toMatch(
+      /NOT NULL constraint failed: resource_history\.method/
+    )
     expect(await readResource(db, 'Observation', id)).toBeNull()
   })
 
   it('a value of the wrong type for a STRICT column is thrown as the D1 error, not as WriteConflict', async () => {
     const id = uniqueId('wc-strict')
-    await commit(db, planWrite('Observation', id, observation(id, 'final'), null, 'PUT', Date.now()).ops)
+    await commit(
+      db,
+      planWrite('Observation', id, observation(id, 'final'), null, 'PUT', Date.now()).ops
+    )
     const read = await current(id)
-    const plan = planWrite('Observation', id, observation(id, 'amended'), read, 'PUT', Date.now() + 1)
+    const plan = planWrite(
+      'Observation',
+      id,
+      observation(id, 'amended'),
+      read,
+      'PUT',
+      Date.now() + 1
+    )
     const broken = plan.ops.map((op) =>
       op.kind === 'updateResource' ? { ...op, lastUpdated: 'later' as unknown as number } : op
     )
     const err = await failure(broken)
     expect(err).not.toBeInstanceOf(WriteConflict)
-    expect(String((err as Error).message)).toMatch(/cannot store TEXT value in INTEGER column resource\.last_updated/)
+    expect(String((err as Error).message)).toMatch(
+      /cannot store TEXT value in INTEGER column resource\.last_updated/
+    )
     expect((await current(id)).version).toBe(1)
   })
 })

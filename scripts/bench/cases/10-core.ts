@@ -10,32 +10,88 @@ const benchCase: BenchCase = {
     const json = { 'content-type': 'application/fhir+json' }
     for (const r of seedResources()) {
       await expectStatus(
-        fetch(`/fhir/${r.resourceType}/${r.id}`, { method: 'PUT', headers: { authorization: rootAuth, ...json }, body: JSON.stringify(r) }),
+        fetch(`/fhir/${r.resourceType}/${r.id}`, {
+          method: 'PUT',
+          headers: { authorization: rootAuth, ...json },
+          body: JSON.stringify(r),
+        }),
         201
       )
     }
     await expectStatus(
-      fetch('/Client/bench-client', { method: 'PUT', headers: { authorization: rootAuth, ...json }, body: JSON.stringify({ secret: 'bench-secret', grant_types: ['basic'] }) }),
+      fetch('/Client/bench-client', {
+        method: 'PUT',
+        headers: { authorization: rootAuth, ...json },
+        body: JSON.stringify({ secret: 'bench-secret', grant_types: ['basic'] }),
+      }),
       201
     )
     await expectStatus(
-      fetch('/AccessPolicy/bench-allow', { method: 'PUT', headers: { authorization: rootAuth, ...json }, body: JSON.stringify({ engine: 'allow', link: [{ reference: 'Client/bench-client' }] }) }),
+      fetch('/AccessPolicy/bench-allow', {
+        method: 'PUT',
+        headers: { authorization: rootAuth, ...json },
+        body: JSON.stringify({ engine: 'allow', link: [{ reference: 'Client/bench-client' }] }),
+      }),
       201
     )
     const client = basicHeader('bench-client', 'bench-secret')
     const wrong = basicHeader('bench-client', 'not-the-secret')
 
-    report(summarize('GET /health (no auth)', await time(500, () => expectStatus(fetch('/health'), 200))))
+    report(
+      summarize('GET /health (no auth)', await time(500, () => expectStatus(fetch('/health'), 200)))
+    )
     const search = '/fhir/Observation?code=4548-4&_count=2'
-    report(summarize(`root   GET ${search}`, await time(500, () => expectStatus(fetch(search, { headers: { authorization: rootAuth } }), 200))))
-    report(summarize(`client GET ${search}`, await time(500, () => expectStatus(fetch(search, { headers: { authorization: client } }), 200))))
-    report(summarize('wrong secret -> 401 (PBKDF2, 100k iterations)', await time(50, () => expectStatus(fetch(search, { headers: { authorization: wrong } }), 401), 5)))
+    report(
+      summarize(
+        `root   GET ${search}`,
+        await time(500, () =>
+          expectStatus(fetch(search, { headers: { authorization: rootAuth } }), 200)
+        )
+      )
+    )
+    report(
+      summarize(
+        `client GET ${search}`,
+        await time(500, () =>
+          expectStatus(fetch(search, { headers: { authorization: client } }), 200)
+        )
+      )
+    )
+    report(
+      summarize(
+        'wrong secret -> 401 (PBKDF2, 100k iterations)',
+        await time(
+          50,
+          () => expectStatus(fetch(search, { headers: { authorization: wrong } }), 401),
+          5
+        )
+      )
+    )
     const obs = seedResources().find((r) => r.resourceType === 'Observation')!
-    report(summarize('client GET /fhir/Observation/:id', await time(500, () => expectStatus(fetch(`/fhir/Observation/${obs.id}`, { headers: { authorization: client } }), 200))))
+    report(
+      summarize(
+        'client GET /fhir/Observation/:id',
+        await time(500, () =>
+          expectStatus(
+            fetch(`/fhir/Observation/${obs.id}`, { headers: { authorization: client } }),
+            200
+          )
+        )
+      )
+    )
     report(
       summarize(
         'client POST /fhir/Observation (create)',
-        await time(300, () => expectStatus(fetch('/fhir/Observation', { method: 'POST', headers: { authorization: client, ...json }, body: JSON.stringify({ ...obs, id: undefined }) }), 201))
+        await time(300, () =>
+          expectStatus(
+            fetch('/fhir/Observation', {
+              method: 'POST',
+              headers: { authorization: client, ...json },
+              body: JSON.stringify({ ...obs, id: undefined }),
+            }),
+            201
+          )
+        )
       )
     )
   },

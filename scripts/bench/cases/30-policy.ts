@@ -25,19 +25,35 @@ const benchCase: BenchCase = {
   async run({ fetch, rootAuth, report }) {
     const json = { 'content-type': 'application/fhir+json' }
     const put = (path: string, body: unknown, status = 201) =>
-      expectStatus(fetch(path, { method: 'PUT', headers: { authorization: rootAuth, ...json }, body: JSON.stringify(body) }), status)
-    await put('/fhir/Patient/bench-pt', { resourceType: 'Patient', id: 'bench-pt', name: [{ family: 'Bench' }] })
+      expectStatus(
+        fetch(path, {
+          method: 'PUT',
+          headers: { authorization: rootAuth, ...json },
+          body: JSON.stringify(body),
+        }),
+        status
+      )
+    await put('/fhir/Patient/bench-pt', {
+      resourceType: 'Patient',
+      id: 'bench-pt',
+      name: [{ family: 'Bench' }],
+    })
     const arms: Record<string, string> = {}
     for (const [name, policy] of [
       ['allow', { engine: 'allow' }],
       ['matcho', { engine: 'matcho', matcho: MATCHO }],
     ] as const) {
       await put(`/Client/bench-${name}`, { secret: `bench-${name}-secret`, grant_types: ['basic'] })
-      await put(`/AccessPolicy/bench-${name}`, { ...policy, link: [{ reference: `Client/bench-${name}` }] })
+      await put(`/AccessPolicy/bench-${name}`, {
+        ...policy,
+        link: [{ reference: `Client/bench-${name}` }],
+      })
       arms[name] = basicHeader(`bench-${name}`, `bench-${name}-secret`)
     }
     const read = (authorization: string) =>
-      expectStatus(fetch('/fhir/Patient/bench-pt', { headers: { authorization } }), 200).then((r) => r.text())
+      expectStatus(fetch('/fhir/Patient/bench-pt', { headers: { authorization } }), 200).then((r) =>
+        r.text()
+      )
     const timed = async (authorization: string) => {
       const start = performance.now()
       await read(authorization)
@@ -52,7 +68,8 @@ const benchCase: BenchCase = {
     const paired: number[] = []
     for (let i = 0; i < N; i++) {
       // Random order per iteration: neither arm always runs first.
-      const order = Math.random() < 0.5 ? (['allow', 'matcho'] as const) : (['matcho', 'allow'] as const)
+      const order =
+        Math.random() < 0.5 ? (['allow', 'matcho'] as const) : (['matcho', 'allow'] as const)
       const t: Record<string, number> = {}
       for (const arm of order) t[arm] = await timed(arms[arm]!)
       samples.allow.push(t.allow!)
@@ -86,7 +103,11 @@ async function inProcess() {
   const { partsOf, policyRequest } = await load('src/policy/request.ts')
   const { compilePolicy, evaluatePolicy } = await load('src/policy/engines/index.ts')
   const compiled = compilePolicy({ engine: 'matcho', matcho: MATCHO })
-  const principal = { kind: 'client', id: 'bench', client: { resourceType: 'Client', id: 'bench', grant_types: ['basic'] } }
+  const principal = {
+    kind: 'client',
+    id: 'bench',
+    client: { resourceType: 'Client', id: 'bench', grant_types: ['basic'] },
+  }
   const batches: number[] = []
   const app = new Hono()
   app.get('/fhir/:type/:id', async (c) => {
@@ -95,16 +116,27 @@ async function inProcess() {
       const start = performance.now()
       for (let i = 0; i < 1000; i++) {
         const request = policyRequest(c, 'FhirRead', await partsOf(c))
-        if (!(await evaluatePolicy(compiled, request))) throw new Error('the bench policy must allow')
+        if (!(await evaluatePolicy(compiled, request)))
+          throw new Error('the bench policy must allow')
       }
       if (batch >= 20) batches.push((performance.now() - start) / 1000)
     }
     return c.text('ok')
   })
-  const headers = { authorization: 'Basic x', accept: 'application/fhir+json', 'user-agent': 'bench' }
+  const headers = {
+    authorization: 'Basic x',
+    accept: 'application/fhir+json',
+    'user-agent': 'bench',
+  }
   await app.request('http://bench.local/fhir/Patient/bench-pt', { headers })
-  const line = summarize('in-process: request object + 3-rule matcho', batches.sort((a, b) => a - b))
+  const line = summarize(
+    'in-process: request object + 3-rule matcho',
+    batches.sort((a, b) => a - b)
+  )
   const us = (ms: number) => `${(ms * 1000).toFixed(1)} µs`
-  return { ...line, note: `per request: p50 ${us(line.p50)}, p95 ${us(line.p95)}, mean ${us(line.mean)} (1000-call batches)` }
+  return {
+    ...line,
+    note: `per request: p50 ${us(line.p50)}, p95 ${us(line.p95)}, mean ${us(line.mean)} (1000-call batches)`,
+  }
 }
 export default benchCase

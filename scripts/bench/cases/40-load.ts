@@ -19,8 +19,12 @@ const benchCase: BenchCase = {
     try {
       const written = writeNdjson(generateResources({ patients: PATIENTS, seed: 7 }), dir)
       const total = Object.values(written.counts).reduce((a, b) => a + (b ?? 0), 0)
-      const fetchFn = (url: string, init: RequestInit) => mf.dispatchFetch(url, init as never) as unknown as Promise<Response>
-      for (const [label, expectCreated] of [['first load', total], ['reload (unchanged)', 0]] as const) {
+      const fetchFn = (url: string, init: RequestInit) =>
+        mf.dispatchFetch(url, init as never) as unknown as Promise<Response>
+      for (const [label, expectCreated] of [
+        ['first load', total],
+        ['reload (unchanged)', 0],
+      ] as const) {
         const chunkTimes: number[] = []
         const summary = await load({
           files: inputFiles(dir),
@@ -34,7 +38,9 @@ const benchCase: BenchCase = {
           },
         })
         if (summary.failed.length || summary.created !== expectCreated) {
-          throw new Error(`unexpected load result: ${JSON.stringify({ ...summary, failed: summary.failed.slice(0, 3) })}`)
+          throw new Error(
+            `unexpected load result: ${JSON.stringify({ ...summary, failed: summary.failed.slice(0, 3) })}`
+          )
         }
         chunkTimes.sort((a, b) => a - b)
         const rate = total / summary.seconds

@@ -18,12 +18,23 @@ const benchCase: BenchCase = {
   async run({ fetch, rootAuth, report }) {
     const headers = { authorization: rootAuth, 'content-type': 'application/fhir+json' }
     const put = (id: string, gender: string, extra: Record<string, string> = {}) =>
-      fetch(`/fhir/Patient/${id}`, { method: 'PUT', headers: { ...headers, ...extra }, body: JSON.stringify(patient(id, gender)) })
+      fetch(`/fhir/Patient/${id}`, {
+        method: 'PUT',
+        headers: { ...headers, ...extra },
+        body: JSON.stringify(patient(id, gender)),
+      })
     for (let i = 0; i < 400; i++) await expectStatus(put(`rest-${i}`, 'male'), 201)
 
     const genders = ['female', 'male']
-    report(summarize('PUT /fhir/Patient/:id (update)', await time(300, (i) => expectStatus(put('rest-0', genders[i % 2]!), 200))))
-    let version = Number((await fetch('/fhir/Patient/rest-1', { headers })).headers.get('etag')!.match(/\d+/)![0])
+    report(
+      summarize(
+        'PUT /fhir/Patient/:id (update)',
+        await time(300, (i) => expectStatus(put('rest-0', genders[i % 2]!), 200))
+      )
+    )
+    let version = Number(
+      (await fetch('/fhir/Patient/rest-1', { headers })).headers.get('etag')!.match(/\d+/)![0]
+    )
     report(
       summarize(
         'PUT /fhir/Patient/:id with If-Match',
@@ -48,28 +59,62 @@ const benchCase: BenchCase = {
         )
       )
     )
-    report(summarize('GET /fhir/Patient/:id/_history/1 (vread)', await time(300, () => expectStatus(fetch('/fhir/Patient/rest-0/_history/1', { headers }), 200))))
-    report(summarize('GET /fhir/Patient/:id/_history (20 versions)', await time(300, () => expectStatus(fetch('/fhir/Patient/rest-0/_history?_count=20', { headers }), 200))))
+    report(
+      summarize(
+        'GET /fhir/Patient/:id/_history/1 (vread)',
+        await time(300, () =>
+          expectStatus(fetch('/fhir/Patient/rest-0/_history/1', { headers }), 200)
+        )
+      )
+    )
+    report(
+      summarize(
+        'GET /fhir/Patient/:id/_history (20 versions)',
+        await time(300, () =>
+          expectStatus(fetch('/fhir/Patient/rest-0/_history?_count=20', { headers }), 200)
+        )
+      )
+    )
     report(
       summarize(
         'DELETE /fhir/Patient/:id',
-        await time(300, (i) => expectStatus(fetch(`/fhir/Patient/rest-${100 + i}`, { method: 'DELETE', headers }), 204), 0)
+        await time(
+          300,
+          (i) =>
+            expectStatus(
+              fetch(`/fhir/Patient/rest-${100 + i}`, { method: 'DELETE', headers }),
+              204
+            ),
+          0
+        )
       )
     )
-    for (const [type, size] of [['batch', 10], ['transaction', 10], ['transaction', 100]] as const) {
+    for (const [type, size] of [
+      ['batch', 10],
+      ['transaction', 10],
+      ['transaction', 100],
+    ] as const) {
       const bundle = (i: number) =>
         JSON.stringify({
           resourceType: 'Bundle',
           type,
           entry: Array.from({ length: size }, (_, k) => {
             const id = `bundle-${type}-${size}-${i}-${k}`
-            return { fullUrl: `urn:uuid:${crypto.randomUUID()}`, resource: patient(id), request: { method: 'PUT', url: `Patient/${id}` } }
+            return {
+              fullUrl: `urn:uuid:${crypto.randomUUID()}`,
+              resource: patient(id),
+              request: { method: 'PUT', url: `Patient/${id}` },
+            }
           }),
         })
       report(
         summarize(
           `POST /fhir ${type} of ${size} creates`,
-          await time(size === 100 ? 30 : 100, (i) => expectStatus(fetch('/fhir', { method: 'POST', headers, body: bundle(i) }), 200), 5)
+          await time(
+            size === 100 ? 30 : 100,
+            (i) => expectStatus(fetch('/fhir', { method: 'POST', headers, body: bundle(i) }), 200),
+            5
+          )
         )
       )
     }

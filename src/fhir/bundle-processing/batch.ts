@@ -19,7 +19,9 @@ export async function runBatch(
   prefer: ReturnPreference
 ): Promise<ResponseEntry[]> {
   const named = parsed.flatMap((e) =>
-    'error' in e || !INSTANCE_WRITES.has(e.interaction.name) ? [] : [{ type: e.params.type!, id: e.params.id! }]
+    'error' in e || !INSTANCE_WRITES.has(e.interaction.name)
+      ? []
+      : [{ type: e.params.type!, id: e.params.id! }]
   )
   const known = new Prefetched(await readResources(call.db, named))
   const current = (type: string, id: string) => known.take(type, id)

@@ -45,9 +45,15 @@ export interface ParsedBundle {
 const utf8 = new TextEncoder()
 const METHODS = new Set<string>(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'])
 
-export function parseBundle(body: Record<string, unknown>, base: string, match: InteractionMatcher): ParsedBundle {
+export function parseBundle(
+  body: Record<string, unknown>,
+  base: string,
+  match: InteractionMatcher
+): ParsedBundle {
   if (body.resourceType !== 'Bundle') {
-    throw badRequest('POST to the FHIR base takes a Bundle of type batch or transaction', ['resourceType'])
+    throw badRequest('POST to the FHIR base takes a Bundle of type batch or transaction', [
+      'resourceType',
+    ])
   }
   if (body.type !== 'batch' && body.type !== 'transaction') {
     const type = JSON.stringify(body.type ?? null)
@@ -61,10 +67,18 @@ export function parseBundle(body: Record<string, unknown>, base: string, match: 
         '(a transaction is one D1 batch). Split it into several Bundles.'
     )
   }
-  return { type: body.type, entries: list.map((entry: unknown, index) => parseEntry(entry, index, base, match)) }
+  return {
+    type: body.type,
+    entries: list.map((entry: unknown, index) => parseEntry(entry, index, base, match)),
+  }
 }
 
-function parseEntry(raw: unknown, index: number, base: string, match: InteractionMatcher): ParsedEntry {
+function parseEntry(
+  raw: unknown,
+  index: number,
+  base: string,
+  match: InteractionMatcher
+): ParsedEntry {
   const fullUrl =
     raw && typeof raw === 'object' && typeof (raw as Record<string, unknown>).fullUrl === 'string'
       ? ((raw as Record<string, unknown>).fullUrl as string)
@@ -103,10 +117,12 @@ function parseEntryRequest(
   fullUrl: string | undefined,
   match: InteractionMatcher
 ): Entry {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw badRequest('The entry is not an object')
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw badRequest('The entry is not an object')
   const entry = raw as Record<string, unknown>
   const request = entry.request
-  if (!request || typeof request !== 'object' || Array.isArray(request)) throw badRequest('The entry has no request')
+  if (!request || typeof request !== 'object' || Array.isArray(request))
+    throw badRequest('The entry has no request')
   const r = request as Record<string, unknown>
   if (typeof r.method !== 'string' || !METHODS.has(r.method)) {
     throw badRequest(`request.method must be one of ${[...METHODS].join(', ')}`)
@@ -114,7 +130,10 @@ function parseEntryRequest(
   if (typeof r.url !== 'string' || !r.url) throw badRequest('request.url is missing')
   const method = r.method as EntryMethod
   const resource = entry.resource
-  if (resource !== undefined && (!resource || typeof resource !== 'object' || Array.isArray(resource))) {
+  if (
+    resource !== undefined &&
+    (!resource || typeof resource !== 'object' || Array.isArray(resource))
+  ) {
     throw badRequest('entry.resource must be a JSON object')
   }
   if (resource !== undefined && utf8.encode(JSON.stringify(resource)).byteLength > MAX_BODY_BYTES) {
@@ -123,12 +142,15 @@ function parseEntryRequest(
   const { path, query } = splitUrl(r.url, base)
   const found = match(method, `/fhir/${path}`)
   if (!found || !found.route.inBundle) {
-    throw badRequest(`${method} ${path || '/'} is not an interaction this server supports in a Bundle`)
+    throw badRequest(
+      `${method} ${path || '/'} is not an interaction this server supports in a Bundle`
+    )
   }
   const interaction = found.route
   const params = decodeParams(found.params)
   checkParams(params)
-  if (interaction.body === 'json' && !resource) throw badRequest(`A ${method} entry needs a resource`)
+  if (interaction.body === 'json' && !resource)
+    throw badRequest(`A ${method} entry needs a resource`)
   if (interaction.body === 'json-patch' && !resource) {
     throw badRequest('A PATCH entry needs a Binary resource with the JSON Patch')
   }

@@ -41,18 +41,33 @@ export async function authorizeEntry(bundle: FhirCall, entry: Entry): Promise<vo
 }
 
 /** The response entry for an entry's result (HEAD: without the body). */
-export function entryResponse(base: string, entry: Entry, result: FhirResult, prefer: ReturnPreference): ResponseEntry {
+export function entryResponse(
+  base: string,
+  entry: Entry,
+  result: FhirResult,
+  prefer: ReturnPreference
+): ResponseEntry {
   const withBody = entry.method !== 'HEAD'
   switch (result.kind) {
     case 'write':
       return responseEntry(base, result.result, prefer)
     case 'resource': {
       const v = result.version
-      const response = { status: statusLine(result.status), etag: etag(v.version), lastModified: instant(v.lastUpdated) }
+      const response = {
+        status: statusLine(result.status),
+        etag: etag(v.version),
+        lastModified: instant(v.lastUpdated),
+      }
       if (result.text === undefined || !withBody) return { response }
-      return { fullUrl: `${base}/fhir/${v.type}/${v.id}`, resource: new RawJson(result.text), response }
+      return {
+        fullUrl: `${base}/fhir/${v.type}/${v.id}`,
+        resource: new RawJson(result.text),
+        response,
+      }
     }
     case 'document':
-      return withBody ? { resource: new RawJson(result.text), response: { status: statusLine(200) } } : { response: { status: statusLine(200) } }
+      return withBody
+        ? { resource: new RawJson(result.text), response: { status: statusLine(200) } }
+        : { response: { status: statusLine(200) } }
   }
 }

@@ -17,7 +17,10 @@ const NOT_REFERENCES = new Set(['id', 'value'])
 const isPlaceholder = (s: string) => s.startsWith('urn:uuid:') || s.startsWith('urn:oid:')
 
 /** A copy of `resource` with every placeholder in `map` resolved; the input is not changed. */
-export function resolveReferences(resource: Record<string, unknown>, map: ReferenceMap): Record<string, unknown> {
+export function resolveReferences(
+  resource: Record<string, unknown>,
+  map: ReferenceMap
+): Record<string, unknown> {
   if (!map.size && !JSON.stringify(resource).includes('"urn:')) return resource
   return walk(resource, '', map) as Record<string, unknown>
 }
@@ -39,17 +42,22 @@ function resolveString(value: string, key: string, map: ReferenceMap): string {
   const resolved = map.get(value)
   if (resolved !== undefined) return resolved
   if (key === 'reference' && isPlaceholder(value)) {
-    throw badRequest(`Reference ${value} does not match the fullUrl of any entry of the transaction`)
+    throw badRequest(
+      `Reference ${value} does not match the fullUrl of any entry of the transaction`
+    )
   }
   return value
 }
 
 function resolveNarrative(div: string, map: ReferenceMap): string {
   if (!div.includes('urn:')) return div
-  return div.replace(/\b(href|src)="(urn:(?:uuid|oid):[^"]+)"/g, (whole, attr: string, url: string) => {
-    const resolved = map.get(url)
-    return resolved === undefined ? whole : `${attr}="${resolved}"`
-  })
+  return div.replace(
+    /\b(href|src)="(urn:(?:uuid|oid):[^"]+)"/g,
+    (whole, attr: string, url: string) => {
+      const resolved = map.get(url)
+      return resolved === undefined ? whole : `${attr}="${resolved}"`
+    }
+  )
 }
 
 const CONDITIONAL = /^[A-Z][A-Za-z]*\?./
@@ -59,7 +67,8 @@ export function conditionalReferences(resource: unknown, found = new Set<string>
   if (Array.isArray(resource)) for (const item of resource) conditionalReferences(item, found)
   else if (resource && typeof resource === 'object') {
     for (const [key, value] of Object.entries(resource)) {
-      if (key === 'reference' && typeof value === 'string' && CONDITIONAL.test(value)) found.add(value)
+      if (key === 'reference' && typeof value === 'string' && CONDITIONAL.test(value))
+        found.add(value)
       else if (value && typeof value === 'object') conditionalReferences(value, found)
     }
   }

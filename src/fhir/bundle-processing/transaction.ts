@@ -8,14 +8,28 @@ import { commit } from '../storage/commit.ts'
 import { readResources, resourceKey, type StoredRow } from '../storage/resources.ts'
 import { WriteConflict } from '../storage/write-conflict.ts'
 import type { WriteOp } from '../storage/write-ops.ts'
-import { badRequest, conflict, FhirError, gone, notFound, preconditionFailed } from '../../errors/outcome.ts'
+import {
+  badRequest,
+  conflict,
+  FhirError,
+  gone,
+  notFound,
+  preconditionFailed,
+} from '../../errors/outcome.ts'
 import { checkCreateBody, checkFhirId, checkType, checkUpdateBody } from '../resource-input.ts'
 import { criteria, ifNoneExistCriteria, matchOne } from '../rest/conditional.ts'
 import { parsePatch } from '../rest/json-patch.ts'
 import { patchFromBinary } from '../rest/patch-body.ts'
 import type { ReturnPreference } from '../rest/prefer.ts'
 import { failedEntry, responseEntry, type ResponseEntry, type RestResult } from '../rest/result.ts'
-import { currentVersion, planCreate, planDelete, planPatch, planUpdate, type Plan } from '../rest/writes.ts'
+import {
+  currentVersion,
+  planCreate,
+  planDelete,
+  planPatch,
+  planUpdate,
+  type Plan,
+} from '../rest/writes.ts'
 import type { FhirCall } from '../call.ts'
 import { atEntry, type Entry, type ParsedEntry } from './entries.ts'
 import { authorizeEntry, entryCall, entryResponse } from './entry-call.ts'
@@ -86,12 +100,19 @@ export async function runTransaction(
     const result = results.get(entry.index)
     if (result) response.push(responseEntry(call.base, result, prefer))
     // The writes are committed: a GET that fails now is reported in its entry.
-    else response.push(await readEntry(call, entry, prefer).catch((err) => failedEntry(err, entry.index)))
+    else
+      response.push(
+        await readEntry(call, entry, prefer).catch((err) => failedEntry(err, entry.index))
+      )
   }
   return response
 }
 
-async function readEntry(call: FhirCall, entry: Entry, prefer: ReturnPreference): Promise<ResponseEntry> {
+async function readEntry(
+  call: FhirCall,
+  entry: Entry,
+  prefer: ReturnPreference
+): Promise<ResponseEntry> {
   const result = await entry.interaction.handler(entryCall(call, entry))
   return entryResponse(call.base, entry, result, prefer)
 }
@@ -154,7 +175,8 @@ async function resolveTarget(db: D1Database, entry: Entry): Promise<Target> {
       return target(entryType, entryId)
     case 'conditional-patch': {
       const matched = await matchOne(db, entryType, criteria(entryType, entry.query))
-      if (!matched) throw notFound(`No ${entryType} matches ${entry.query.toString()}; nothing to patch`)
+      if (!matched)
+        throw notFound(`No ${entryType} matches ${entry.query.toString()}; nothing to patch`)
       return target(entryType, matched)
     }
     case 'conditional-delete':
@@ -170,7 +192,9 @@ interface TransactionPlan {
 }
 
 async function planTransaction(db: D1Database, entries: Entry[]): Promise<TransactionPlan> {
-  const ordered = [...entries].sort((a, b) => RANK[a.method]! - RANK[b.method]! || a.index - b.index)
+  const ordered = [...entries].sort(
+    (a, b) => RANK[a.method]! - RANK[b.method]! || a.index - b.index
+  )
   const writes = ordered.filter((e) => !isRead(e))
   const targets = await Promise.all(writes.map((e) => inEntry(e, () => resolveTarget(db, e))))
 
@@ -195,7 +219,8 @@ async function planTransaction(db: D1Database, entries: Entry[]): Promise<Transa
     ...reads.map((e) => e.params as { type: string; id: string }),
   ]
   const rows = await readResources(db, keys)
-  const rowOf = (type: string, id: string): StoredRow | null => rows.get(resourceKey(type, id)) ?? null
+  const rowOf = (type: string, id: string): StoredRow | null =>
+    rows.get(resourceKey(type, id)) ?? null
 
   const references: ReferenceMap = new Map()
   for (const t of targets) {
@@ -234,7 +259,8 @@ async function resolveConditionalReferences(
 ): Promise<void> {
   const found = new Set<string>()
   for (const t of targets) {
-    if (t.entry.method === 'POST' || t.entry.method === 'PUT') conditionalReferences(t.entry.resource, found)
+    if (t.entry.method === 'POST' || t.entry.method === 'PUT')
+      conditionalReferences(t.entry.resource, found)
   }
   await Promise.all(
     [...found].map(async (reference) => {
@@ -275,20 +301,33 @@ function planEntry(
         // Deleted between the search and the read: plan again.
         if (!current || current.deleted) throw new WriteConflict()
         const message = `${type}/${id} matches If-None-Exist; nothing was created`
-        return { ops: [], result: { status: 200, version: currentVersion(type, id, current), message } }
+        return {
+          ops: [],
+          result: { status: 200, version: currentVersion(type, id, current), message },
+        }
       }
       return planCreate(type, id, resolve(entry.resource!), now)
     case 'update':
     case 'conditional-update': {
       if (t.mustBeNew && current && !current.deleted) {
-        throw preconditionFailed(`${type}/${id} exists but does not match the criteria of the conditional update`)
+        throw preconditionFailed(
+          `${type}/${id} exists but does not match the criteria of the conditional update`
+        )
       }
       const body = resolve({ ...entry.resource!, id })
       return planUpdate(type, id, body, current, entry.ifMatch, now)
     }
     case 'patch':
     case 'conditional-patch':
-      return planPatch(type, id, parsePatch(patchFromBinary(entry.resource)), current, entry.ifMatch, now, resolve)
+      return planPatch(
+        type,
+        id,
+        parsePatch(patchFromBinary(entry.resource)),
+        current,
+        entry.ifMatch,
+        now,
+        resolve
+      )
     default:
       return planDelete(type, id, current, entry.ifMatch, now)
   }
@@ -304,7 +343,8 @@ function checkReadable(
   const { type, id } = entry.params as { type: string; id: string }
   const writer = owner.get(resourceKey(type, id))
   if (writer) {
-    if (writer.entry.method === 'DELETE') throw gone(`Resource ${type}/${id} is deleted by this transaction`)
+    if (writer.entry.method === 'DELETE')
+      throw gone(`Resource ${type}/${id} is deleted by this transaction`)
     if (results.get(writer.entry.index)?.version?.body) return
   }
   const row = rowOf(type, id)

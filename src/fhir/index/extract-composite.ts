@@ -42,7 +42,13 @@ function lastValues(def: SearchParamDef, item: FpItem): Last[] {
     case 'number':
       return numberValues(item).map((n) => ({ a: '', b: '', ...n }))
     case 'quantity':
-      return quantityValues(item).map(({ code, system, v, lo, hi }) => ({ a: code, b: system, v, lo, hi }))
+      return quantityValues(item).map(({ code, system, v, lo, hi }) => ({
+        a: code,
+        b: system,
+        v,
+        lo,
+        hi,
+      }))
   }
   return []
 }
@@ -66,6 +72,7 @@ export function compositeRows(
     )
     if (!keys.length) continue
     const values = evaluateFhirPathOn(last, item, root).flatMap((it) => lastValues(parts[1], it))
-    for (const key of keys) for (const value of values) rows.add('composite', { sp: def.sp, key, ...value })
+    for (const key of keys)
+      for (const value of values) rows.add('composite', { sp: def.sp, key, ...value })
   }
 }

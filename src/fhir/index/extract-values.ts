@@ -170,7 +170,12 @@ function units(q: Obj): [code: string, system: string][] {
   const code = str(q.code)
   const unit = str(q.unit)
   if (!code) return [[unit, str(q.system)]]
-  return unit && unit !== code ? [[code, str(q.system)], [unit, '']] : [[code, str(q.system)]]
+  return unit && unit !== code
+    ? [
+        [code, str(q.system)],
+        [unit, ''],
+      ]
+    : [[code, str(q.system)]]
 }
 
 /**
@@ -216,7 +221,9 @@ export function quantityValues(item: FpItem): QuantityValue[] {
     }
     case 'Range': {
       const r = rangeValue(q)
-      return r ? units(r.bound).map(([code, system]) => ({ code, system, v: r.v, lo: r.lo, hi: r.hi })) : []
+      return r
+        ? units(r.bound).map(([code, system]) => ({ code, system, v: r.v, lo: r.lo, hi: r.hi }))
+        : []
     }
   }
   return []

@@ -73,7 +73,10 @@ function addValue(rows: RowSet, def: SearchParamDef, item: FpItem): void {
 }
 
 /** Evaluates a parameter's expression on a resource; undefined when it cannot. */
-export type Evaluator = (def: SearchParamDef, resource: Record<string, unknown>) => FpItem[] | undefined
+export type Evaluator = (
+  def: SearchParamDef,
+  resource: Record<string, unknown>
+) => FpItem[] | undefined
 
 const evaluateOwn: Evaluator = (def, resource) => {
   const node = compileFhirPath(def.expression)
@@ -84,7 +87,10 @@ const evaluateOwn: Evaluator = (def, resource) => {
  * All index rows of a resource (by its resourceType); empty rows for unknown types. `evaluate` is
  * this server's FHIRPath evaluator; the cross-check test passes another one.
  */
-export function extractIndexRows(resource: Record<string, unknown>, evaluate: Evaluator = evaluateOwn): IndexRows {
+export function extractIndexRows(
+  resource: Record<string, unknown>,
+  evaluate: Evaluator = evaluateOwn
+): IndexRows {
   const rows = new RowSet()
   const type = resource.resourceType
   if (typeof type !== 'string') return rows.done()

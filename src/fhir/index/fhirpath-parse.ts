@@ -4,19 +4,7 @@
 // (arithmetic, date literals, unknown functions) is a syntax error; callers mark it unsupported.
 
 export type BinaryOp =
-  | '|'
-  | 'and'
-  | 'or'
-  | 'xor'
-  | 'implies'
-  | '='
-  | '!='
-  | '~'
-  | '!~'
-  | '<'
-  | '>'
-  | '<='
-  | '>='
+  '|' | 'and' | 'or' | 'xor' | 'implies' | '=' | '!=' | '~' | '!~' | '<' | '>' | '<=' | '>='
 
 export type FpNode =
   | { k: 'this' }

@@ -39,7 +39,15 @@ export function derivedSp(def: SearchParamDef, suffix: 'identifier' | 'of-type')
 }
 
 /** Value types a composite's last component may have (its first must be a token). */
-const COMPOSITE_LAST = new Set(['token', 'string', 'date', 'number', 'quantity', 'reference', 'uri'])
+const COMPOSITE_LAST = new Set([
+  'token',
+  'string',
+  'date',
+  'number',
+  'quantity',
+  'reference',
+  'uri',
+])
 
 /**
  * The component parameters of a composite this server indexes: two components, the first a token

@@ -75,7 +75,9 @@ export const RESOURCE_INDEXES = {
 type Table = { name: string; columns: readonly string[] }
 
 /** `alias.column` for each column of `table`, `sp` and `pk` included. */
-export type Qualified<T extends Table> = { readonly [C in T['columns'][number] | 'sp' | 'pk']: string }
+export type Qualified<T extends Table> = {
+  readonly [C in T['columns'][number] | 'sp' | 'pk']: string
+}
 
 /** The columns of `table` under `alias`, as SQL: `at(INDEX_TABLES.token, 'x').code` is `x.code`. */
 export function at<T extends Table>(table: T, alias: string): Qualified<T> {
@@ -100,14 +102,24 @@ export interface SortKeyIndex {
   walkable: boolean
 }
 
-function sortKey(table: Table & { byPk: string }, key: string, tie: readonly string[], walkable = true): SortKeyIndex {
+function sortKey(
+  table: Table & { byPk: string },
+  key: string,
+  tie: readonly string[],
+  walkable = true
+): SortKeyIndex {
   return { table, asc: key, desc: key, tieAsc: tie, tieDesc: tie, walkable }
 }
 
 const T = INDEX_TABLES
 
 export const SORT_KEYS: Partial<Record<SearchParamType, SortKeyIndex>> = {
-  date: { ...sortKey(T.date, 'lo', ['lo', 'hi']), desc: 'hi', walkDesc: T.date.byHi, tieDesc: ['hi', 'lo'] },
+  date: {
+    ...sortKey(T.date, 'lo', ['lo', 'hi']),
+    desc: 'hi',
+    walkDesc: T.date.byHi,
+    tieDesc: ['hi', 'lo'],
+  },
   string: sortKey(T.string, 'norm', ['norm', 'exact']),
   token: sortKey(T.token, 'code', ['code', 'system']),
   reference: sortKey(T.ref, 'target', ['target']),

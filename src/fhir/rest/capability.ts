@@ -13,7 +13,10 @@ const statements = new Map<string, string>()
 let published: string | undefined
 
 /** The CapabilityStatement as JSON text, for `base` (the public base URL, no trailing slash). */
-export function capabilityStatement(base: string, interactions: readonly FhirInteraction[]): string {
+export function capabilityStatement(
+  base: string,
+  interactions: readonly FhirInteraction[]
+): string {
   let text = statements.get(base)
   if (text) return text
   published ??= new Date().toISOString() // first use in this isolate: Workers freeze time at global scope
@@ -22,10 +25,16 @@ export function capabilityStatement(base: string, interactions: readonly FhirInt
   return text
 }
 
-function build(base: string, date: string, interactions: readonly FhirInteraction[]): Record<string, unknown> {
+function build(
+  base: string,
+  date: string,
+  interactions: readonly FhirInteraction[]
+): Record<string, unknown> {
   const typeLevel = (row: FhirInteraction) => [row.path].flat().some((p) => p.startsWith('/:type'))
   const codes = (level: boolean) => [
-    ...new Set(interactions.filter((row) => typeLevel(row) === level).flatMap((row) => row.capability)),
+    ...new Set(
+      interactions.filter((row) => typeLevel(row) === level).flatMap((row) => row.capability)
+    ),
   ]
   const typeInteractions = codes(true).map((code) => ({ code }))
   return {
@@ -35,7 +44,10 @@ function build(base: string, date: string, interactions: readonly FhirInteractio
     publisher: 'edge-fhir',
     kind: 'instance',
     software: { name: 'edge-fhir' },
-    implementation: { description: 'edge-fhir: FHIR R4 on Cloudflare Workers and D1', url: `${base}/fhir` },
+    implementation: {
+      description: 'edge-fhir: FHIR R4 on Cloudflare Workers and D1',
+      url: `${base}/fhir`,
+    },
     fhirVersion: '4.0.1',
     format: ['json'],
     patchFormat: [JSON_PATCH],

@@ -25,7 +25,8 @@ export function ifNoneExistCriteria(type: string, header: string): URLSearchPara
   let query = header.trim()
   if (query.startsWith(`${type}?`)) query = query.slice(type.length + 1)
   else if (query.startsWith('?')) query = query.slice(1)
-  if (/^[A-Za-z]+\?/.test(query)) throw badRequest(`If-None-Exist must search ${type}, the type being created`)
+  if (/^[A-Za-z]+\?/.test(query))
+    throw badRequest(`If-None-Exist must search ${type}, the type being created`)
   return criteria(type, new URLSearchParams(query))
 }
 
@@ -33,7 +34,11 @@ export function ifNoneExistCriteria(type: string, header: string): URLSearchPara
  * The id of the one current resource of `type` matching `query`: null for no match, 412 for more
  * than one (the spec's "multiple matches" outcome for conditional create, update, patch and delete).
  */
-export async function matchOne(db: D1Database, type: string, query: URLSearchParams): Promise<string | null> {
+export async function matchOne(
+  db: D1Database,
+  type: string,
+  query: URLSearchParams
+): Promise<string | null> {
   const ids = await findIds(db, type, query, 2)
   if (ids.length > 1) {
     throw preconditionFailed(

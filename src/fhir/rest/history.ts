@@ -42,7 +42,9 @@ export function parseHistoryQuery(query: URLSearchParams): HistoryRequest {
     switch (key) {
       case '_count':
         if (!/^\d{1,6}$/.test(value)) {
-          throw badRequest(`_count must be a non-negative integer, got ${JSON.stringify(value)}`, ['_count'])
+          throw badRequest(`_count must be a non-negative integer, got ${JSON.stringify(value)}`, [
+            '_count',
+          ])
         }
         filter.limit = Math.min(Number(value), MAX_COUNT)
         continue
@@ -68,7 +70,8 @@ export function parseHistoryQuery(query: URLSearchParams): HistoryRequest {
 
 function instantParam(name: string, value: string): [number, number] {
   const range = parseInstant(value)
-  if (!range) throw badRequest(`${name} must be a date or an instant such as 2024-05-01T10:00:00Z`, [name])
+  if (!range)
+    throw badRequest(`${name} must be a date or an instant such as 2024-05-01T10:00:00Z`, [name])
   return range
 }
 
@@ -84,7 +87,8 @@ function decodeCursor(raw: string): HistoryCursor {
     // reported below
   }
   const match = /^h:(\d{1,15}):(\d{1,15}):(\d{1,15})$/.exec(decoded)
-  if (!match) throw badRequest('Invalid _cursor: use the next link returned by the server', ['_cursor'])
+  if (!match)
+    throw badRequest('Invalid _cursor: use the next link returned by the server', ['_cursor'])
   return { lastUpdated: Number(match[1]), pk: Number(match[2]), version: Number(match[3]) }
 }
 
@@ -110,7 +114,11 @@ function entryText(base: string, row: HistoryRow): string {
   const created = method === 'POST' || (row.version === 1 && method === 'PUT')
   const status = method === 'DELETE' ? 204 : created ? 201 : 200
   const request = { method, url: method === 'POST' ? row.type : `${row.type}/${row.id}` }
-  const response = { status: statusLine(status), etag: etag(row.version), lastModified: instant(row.lastUpdated) }
+  const response = {
+    status: statusLine(status),
+    etag: etag(row.version),
+    lastModified: instant(row.lastUpdated),
+  }
   const fullUrl = JSON.stringify(`${base}/fhir/${row.type}/${row.id}`)
   const resource = row.body === null ? '' : `"resource":${row.body},`
   const rest = `"request":${JSON.stringify(request)},"response":${JSON.stringify(response)}`
@@ -140,7 +148,9 @@ function historyBundle(
     link.push({ relation: 'next', url: withQuery([...next, count, cursor]) })
   }
   // FHIR JSON has no empty arrays: an empty page has no `entry`.
-  const entries = rows.length ? `,"entry":[${rows.map((row) => entryText(base, row)).join(',')}]` : ''
+  const entries = rows.length
+    ? `,"entry":[${rows.map((row) => entryText(base, row)).join(',')}]`
+    : ''
   return `{"resourceType":"Bundle","type":"history","link":${JSON.stringify(link)}${entries}}`
 }
 

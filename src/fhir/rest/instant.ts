@@ -18,7 +18,8 @@ export function parseInstant(value: string): [number, number] | undefined {
     const sign = zone.startsWith('-') ? -1 : 1
     offset = sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000
   }
-  const start = Date.UTC(Number(y), month, day, Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0), ms) - offset
+  const start =
+    Date.UTC(Number(y), month, day, Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0), ms) - offset
   const check = new Date(start + offset)
   const timeValid = Number(h ?? 0) <= 23 && Number(mi ?? 0) <= 59 && Number(s ?? 0) <= 59
   if (check.getUTCMonth() !== month || check.getUTCDate() !== day || !timeValid) return undefined

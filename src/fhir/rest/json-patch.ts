@@ -14,10 +14,12 @@ const OPS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test'])
 
 /** Checks the shape of a patch document (an array of operation objects). */
 export function parsePatch(doc: unknown): PatchOperation[] {
-  if (!Array.isArray(doc)) throw badRequest('A JSON Patch document must be a JSON array of operations')
+  if (!Array.isArray(doc))
+    throw badRequest('A JSON Patch document must be a JSON array of operations')
   return doc.map((op: unknown, i) => {
     const where = `operation ${i}`
-    if (!op || typeof op !== 'object' || Array.isArray(op)) throw badRequest(`JSON Patch ${where} is not an object`)
+    if (!op || typeof op !== 'object' || Array.isArray(op))
+      throw badRequest(`JSON Patch ${where} is not an object`)
     const o = op as Record<string, unknown>
     if (typeof o.op !== 'string' || !OPS.has(o.op)) {
       throw badRequest(`JSON Patch ${where}: "op" must be one of ${[...OPS].join(', ')}`)
@@ -25,12 +27,14 @@ export function parsePatch(doc: unknown): PatchOperation[] {
     if (typeof o.path !== 'string') throw badRequest(`JSON Patch ${where}: "path" must be a string`)
     pointer(o.path, where)
     if (o.op === 'move' || o.op === 'copy') {
-      if (typeof o.from !== 'string') throw badRequest(`JSON Patch ${where}: "${o.op}" needs a "from" string`)
+      if (typeof o.from !== 'string')
+        throw badRequest(`JSON Patch ${where}: "${o.op}" needs a "from" string`)
       pointer(o.from, where)
       return { op: o.op, path: o.path, from: o.from }
     }
     if (o.op === 'remove') return { op: 'remove', path: o.path }
-    if (!Object.hasOwn(o, 'value')) throw badRequest(`JSON Patch ${where}: "${o.op}" needs a "value"`)
+    if (!Object.hasOwn(o, 'value'))
+      throw badRequest(`JSON Patch ${where}: "${o.op}" needs a "value"`)
     return { op: o.op as 'add' | 'replace' | 'test', path: o.path, value: o.value }
   })
 }
@@ -38,14 +42,17 @@ export function parsePatch(doc: unknown): PatchOperation[] {
 /** RFC 6901 reference tokens of a pointer ("" is the whole document). */
 function pointer(path: string, where: string): string[] {
   if (path === '') return []
-  if (!path.startsWith('/')) throw badRequest(`JSON Patch ${where}: path ${JSON.stringify(path)} must start with "/"`)
+  if (!path.startsWith('/'))
+    throw badRequest(`JSON Patch ${where}: path ${JSON.stringify(path)} must start with "/"`)
   return path
     .slice(1)
     .split('/')
     .map((token) => {
-      if (/~[^01]|~$/.test(token)) throw badRequest(`JSON Patch ${where}: invalid escape in ${JSON.stringify(path)}`)
+      if (/~[^01]|~$/.test(token))
+        throw badRequest(`JSON Patch ${where}: invalid escape in ${JSON.stringify(path)}`)
       const unescaped = token.replace(/~1/g, '/').replace(/~0/g, '~')
-      if (unescaped === '__proto__') throw badRequest(`JSON Patch ${where}: ${JSON.stringify(path)} is not allowed`)
+      if (unescaped === '__proto__')
+        throw badRequest(`JSON Patch ${where}: ${JSON.stringify(path)} is not allowed`)
       return unescaped
     })
 }
@@ -61,7 +68,8 @@ function isContainer(v: unknown): v is Container {
 
 function arrayIndex(arr: unknown[], token: string, forAdd: boolean, path: string): number {
   if (forAdd && token === '-') return arr.length
-  if (!/^(0|[1-9]\d{0,8})$/.test(token)) throw unprocessable(`${path}: "${token}" is not an array index`)
+  if (!/^(0|[1-9]\d{0,8})$/.test(token))
+    throw unprocessable(`${path}: "${token}" is not an array index`)
   const index = Number(token)
   if (index > arr.length || (!forAdd && index === arr.length)) {
     throw unprocessable(`${path}: index ${index} is out of bounds (array length ${arr.length})`)
@@ -81,7 +89,8 @@ function parentOf(root: unknown, tokens: string[], path: string): [Container, st
 
 function child(node: unknown, token: string, path: string): unknown {
   if (Array.isArray(node)) return node[arrayIndex(node, token, false, path)]
-  if (isContainer(node) && Object.hasOwn(node, token)) return (node as Record<string, unknown>)[token]
+  if (isContainer(node) && Object.hasOwn(node, token))
+    return (node as Record<string, unknown>)[token]
   throw unprocessable(`${path}: no value at this path`)
 }
 
@@ -124,7 +133,12 @@ function replace(root: unknown, path: string, value: unknown): unknown {
 function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true
   if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]))
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((x, i) => jsonEqual(x, b[i]))
+    )
   }
   if (!isContainer(a) || !isContainer(b)) return false
   const ka = Object.keys(a)
@@ -132,7 +146,9 @@ function jsonEqual(a: unknown, b: unknown): boolean {
   return (
     ka.length === kb.length &&
     ka.every(
-      (k) => Object.hasOwn(b, k) && jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])
+      (k) =>
+        Object.hasOwn(b, k) &&
+        jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])
     )
   )
 }
@@ -172,7 +188,9 @@ export function applyPatch(document: unknown, ops: readonly PatchOperation[]): u
       }
     } catch (err) {
       if (err instanceof FhirError && err.status === 422) {
-        throw unprocessable(`JSON Patch operation ${i} (${op.op}) failed: ${err.outcome.issue[0]!.diagnostics}`)
+        throw unprocessable(
+          `JSON Patch operation ${i} (${op.op}) failed: ${err.outcome.issue[0]!.diagnostics}`
+        )
       }
       throw err
     }

@@ -11,7 +11,9 @@ const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 /** The JSON Patch document (parsed JSON, not yet checked) carried by a Bundle entry's Binary. */
 export function patchFromBinary(resource: Record<string, unknown> | undefined): unknown {
   if (resource?.resourceType !== 'Binary') {
-    throw badRequest(`A PATCH entry carries its JSON Patch as a Binary resource with contentType ${JSON_PATCH}`)
+    throw badRequest(
+      `A PATCH entry carries its JSON Patch as a Binary resource with contentType ${JSON_PATCH}`
+    )
   }
   const contentType = typeof resource.contentType === 'string' ? resource.contentType : ''
   if (mediaType(contentType) !== JSON_PATCH) {
@@ -20,7 +22,8 @@ export function patchFromBinary(resource: Record<string, unknown> | undefined): 
         `(${JSON_PATCH}) is supported, not FHIRPath Patch or XML`
     )
   }
-  if (typeof resource.data !== 'string') throw badRequest('The Binary of a PATCH entry has no base64 data')
+  if (typeof resource.data !== 'string')
+    throw badRequest('The Binary of a PATCH entry has no base64 data')
   let binary: string
   try {
     binary = atob(resource.data)

@@ -14,14 +14,19 @@ export async function read(call: FhirCall): Promise<FhirResult> {
   if (!row) throw notFound(`Resource ${type}/${id} not found`)
   if (row.deleted) throw gone(`Resource ${type}/${id} was deleted`)
   const version = { type, id, version: row.version, lastUpdated: row.lastUpdated }
-  const conditions = { ifNoneMatch: call.header('if-none-match'), ifModifiedSince: call.header('if-modified-since') }
+  const conditions = {
+    ifNoneMatch: call.header('if-none-match'),
+    ifModifiedSince: call.header('if-modified-since'),
+  }
   if (notModified(conditions, row)) return { kind: 'resource', status: 304, version }
   return { kind: 'resource', status: 200, version, text: row.text }
 }
 
 export async function vread(call: FhirCall): Promise<FhirResult> {
   const { type, id, vid } = call.params as { type: string; id: string; vid: string }
-  const found = /^[1-9]\d{0,14}$/.test(vid) ? await readVersion(call.db, type, id, Number(vid)) : null
+  const found = /^[1-9]\d{0,14}$/.test(vid)
+    ? await readVersion(call.db, type, id, Number(vid))
+    : null
   if (found === undefined) throw notFound(`Resource ${type}/${id} not found`)
   if (found === null) throw notFound(`Version ${vid} of ${type}/${id} not found`)
   if (found.body === null) throw gone(`Version ${vid} of ${type}/${id} is its deletion`)

@@ -41,7 +41,8 @@ const REASONS: Record<number, string> = {
 }
 
 /** `201 Created`: the form of Bundle.entry.response.status. */
-export const statusLine = (status: number) => (REASONS[status] ? `${status} ${REASONS[status]}` : String(status))
+export const statusLine = (status: number) =>
+  REASONS[status] ? `${status} ${REASONS[status]}` : String(status)
 
 function informational(message: string): OperationOutcome {
   return operationOutcome({ severity: 'information', code: 'informational', diagnostics: message })
@@ -51,7 +52,11 @@ function informational(message: string): OperationOutcome {
 const versionPath = (v: WrittenVersion) => `${v.type}/${v.id}/_history/${v.version}`
 
 /** The HTTP response: version headers, Location on writes, and the body `prefer` asks for. */
-export function restResponse(c: Context<AppEnv>, result: RestResult, prefer: ReturnPreference): Response {
+export function restResponse(
+  c: Context<AppEnv>,
+  result: RestResult,
+  prefer: ReturnPreference
+): Response {
   const headers: Record<string, string> = {}
   const v = result.version
   if (v) {
@@ -59,7 +64,12 @@ export function restResponse(c: Context<AppEnv>, result: RestResult, prefer: Ret
     if (v.body && result.status !== 204) headers.location = `${baseUrl(c)}/fhir/${versionPath(v)}`
   }
   if (prefer === 'OperationOutcome') {
-    return fhirJson(c, informational(result.message), result.status === 204 ? 200 : result.status, headers)
+    return fhirJson(
+      c,
+      informational(result.message),
+      result.status === 204 ? 200 : result.status,
+      headers
+    )
   }
   if (prefer === 'minimal' || !v?.body || result.status === 204) {
     return new Response(null, { status: result.status, headers })
@@ -88,7 +98,11 @@ export interface ResponseEntry {
 }
 
 /** The Bundle entry answering one entry of a batch or transaction. */
-export function responseEntry(base: string, result: RestResult, prefer: ReturnPreference): ResponseEntry {
+export function responseEntry(
+  base: string,
+  result: RestResult,
+  prefer: ReturnPreference
+): ResponseEntry {
   const v = result.version
   const entry: ResponseEntry = { response: { status: statusLine(result.status) } }
   if (v) {
@@ -110,7 +124,9 @@ export function responseBundle(type: string, entries: readonly ResponseEntry[]):
     const parts: string[] = []
     if (fullUrl !== undefined) parts.push(`"fullUrl":${JSON.stringify(fullUrl)}`)
     if (resource !== undefined) {
-      parts.push(`"resource":${resource instanceof RawJson ? resource.text : JSON.stringify(resource)}`)
+      parts.push(
+        `"resource":${resource instanceof RawJson ? resource.text : JSON.stringify(resource)}`
+      )
     }
     parts.push(`"response":${JSON.stringify(response)}`)
     return `{${parts.join(',')}}`
@@ -129,7 +145,9 @@ function errorEntry(status: number, outcome: OperationOutcome): ResponseEntry {
 export function failedEntry(err: unknown, index: number): ResponseEntry {
   if (err instanceof FhirError) return errorEntry(err.status, err.outcome)
   const reference = crypto.randomUUID()
-  console.error(JSON.stringify({ msg: 'Bundle entry failed', entry: index, reference, error: String(err) }))
+  console.error(
+    JSON.stringify({ msg: 'Bundle entry failed', entry: index, reference, error: String(err) })
+  )
   const diagnostics = `Internal server error (reference ${reference})`
   return errorEntry(500, operationOutcome({ severity: 'fatal', code: 'exception', diagnostics }))
 }

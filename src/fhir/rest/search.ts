@@ -27,12 +27,18 @@ async function withForm(call: FhirCall): Promise<URLSearchParams> {
 /** Type search: GET [base]/T?... (or the query given, for POST _search). */
 export function prepareType(call: FhirCall, query = call.query): PreparedSearch {
   const type = call.params.type!
-  return checked(call, { request: parseSearch(type, query, { base: call.base }), path: `/fhir/${type}` })
+  return checked(call, {
+    request: parseSearch(type, query, { base: call.base }),
+    path: `/fhir/${type}`,
+  })
 }
 
 /** System search: GET [base]?_type=... (search.html#_type; every type when absent). */
 export function prepareSystem(call: FhirCall, query = call.query): PreparedSearch {
-  const request = parseSearch(systemTypes(query.get('_type')), query, { base: call.base, system: true })
+  const request = parseSearch(systemTypes(query.get('_type')), query, {
+    base: call.base,
+    system: true,
+  })
   return checked(call, { request, path: '/fhir' })
 }
 

@@ -33,7 +33,10 @@ function parseEntityTags(header: string, name: string): '*' | number[] {
   return header.split(',').map((tag) => {
     const match = ENTITY_TAG.exec(tag)
     if (!match) {
-      throw badRequest(`${name}: ${JSON.stringify(tag.trim())} is not a version ETag such as W/"3"`, [name])
+      throw badRequest(
+        `${name}: ${JSON.stringify(tag.trim())} is not a version ETag such as W/"3"`,
+        [name]
+      )
     }
     return Number(match[1] ?? match[2])
   })
@@ -43,7 +46,11 @@ function parseEntityTags(header: string, name: string): '*' | number[] {
  * The If-Match precondition of an update, patch or delete: the resource must exist (deleted counts,
  * with the version of its deletion) and be at one of the named versions, else 412.
  */
-export function checkIfMatch(ifMatch: string | undefined, current: StoredRow | null, label: string): void {
+export function checkIfMatch(
+  ifMatch: string | undefined,
+  current: StoredRow | null,
+  label: string
+): void {
   if (ifMatch === undefined) return
   const tags = parseEntityTags(ifMatch, 'If-Match')
   if (!current) throw preconditionFailed(`If-Match ${ifMatch.trim()}: ${label} does not exist`)

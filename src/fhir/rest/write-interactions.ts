@@ -11,7 +11,14 @@ import { checkCreateBody, checkFhirId, checkUpdateBody } from '../resource-input
 import { criteria, ifNoneExistCriteria, matchOne } from './conditional.ts'
 import type { PatchOperation } from './json-patch.ts'
 import type { RestResult } from './result.ts'
-import { currentVersion, planCreate, planDelete, planPatch, planUpdate, type Plan } from './writes.ts'
+import {
+  currentVersion,
+  planCreate,
+  planDelete,
+  planPatch,
+  planUpdate,
+  type Plan,
+} from './writes.ts'
 
 /** Reads and writes tried per write without If-Match before answering 409. */
 const MAX_WRITE_ATTEMPTS = 10
@@ -32,7 +39,9 @@ async function writeLoop(
   const locked = options.ifMatch !== undefined && options.ifMatch.trim() !== '*'
   for (let attempt = 1; ; attempt++) {
     const current =
-      attempt === 1 && options.current !== undefined ? options.current : await readResource(db, type, id)
+      attempt === 1 && options.current !== undefined
+        ? options.current
+        : await readResource(db, type, id)
     const { ops, result } = plan(current, nextTimestamp(current))
     try {
       await commit(db, ops)
@@ -45,7 +54,9 @@ async function writeLoop(
         )
       }
       if (attempt === MAX_WRITE_ATTEMPTS) {
-        throw conflict(`${type}/${id} is being changed by other requests at the same time; try again`)
+        throw conflict(
+          `${type}/${id} is being changed by other requests at the same time; try again`
+        )
       }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt))
     }
@@ -72,7 +83,8 @@ export async function create(
   try {
     await commit(db, ops)
   } catch (err) {
-    if (err instanceof WriteConflict) throw conflict('The server-assigned id is already taken; try again')
+    if (err instanceof WriteConflict)
+      throw conflict('The server-assigned id is already taken; try again')
     throw err
   }
   return result
@@ -120,7 +132,9 @@ export async function conditionalUpdate(
   checkUpdateBody(type, id, body)
   return writeLoop(db, type, id, options, (current, now) => {
     if (current && !current.deleted) {
-      throw preconditionFailed(`${type}/${id} exists but does not match the criteria of the conditional update`)
+      throw preconditionFailed(
+        `${type}/${id} exists but does not match the criteria of the conditional update`
+      )
     }
     return planUpdate(type, id, body, current, options.ifMatch, now)
   })
@@ -153,8 +167,15 @@ export async function conditionalPatch(
 }
 
 /** delete (DELETE Type/id): 204 also when there was nothing to delete. */
-export function remove(db: D1Database, type: string, id: string, options: WriteOptions = {}): Promise<RestResult> {
-  return writeLoop(db, type, id, options, (current, now) => planDelete(type, id, current, options.ifMatch, now))
+export function remove(
+  db: D1Database,
+  type: string,
+  id: string,
+  options: WriteOptions = {}
+): Promise<RestResult> {
+  return writeLoop(db, type, id, options, (current, now) =>
+    planDelete(type, id, current, options.ifMatch, now)
+  )
 }
 
 /** Conditional delete (DELETE Type?criteria): one match is deleted, none is a 204 no-op, more 412. */
@@ -165,6 +186,7 @@ export async function conditionalDelete(
   options: WriteOptions = {}
 ): Promise<RestResult> {
   const matched = await matchOne(db, type, criteria(type, query))
-  if (!matched) return { status: 204, message: `No ${type} matches ${query.toString()}; nothing was deleted` }
+  if (!matched)
+    return { status: 204, message: `No ${type} matches ${query.toString()}; nothing was deleted` }
   return remove(db, type, matched, options)
 }

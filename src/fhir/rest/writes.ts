@@ -19,7 +19,13 @@ export interface Plan {
 
 /** The current version of a stored row, as a write result. */
 export function currentVersion(type: string, id: string, row: StoredRow): WrittenVersion {
-  return { type, id, version: row.version, lastUpdated: row.lastUpdated, body: row.deleted ? null : row.body }
+  return {
+    type,
+    id,
+    version: row.version,
+    lastUpdated: row.lastUpdated,
+    body: row.deleted ? null : row.body,
+  }
 }
 
 /** Create `body` as version 1 of `type/id` (an id the server chose). */
@@ -30,7 +36,10 @@ export function planCreate(
   now: number
 ): Plan {
   const { ops, written } = planWrite(type, id, body, null, 'POST', now)
-  return { ops, result: { status: 201, version: written, message: `Created ${type}/${id} (version 1)` } }
+  return {
+    ops,
+    result: { status: 201, version: written, message: `Created ${type}/${id} (version 1)` },
+  }
 }
 
 /**
@@ -93,7 +102,9 @@ export function planDelete(
 ): Plan {
   checkIfMatch(ifMatch, current, `${type}/${id}`)
   if (!current || current.deleted) {
-    const message = current ? `${type}/${id} was already deleted` : `${type}/${id} does not exist; nothing to delete`
+    const message = current
+      ? `${type}/${id} was already deleted`
+      : `${type}/${id} does not exist; nothing to delete`
     const version = current ? currentVersion(type, id, current) : undefined
     return { ops: [], result: { status: 204, version, message } }
   }

@@ -16,7 +16,9 @@ export class Binder {
     if (existing) return existing
     this.values.push(value)
     if (this.values.length > MAX_BINDS) {
-      throw badRequest(`The search is too complex: it needs more than ${MAX_BINDS} values in one query`)
+      throw badRequest(
+        `The search is too complex: it needs more than ${MAX_BINDS} values in one query`
+      )
     }
     const ref = `?${this.values.length}`
     this.known.set(key, ref)

@@ -20,7 +20,11 @@ export function compartmentFilter(
   const members = Object.hasOwn(COMPARTMENTS, compartment) ? COMPARTMENTS[compartment]! : undefined
   if (!members) {
     const known = Object.keys(COMPARTMENTS).join(', ')
-    throw error(400, 'not-supported', `${compartment} is not a compartment this server supports (${known})`)
+    throw error(
+      400,
+      'not-supported',
+      `${compartment} is not a compartment this server supports (${known})`
+    )
   }
   const types = type === '*' ? Object.keys(members) : [type]
   if (type !== '*' && !Object.hasOwn(members, type)) {
@@ -29,6 +33,10 @@ export function compartmentFilter(
   const sps = types.flatMap((t) => members[t]!.flatMap((code) => searchParam(t, code)?.sp ?? []))
   return {
     types,
-    filter: { name: '', raw: '', filter: { kind: 'reference', sps, targets: [`${compartment}/${id}`] } },
+    filter: {
+      name: '',
+      raw: '',
+      filter: { kind: 'reference', sps, targets: [`${compartment}/${id}`] },
+    },
   }
 }

@@ -4,7 +4,14 @@
 // test one resource by seeks: ix_ref_pk forward, the (sp, target) key backward. The inner filters are
 // compiled with the function the caller passes in (cond.ts's compile).
 
-import { anyOf, spIs, unionSet, type CompileContext, type CompileFilter, type Cond } from './filter-sql.ts'
+import {
+  anyOf,
+  spIs,
+  unionSet,
+  type CompileContext,
+  type CompileFilter,
+  type Cond,
+} from './filter-sql.ts'
 import type { Filter } from './request.ts'
 import { at, INDEX_TABLES, RESOURCE_INDEXES } from '../index/tables.ts'
 
@@ -27,7 +34,10 @@ export function compileChain(
   compile: CompileFilter
 ): Cond {
   const b = ctx.b
-  const compiled = hops.map((h) => ({ type: h.type, inner: compile(h.inner, { ...ctx, types: [h.type] }) }))
+  const compiled = hops.map((h) => ({
+    type: h.type,
+    inner: compile(h.inner, { ...ctx, types: [h.type] }),
+  }))
   const selects = compiled.map(({ type, inner }) => {
     const [i, p, x] = [ctx.a.next('i'), ctx.a.next('p'), ctx.a.next('x')]
     return (
@@ -57,7 +67,11 @@ export function compileChain(
   }
 }
 
-export function compileHas(filter: Extract<Filter, { kind: 'has' }>, ctx: CompileContext, compile: CompileFilter): Cond {
+export function compileHas(
+  filter: Extract<Filter, { kind: 'has' }>,
+  ctx: CompileContext,
+  compile: CompileFilter
+): Cond {
   const b = ctx.b
   const inner = compile(filter.inner, { ...ctx, types: [filter.type] })
   const prefix = b.bind(`${filter.targetType}/`)
@@ -79,7 +93,8 @@ export function compileHas(filter: Extract<Filter, { kind: 'has' }>, ctx: Compil
       const x2 = ctx.a.next('x')
       const refers = `${spIs(ctx, x2, filter.sps)} AND ${at(REF, x2).target} = ${prefix} || ${r}.id`
       // Index rows exist only for live resources: an index-only inner test needs no resource row.
-      if (inner.pkOnly) return `EXISTS (SELECT 1 FROM ${REF.name} ${x2} WHERE ${refers} AND ${inner.probe(x2)})`
+      if (inner.pkOnly)
+        return `EXISTS (SELECT 1 FROM ${REF.name} ${x2} WHERE ${refers} AND ${inner.probe(x2)})`
       const q = ctx.a.next('q')
       return (
         `EXISTS (SELECT 1 FROM ${REF.name} ${x2} CROSS JOIN resource ${q} ON ${q}.pk = ${x2}.pk ` +

@@ -2,10 +2,24 @@
 // #composite). A stored value is an interval [lo, hi]; each prefix is the spec's comparison of that
 // interval with the search value's range. Index seeks use bounds the comparison implies (docs/search.md).
 
-import { anyOf, probeBy, spIs, unionSet, PREFIX_END, type CompileContext, type Cond } from './filter-sql.ts'
+import {
+  anyOf,
+  probeBy,
+  spIs,
+  unionSet,
+  PREFIX_END,
+  type CompileContext,
+  type Cond,
+} from './filter-sql.ts'
 import type { Binder } from './binder.ts'
 import type { CompositeTest, LastTest, QuantityTest, RangeTest } from './request.ts'
-import { at, INDEX_TABLES, LONG_DATE_MS as DAY, RESOURCE_INDEXES, type Qualified } from '../index/tables.ts'
+import {
+  at,
+  INDEX_TABLES,
+  LONG_DATE_MS as DAY,
+  RESOURCE_INDEXES,
+  type Qualified,
+} from '../index/tables.ts'
 
 const { date: DATE, number: NUMBER, quantity: QUANTITY, composite: COMPOSITE } = INDEX_TABLES
 
@@ -113,7 +127,10 @@ function dateSelect(
     // Overlap with [hiMin, loMax]: short values start at most a day before hiMin; long ones are few.
     const shortLo = max(loMin, hiMin - DAY + 1)
     const short = select('', `${between(b, d.lo, shortLo, loMax)} AND ${d.hi} - ${d.lo} < ${DAY}`)
-    const long = select(DATE.long, `${d.hi} - ${d.lo} >= ${DAY} AND ${between(b, d.lo, loMin, loMax)}`)
+    const long = select(
+      DATE.long,
+      `${d.hi} - ${d.lo} >= ${DAY} AND ${between(b, d.lo, loMin, loMax)}`
+    )
     return { sql: unionSet([short, long]), bounded: true }
   }
   if (loMin !== undefined || loMax !== undefined) {
@@ -131,14 +148,16 @@ export function compileDate(sps: number[], ranges: RangeTest[][], ctx: CompileCo
     rank: selects.every((s) => s.bounded) ? 4 : 6,
     pkOnly: true,
     set: unionSet(selects.map((s) => s.sql)),
-    probe: (r) => probeBy(ctx, DATE, sps, r, (d) => anyOf(ranges.map((tests) => dateTests(ctx.b, tests, d)))),
+    probe: (r) =>
+      probeBy(ctx, DATE, sps, r, (d) => anyOf(ranges.map((tests) => dateTests(ctx.b, tests, d)))),
   }
 }
 
 /** `_lastUpdated` reads resource.last_updated (an instant: lo = hi) through resource_type_updated. */
 export function compileLastUpdated(ranges: RangeTest[][], ctx: CompileContext): Cond {
   const b = ctx.b
-  const pred = (c: string, tests: RangeTest[]) => tests.map((t) => datePredicate(b, t, c, c)).join(' AND ')
+  const pred = (c: string, tests: RangeTest[]) =>
+    tests.map((t) => datePredicate(b, t, c, c)).join(' AND ')
   const selects = ranges.map((tests) => {
     const { loMin, loMax, hiMin, hiMax } = dateBounds(tests)
     const range = between(b, 'last_updated', max(loMin, hiMin), min(loMax, hiMax))
@@ -214,7 +233,8 @@ function compileNumeric(
   const b = ctx.b
   const quantity = table === QUANTITY
   const units = (t: QuantityTest, n: NumericRow) => (quantity ? unitTerms(b, t, n) : '')
-  const test = (n: NumericRow, t: QuantityTest) => `${numberPredicate(b, t, n.lo, n.hi)}${units(t, n)}`
+  const test = (n: NumericRow, t: QuantityTest) =>
+    `${numberPredicate(b, t, n.lo, n.hi)}${units(t, n)}`
   // Point values (lo = hi = v) are sought by v; intervals (Range, comparator) are few.
   const n = at(table, 'n')
   const selects = tests.flatMap((t) => {
@@ -259,7 +279,10 @@ function lastPredicate(b: Binder, last: LastTest, c: Qualified<typeof COMPOSITE>
     case 'number':
       return numberPredicate(b, last.test, c.lo, c.hi)
     case 'quantity':
-      return numberPredicate(b, last.test, c.lo, c.hi) + unitTerms(b, last.test, { code: c.a, system: c.b })
+      return (
+        numberPredicate(b, last.test, c.lo, c.hi) +
+        unitTerms(b, last.test, { code: c.a, system: c.b })
+      )
   }
 }
 

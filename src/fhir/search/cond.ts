@@ -85,15 +85,26 @@ function compileMissing(sps: number[], missing: boolean, ctx: CompileContext): C
   }
 }
 
-function tokenAtom(ctx: CompileContext, t: { code: string; system: string }, value: TokenValue): string {
+function tokenAtom(
+  ctx: CompileContext,
+  t: { code: string; system: string },
+  value: TokenValue
+): string {
   const parts: string[] = []
   if (value.code !== undefined) parts.push(`${t.code} = ${ctx.b.bind(value.code)}`)
   if (value.system !== undefined) parts.push(`${t.system} = ${ctx.b.bind(value.system)}`)
   return parts.join(' AND ')
 }
 
-function compileToken(sps: number[], values: TokenValue[], not: boolean, rank: number, ctx: CompileContext): Cond {
-  const atoms = (t: { code: string; system: string }) => anyOf(values.map((v) => tokenAtom(ctx, t, v)))
+function compileToken(
+  sps: number[],
+  values: TokenValue[],
+  not: boolean,
+  rank: number,
+  ctx: CompileContext
+): Cond {
+  const atoms = (t: { code: string; system: string }) =>
+    anyOf(values.map((v) => tokenAtom(ctx, t, v)))
   const probe = (r: string) => probeBy(ctx, TOKEN, sps, r, atoms)
   if (not) return { rank: 9, probe: (r) => `NOT ${probe(r)}` }
   // Values with a code and no system share one `code IN (...)` seek; the others seek one by one.
@@ -116,7 +127,11 @@ function compileToken(sps: number[], values: TokenValue[], not: boolean, rank: n
 /** Token `:text` (search.html#token): the text or display starts with the value, like a string. */
 function compileText(sps: number[], values: string[], ctx: CompileContext): Cond {
   const atoms = (t: { norm: string }) =>
-    anyOf(values.map((v) => `${t.norm} >= ${ctx.b.bind(v)} AND ${t.norm} < ${ctx.b.bind(v + PREFIX_END)}`))
+    anyOf(
+      values.map(
+        (v) => `${t.norm} >= ${ctx.b.bind(v)} AND ${t.norm} < ${ctx.b.bind(v + PREFIX_END)}`
+      )
+    )
   return {
     rank: 4,
     pkOnly: true,
@@ -135,10 +150,16 @@ function compileText(sps: number[], values: string[], ctx: CompileContext): Cond
 type StringMode = 'prefix' | 'exact' | 'contains'
 
 /** String (search.html#string): normalised prefix, `:exact` (as written), `:contains` (anywhere). */
-function compileString(sps: number[], mode: StringMode, values: string[], ctx: CompileContext): Cond {
+function compileString(
+  sps: number[],
+  mode: StringMode,
+  values: string[],
+  ctx: CompileContext
+): Cond {
   const b = ctx.b
   const atom = (s: { norm: string; exact: string }, v: string) => {
-    if (mode === 'exact') return `${s.norm} = ${b.bind(normalizeText(v))} AND ${s.exact} = ${b.bind(v)}`
+    if (mode === 'exact')
+      return `${s.norm} = ${b.bind(normalizeText(v))} AND ${s.exact} = ${b.bind(v)}`
     if (mode === 'contains') return `instr(${s.norm}, ${b.bind(v)}) > 0`
     return `${s.norm} >= ${b.bind(v)} AND ${s.norm} < ${b.bind(v + PREFIX_END)}`
   }
@@ -183,7 +204,9 @@ function compileUri(sps: number[], mode: UriMode, values: string[], ctx: Compile
   const atom = (u: { uri: string }) => {
     if (mode === 'eq') return `${u.uri} ${b.isIn(values)}`
     if (mode === 'above') return `${u.uri} ${b.isIn(values.flatMap(uriPrefixes))}`
-    return anyOf(values.map((v) => `${u.uri} >= ${b.bind(v)} AND ${u.uri} < ${b.bind(v + PREFIX_END)}`))
+    return anyOf(
+      values.map((v) => `${u.uri} >= ${b.bind(v)} AND ${u.uri} < ${b.bind(v + PREFIX_END)}`)
+    )
   }
   const cond: Cond = {
     rank: mode === 'eq' ? 2 : mode === 'above' ? 3 : 4,
@@ -191,6 +214,7 @@ function compileUri(sps: number[], mode: UriMode, values: string[], ctx: Compile
     set: selectPks(ctx, URI, sps, atom),
     probe: (r) => probeBy(ctx, URI, sps, r, atom),
   }
-  if (mode === 'eq' && sps.length === 1 && values.length === 1) cond.walk = walkOn(ctx, URI, sps[0]!, atom)
+  if (mode === 'eq' && sps.length === 1 && values.length === 1)
+    cond.walk = walkOn(ctx, URI, sps[0]!, atom)
   return cond
 }

@@ -23,7 +23,8 @@ export function encodeCursor(cursor: Cursor, sort: string): string {
   return toBase64Url(JSON.stringify([cursor.before ? 1 : 0, cursor.pk, cursor.keys, sort]))
 }
 
-const invalid = () => badRequest('Invalid _cursor: use the next or previous link returned by the server', ['_cursor'])
+const invalid = () =>
+  badRequest('Invalid _cursor: use the next or previous link returned by the server', ['_cursor'])
 
 /** The cursor in `raw`, which must have been made for `sort` with `keys` sort keys. */
 export function decodeCursor(raw: string, sort: string, keys: number): Cursor {
@@ -35,9 +36,12 @@ export function decodeCursor(raw: string, sort: string, keys: number): Cursor {
   }
   if (!Array.isArray(value) || value.length !== 4) throw invalid()
   const [before, pk, values, madeFor] = value as unknown[]
-  if ((before !== 0 && before !== 1) || !Number.isSafeInteger(pk) || madeFor !== sort) throw invalid()
+  if ((before !== 0 && before !== 1) || !Number.isSafeInteger(pk) || madeFor !== sort)
+    throw invalid()
   if (!Array.isArray(values) || values.length !== keys) throw invalid()
-  const ok = values.every((k) => k === null || typeof k === 'string' || (typeof k === 'number' && Number.isFinite(k)))
+  const ok = values.every(
+    (k) => k === null || typeof k === 'string' || (typeof k === 'number' && Number.isFinite(k))
+  )
   if (!ok) throw invalid()
   return { before: before === 1, pk: pk as number, keys: values as (string | number | null)[] }
 }

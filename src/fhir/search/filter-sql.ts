@@ -47,7 +47,9 @@ export function spIs(ctx: CompileContext, alias: string, sps: readonly number[])
 
 /** A set that is the union of per-alternative SELECTs. */
 export function unionSet(selects: string[]): string {
-  return selects.length === 1 ? selects[0]! : selects.map((s) => `SELECT pk FROM (${s})`).join(' UNION ALL ')
+  return selects.length === 1
+    ? selects[0]!
+    : selects.map((s) => `SELECT pk FROM (${s})`).join(' UNION ALL ')
 }
 
 /** OR of alternatives, parenthesised. */
@@ -58,7 +60,12 @@ export const anyOf = (terms: string[]) =>
 export type Where<T extends Table> = (row: Qualified<T>) => string
 
 /** `SELECT pk FROM table WHERE sp ... AND where` (an index set). */
-export function selectPks<T extends Table>(ctx: CompileContext, table: T, sps: readonly number[], where: Where<T>): string {
+export function selectPks<T extends Table>(
+  ctx: CompileContext,
+  table: T,
+  sps: readonly number[],
+  where: Where<T>
+): string {
   return `SELECT pk FROM ${table.name} x WHERE ${spIs(ctx, 'x', sps)} AND ${where(at(table, 'x'))}`
 }
 
@@ -78,7 +85,16 @@ export function probeBy<T extends ProbedTable>(
 }
 
 /** A pk-ordered walk of one (sp, value) range of `table`. */
-export function walkOn<T extends Table>(ctx: CompileContext, table: T, sp: number, where: Where<T>): NonNullable<Cond['walk']> {
+export function walkOn<T extends Table>(
+  ctx: CompileContext,
+  table: T,
+  sp: number,
+  where: Where<T>
+): NonNullable<Cond['walk']> {
   const d = ctx.a.next('d')
-  return { from: `${table.name} ${d}`, where: `${spIs(ctx, d, [sp])} AND ${where(at(table, d))}`, alias: d }
+  return {
+    from: `${table.name} ${d}`,
+    where: `${spIs(ctx, d, [sp])} AND ${where(at(table, d))}`,
+    alias: d,
+  }
 }

@@ -10,7 +10,12 @@ import { runSearch } from './run-search.ts'
  * in query-string form). Criteria the server cannot apply are an error here, never ignored: a
  * conditional write must not act on a broader match than the client asked for.
  */
-export async function findIds(db: D1Database, type: string, query: URLSearchParams, limit: number): Promise<string[]> {
+export async function findIds(
+  db: D1Database,
+  type: string,
+  query: URLSearchParams,
+  limit: number
+): Promise<string[]> {
   const request = parseSearch(type, query)
   if (request.ignored.length) {
     throw badRequest(

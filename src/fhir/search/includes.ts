@@ -44,7 +44,9 @@ function forwardSelect(b: Binder, specs: IncludeSpec[], rows: SearchRow[]): stri
 /** Reverse: the resources of `specs`' source types that refer to `rows`. */
 function reverseSelect(b: Binder, specs: IncludeSpec[], rows: SearchRow[]): string[] {
   return specs.flatMap((s) => {
-    const targets = rows.filter((r) => !s.target || r.type === s.target).map((r) => `${r.type}/${r.id}`)
+    const targets = rows
+      .filter((r) => !s.target || r.type === s.target)
+      .map((r) => `${r.type}/${r.id}`)
     if (!targets.length) return []
     return [
       `SELECT r.pk AS pk FROM ${b.list(targets)} j CROSS JOIN ${REF.name} x ` +
@@ -66,13 +68,19 @@ export async function runIncludes(
     const include = request.include.filter((s) => level === 0 || s.iterate)
     const revinclude = request.revinclude.filter((s) => level === 0 || s.iterate)
     const b = new Binder()
-    const selects = [...forwardSelect(b, include, sources), ...reverseSelect(b, revinclude, sources)]
+    const selects = [
+      ...forwardSelect(b, include, sources),
+      ...reverseSelect(b, revinclude, sources),
+    ]
     if (!selects.length) break
     const left = MAX_INCLUDED - out.length
     const sql =
       `SELECT pk, type, id, body FROM resource WHERE pk IN (${selects.join(' UNION ALL ')}) ` +
       `ORDER BY pk LIMIT ${b.bind(left + 1)}`
-    const { results } = await db.prepare(sql).bind(...b.values).all<Raw>()
+    const { results } = await db
+      .prepare(sql)
+      .bind(...b.values)
+      .all<Raw>()
     const fresh = results.filter((r) => !seen.has(r.pk)).map((r) => ({ ...r, keys: [] }))
     for (const r of fresh) seen.add(r.pk)
     if (out.length + fresh.length > MAX_INCLUDED || results.length > left) {

@@ -15,7 +15,13 @@ import {
   referenceTargets,
 } from './parse-values.ts'
 import { compositeKeys } from '../index/extract-composite.ts'
-import { compositeParts, derivedSp, isResourceType, isSupported, searchParam } from '../index/registry.ts'
+import {
+  compositeParts,
+  derivedSp,
+  isResourceType,
+  isSupported,
+  searchParam,
+} from '../index/registry.ts'
 import type { CompositeTest, Filter, LastTest } from './request.ts'
 import type { SearchParamDef } from '../index/types.ts'
 
@@ -129,7 +135,9 @@ export function parseFilter(
       return { filter: { kind: 'date', sps, ranges: dates() } }
     case 'number':
       noModifier(key, modifier)
-      return { filter: { kind: 'number', sps, tests: each((p) => parseNumberTest(key, unescapeValue(p))) } }
+      return {
+        filter: { kind: 'number', sps, tests: each((p) => parseNumberTest(key, unescapeValue(p))) },
+      }
     case 'quantity':
       noModifier(key, modifier)
       return { filter: { kind: 'quantity', sps, tests: each((p) => parseQuantityTest(key, p)) } }
@@ -157,7 +165,12 @@ function noModifier(key: string, modifier: string | undefined): void {
 /** Identifier-like tokens select few resources: a good place to start a query. */
 const SELECTIVE_TOKENS = new Set(['_id', 'identifier', 'patient-identifier'])
 
-function tokenFilter(key: string, raw: string, modifier: string | undefined, defs: SearchParamDef[]): Filter {
+function tokenFilter(
+  key: string,
+  raw: string,
+  modifier: string | undefined,
+  defs: SearchParamDef[]
+): Filter {
   const sps = defs.map((d) => d.sp)
   const rank = SELECTIVE_TOKENS.has(defs[0]!.code) ? 1 : 3
   const tokens = () => parts(key, raw).map((p) => parseToken(key, p))
@@ -192,7 +205,13 @@ function referenceFilter(
   const def = defs[0]!
   if (modifier === 'identifier') {
     const sps = defs.map((d) => derivedSp(d, 'identifier'))
-    return { kind: 'token', sps, values: parts(key, raw).map((p) => parseToken(key, p)), not: false, rank: 1 }
+    return {
+      kind: 'token',
+      sps,
+      values: parts(key, raw).map((p) => parseToken(key, p)),
+      not: false,
+      rank: 1,
+    }
   }
   if (modifier !== undefined) checkTargetType(key, modifier, def)
   const targets = parts(key, raw).flatMap((p) =>
@@ -226,18 +245,23 @@ function parseChain(
   if (def.type !== 'reference') {
     throw malformed(key, `${def.code} is not a reference parameter, so it cannot be chained`)
   }
-  if (depth + 1 > MAX_CHAIN_DEPTH) throw malformed(key, `chains are limited to ${MAX_CHAIN_DEPTH} levels`)
+  if (depth + 1 > MAX_CHAIN_DEPTH)
+    throw malformed(key, `chains are limited to ${MAX_CHAIN_DEPTH} levels`)
   if (modifier !== undefined) checkTargetType(key, modifier, def)
   const types = modifier ? [modifier] : (def.targets ?? [])
   if (!types.length) {
-    throw malformed(key, `${def.code} can refer to any type: name one, as in ${def.code}:Patient.name`)
+    throw malformed(
+      key,
+      `${def.code} can refer to any type: name one, as in ${def.code}:Patient.name`
+    )
   }
   const hops: { type: string; inner: Filter }[] = []
   for (const type of types) {
     const inner = parseFilter(ctx, [type], rest, raw, depth + 1)
     if ('filter' in inner) hops.push({ type, inner: inner.filter })
   }
-  if (!hops.length) return { ignored: `${rest} is not a searchable parameter of ${types.join(', ')}` }
+  if (!hops.length)
+    return { ignored: `${rest} is not a searchable parameter of ${types.join(', ')}` }
   return { filter: { kind: 'chain', sps: defs.map((d) => d.sp), hops } }
 }
 
@@ -252,7 +276,8 @@ function parseHas(
   if (!type || !param || !rest.length) {
     throw malformed(key, '_has takes _has:[type]:[reference parameter]:[parameter]')
   }
-  if (depth + 1 > MAX_CHAIN_DEPTH) throw malformed(key, `chains are limited to ${MAX_CHAIN_DEPTH} levels`)
+  if (depth + 1 > MAX_CHAIN_DEPTH)
+    throw malformed(key, `chains are limited to ${MAX_CHAIN_DEPTH} levels`)
   if (types.length !== 1) return { ignored: '_has needs a search of a single resource type' }
   if (!isResourceType(type)) throw malformed(key, `${type} is not a resource type`)
   const def = searchParam(type, param)
@@ -269,14 +294,20 @@ function parseHas(
 }
 
 /** `code-value-quantity=http://loinc.org|8480-6$gt100` (search.html#composite). */
-function compositeFilter(ctx: FilterContext, key: string, raw: string, defs: SearchParamDef[]): Filter {
+function compositeFilter(
+  ctx: FilterContext,
+  key: string,
+  raw: string,
+  defs: SearchParamDef[]
+): Filter {
   const [, lastDef] = compositeParts(defs[0]!)!
   const tests: CompositeTest[] = parts(key, raw).map((part) => {
     const pieces = splitEscaped(part, '$')
     if (pieces.length !== 2) throw malformed(key, `"${part}" needs two components joined by $`)
     const token = parseToken(key, pieces[0]!)
     if (token.code === undefined) throw malformed(key, 'the first component needs a code')
-    const keyText = token.system === undefined ? token.code : compositeKeys(token.code, token.system)[1]!
+    const keyText =
+      token.system === undefined ? token.code : compositeKeys(token.code, token.system)[1]!
     return { key: keyText, last: lastTest(ctx, key, pieces[1]!, lastDef) }
   })
   return { kind: 'composite', sps: defs.map((d) => d.sp), tests }

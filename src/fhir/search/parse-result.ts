@@ -13,7 +13,9 @@ const MAX_COUNT = 1000
 
 export function parseCount(raw: string): number {
   if (!/^\d{1,9}$/.test(raw)) {
-    throw badRequest(`_count must be a non-negative integer, got ${JSON.stringify(raw)}`, ['_count'])
+    throw badRequest(`_count must be a non-negative integer, got ${JSON.stringify(raw)}`, [
+      '_count',
+    ])
   }
   return Math.min(Number(raw), MAX_COUNT)
 }
@@ -90,11 +92,13 @@ export function parseInclude(
   }
   const iterate = modifier !== undefined
   if (raw === '*') {
-    if (name === '_revinclude') return `${key}=* is not supported: name the source type and parameter`
+    if (name === '_revinclude')
+      return `${key}=* is not supported: name the source type and parameter`
     return types.map((source) => ({ raw, iterate, source, sps: referenceSps(source) }))
   }
   const [source, param, target, ...extra] = raw.split(':')
-  if (!source || !param || extra.length) throw badRequest(`${key} takes Source:parameter[:Target]`, [key])
+  if (!source || !param || extra.length)
+    throw badRequest(`${key} takes Source:parameter[:Target]`, [key])
   if (!isResourceType(source)) throw badRequest(`${key}: ${source} is not a resource type`, [key])
   if (target !== undefined && !isResourceType(target)) {
     throw badRequest(`${key}: ${target} is not a resource type`, [key])

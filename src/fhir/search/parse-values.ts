@@ -19,7 +19,8 @@ export function malformed(key: string, message: string) {
 function splitPrefix(key: string, value: string): [Prefix, string] {
   const m = /^([a-z]{2})(.*)$/.exec(value)
   if (!m) return ['eq', value]
-  if (!PREFIXES.has(m[1]!)) throw malformed(key, `unknown prefix "${m[1]}" (use eq ne gt lt ge le sa eb ap)`)
+  if (!PREFIXES.has(m[1]!))
+    throw malformed(key, `unknown prefix "${m[1]}" (use eq ne gt lt ge le sa eb ap)`)
   return [m[1] as Prefix, m[2]!]
 }
 
@@ -123,7 +124,10 @@ export function referenceTargets(
   if (isId(value)) {
     const types = typeModifier ? [typeModifier] : targets
     if (!types.length) {
-      throw malformed(key, `"${value}" is a bare id, but the parameter can refer to any type: use Type/${value}`)
+      throw malformed(
+        key,
+        `"${value}" is a bare id, but the parameter can refer to any type: use Type/${value}`
+      )
     }
     return types.map((t) => `${t}/${value}`)
   }

@@ -74,7 +74,10 @@ export function parseSearch(
     if (['_count', '_cursor', '_sort', '_total', '_summary', '_elements', '_type'].includes(name)) {
       if (modifier !== undefined) throw badRequest(`${name} takes no modifier`, [key])
       if (seen.has(name)) {
-        request.ignored.push({ name: key, reason: `${name} was given more than once; the first applies` })
+        request.ignored.push({
+          name: key,
+          reason: `${name} was given more than once; the first applies`,
+        })
         continue
       }
       seen.add(name)
@@ -100,12 +103,17 @@ export function parseSearch(
         continue
       case '_type':
         if (options.system) control('_type', raw)
-        else request.ignored.push({ name: key, reason: '_type applies to a system search (GET /fhir?_type=…)' })
+        else
+          request.ignored.push({
+            name: key,
+            reason: '_type applies to a system search (GET /fhir?_type=…)',
+          })
         continue
       case '_include':
       case '_revinclude': {
         const specs = parseInclude(name, modifier, raw, types)
-        if (typeof specs === 'string') request.ignored.push({ name: `${key}=${raw}`, reason: specs })
+        if (typeof specs === 'string')
+          request.ignored.push({ name: `${key}=${raw}`, reason: specs })
         else {
           request[name === '_include' ? 'include' : 'revinclude'].push(...specs)
           control(key, raw)
@@ -130,7 +138,8 @@ export function parseSearch(
   if (request.summary) control('_summary', request.summary)
   if (request.elements) control('_elements', request.elements.join(','))
   control('_count', String(request.count))
-  if (cursor !== undefined) request.cursor = decodeCursor(cursor, sortText(request), request.sort.length)
+  if (cursor !== undefined)
+    request.cursor = decodeCursor(cursor, sortText(request), request.sort.length)
   return request
 }
 

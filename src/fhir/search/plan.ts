@@ -40,7 +40,10 @@ function thresholdCase(n: string): string {
   if (!thresholdSteps) {
     const steps: string[] = []
     for (let band = 625; Math.sqrt(SET_FACTOR * band) < SET_MAX; band *= 4) {
-      const value = Math.min(SET_MAX, Math.max(SET_MIN, Math.round(Math.sqrt(SET_FACTOR * band * 2))))
+      const value = Math.min(
+        SET_MAX,
+        Math.max(SET_MIN, Math.round(Math.sqrt(SET_FACTOR * band * 2)))
+      )
       steps.push(`WHEN #N < ${band * 4} THEN ${value}`)
     }
     thresholdSteps = `CASE WHEN #N < 625 THEN ${SET_MIN} ${steps.join(' ')} ELSE ${SET_MAX} END`
@@ -65,8 +68,11 @@ function mergeDateRanges(filters: Filter[]): Filter[] {
   const out: Filter[] = []
   for (const f of filters) {
     const single = (x: Filter): x is Ranged =>
-      (x.kind === 'date' || x.kind === 'lastUpdated') && x.ranges.length === 1 && x.ranges[0]!.length === 1
-    const side = (t: RangeTest) => (LOWER.has(t.prefix) ? 'lower' : UPPER.has(t.prefix) ? 'upper' : undefined)
+      (x.kind === 'date' || x.kind === 'lastUpdated') &&
+      x.ranges.length === 1 &&
+      x.ranges[0]!.length === 1
+    const side = (t: RangeTest) =>
+      LOWER.has(t.prefix) ? 'lower' : UPPER.has(t.prefix) ? 'upper' : undefined
     if (single(f) && side(f.ranges[0]![0]!)) {
       const partner = out.find(
         (o): o is Ranged =>
@@ -77,7 +83,10 @@ function mergeDateRanges(filters: Filter[]): Filter[] {
           side(o.ranges[0]![0]!) !== side(f.ranges[0]![0]!)
       )
       if (partner) {
-        const merged = { ...partner, ranges: [[partner.ranges[0]![0]!, f.ranges[0]![0]!]] } as Filter
+        const merged = {
+          ...partner,
+          ranges: [[partner.ranges[0]![0]!, f.ranges[0]![0]!]],
+        } as Filter
         out[out.indexOf(partner)] = merged
         continue
       }
@@ -92,7 +101,8 @@ function compileRequest(request: SearchRequest): Compiled {
   const conds = mergeDateRanges(request.filters.map((f) => f.filter)).map((f) => compile(f, ctx))
   const drivers = conds.filter((c) => c.set).sort((x, y) => x.rank - y.rank)
   const b = ctx.b
-  if (request.setLimit !== undefined) return { threshold: b.bind(request.setLimit), ctx, conds, drivers }
+  if (request.setLimit !== undefined)
+    return { threshold: b.bind(request.setLimit), ctx, conds, drivers }
   return {
     threshold: '(SELECT n FROM lim)',
     thresholdCte: `lim AS MATERIALIZED (SELECT ${thresholdCase('m')} AS n FROM (SELECT coalesce(max(pk), 0) AS m FROM resource))`,
@@ -110,7 +120,9 @@ export function pageQuery(
   segment: Segment = 'values'
 ): Query {
   const c = compileRequest(request)
-  const sql = request.sort.length ? sortedPage(c, request, cursor, limit, segment) : pkPage(c, cursor, limit)
+  const sql = request.sort.length
+    ? sortedPage(c, request, cursor, limit, segment)
+    : pkPage(c, cursor, limit)
   return { sql, params: c.ctx.b.values }
 }
 

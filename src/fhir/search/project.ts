@@ -28,7 +28,8 @@ function kept(key: string, names: readonly string[]): boolean {
 function subset(resource: Json, names: readonly string[]): Json {
   const out: Json = {}
   for (const [key, value] of Object.entries(resource)) {
-    if (key === 'resourceType' || key === 'id' || key === 'meta' || kept(key, names)) out[key] = value
+    if (key === 'resourceType' || key === 'id' || key === 'meta' || kept(key, names))
+      out[key] = value
   }
   const meta = (out.meta && typeof out.meta === 'object' ? { ...(out.meta as Json) } : {}) as Json
   const tags = Array.isArray(meta.tag) ? (meta.tag as Json[]) : []
@@ -41,14 +42,16 @@ function subset(resource: Json, names: readonly string[]): Json {
 /** The projection a search asks for, or undefined when resources go out as stored. */
 type Projection = (body: string, type: string, match: boolean) => string
 
-const keep = (body: string, names: string[]) => JSON.stringify(subset(JSON.parse(body) as Json, names))
+const keep = (body: string, names: string[]) =>
+  JSON.stringify(subset(JSON.parse(body) as Json, names))
 
 /** The projection a search asks for, or undefined when resources go out as stored. */
 export function projection(request: SearchRequest): Projection | undefined {
   const { summary, elements } = request
   if (elements && summary !== 'true' && summary !== 'text' && summary !== 'data') {
     // _elements shapes the matches; included resources are returned whole.
-    return (body, type, match) => (match ? keep(body, [...elements, ...own(MANDATORY, type)]) : body)
+    return (body, type, match) =>
+      match ? keep(body, [...elements, ...own(MANDATORY, type)]) : body
   }
   switch (summary) {
     case 'true':

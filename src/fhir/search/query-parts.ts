@@ -25,7 +25,8 @@ export interface Compiled {
 }
 
 /** The columns every page query returns (then sort keys k0, n0, ... when sorted). */
-export const columns = (r: string) => `${r}.pk AS pk, ${r}.id AS id, ${r}.type AS type, ${r}.body AS body`
+export const columns = (r: string) =>
+  `${r}.pk AS pk, ${r}.id AS id, ${r}.type AS type, ${r}.body AS body`
 
 export function typeIs(c: Compiled, r: string): string {
   return `${r}.type ${c.ctx.b.isIn(c.ctx.types)}`

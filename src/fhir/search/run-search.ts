@@ -49,7 +49,10 @@ async function readPage(
   if (crosses) {
     const edge: Cursor = { before: !forward, pk: 0, keys: [null] }
     const other: Segment = forward ? 'missing' : 'values'
-    const more = await statement(db, pageQuery(request, edge, count + 1 - raw.length, other)).all<Raw>()
+    const more = await statement(
+      db,
+      pageQuery(request, edge, count + 1 - raw.length, other)
+    ).all<Raw>()
     raw = [...raw, ...more.results]
   }
   const rows = raw.map((r) => toRow(r, keyCount))
@@ -93,8 +96,7 @@ export async function runSearch(db: D1Database, request: SearchRequest): Promise
   if (total !== undefined) {
     if (total > TOTAL_CAP) {
       warnings.push(`More than ${TOTAL_CAP} resources match; the total is not counted beyond that`)
-    }
-    else result.total = total
+    } else result.total = total
   }
   return result
 }

@@ -27,8 +27,11 @@ function withQuery(url: string, params: [string, string][]): string {
 export function searchsetBundle({ base, path, request, result }: SearchsetInput): string {
   const applied = appliedParams(request)
   const url = `${base}${path}`
-  const at = (cursor: Cursor) => withQuery(url, [...applied, ['_cursor', cursorParam(request, cursor)]])
-  const link = [{ relation: 'self', url: request.cursor ? at(request.cursor) : withQuery(url, applied) }]
+  const at = (cursor: Cursor) =>
+    withQuery(url, [...applied, ['_cursor', cursorParam(request, cursor)]])
+  const link = [
+    { relation: 'self', url: request.cursor ? at(request.cursor) : withQuery(url, applied) },
+  ]
   if (result.next) link.push({ relation: 'next', url: at(result.next) })
   if (result.previous) link.push({ relation: 'previous', url: at(result.previous) })
 

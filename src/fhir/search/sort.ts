@@ -31,7 +31,11 @@ function keyExpr(c: Compiled, key: SortKey, r: string): string {
   const col = key.desc ? ix.desc : ix.asc
   return (
     `(SELECT ${key.desc ? 'max' : 'min'}(${w}.${col}) FROM ${ix.table.name} ${w} INDEXED BY ${ix.table.byPk} ` +
-    `WHERE ${w}.pk = ${r}.pk AND ${spIs(c.ctx, w, key.defs.map((d) => d.sp))})`
+    `WHERE ${w}.pk = ${r}.pk AND ${spIs(
+      c.ctx,
+      w,
+      key.defs.map((d) => d.sp)
+    )})`
   )
 }
 
@@ -67,7 +71,7 @@ function keyset(
 }
 
 function orderBy(keys: readonly SortKey[], before: boolean): string {
-  const flip = (desc: boolean) => ((desc !== before) ? 'DESC' : 'ASC')
+  const flip = (desc: boolean) => (desc !== before ? 'DESC' : 'ASC')
   const parts = keys.flatMap((k, i) => [`n${i} ${flip(false)}`, `k${i} ${flip(k.desc)}`])
   return [...parts, `pk ${flip(false)}`].join(', ')
 }
@@ -107,7 +111,16 @@ function s1(
     `FROM ${source} r.deleted = 0 AND ${typeIs(c, 'r')}${probes(c, 'r', driver)}`
   const where: string[] = []
   if (segment) where.push(segment === 'values' ? 'n0 = 0' : 'n0 = 1')
-  if (cursor) where.push(keyset(c, keys, cursor, keys.map((_, i) => ({ k: `k${i}`, n: `n${i}` })), 'pk'))
+  if (cursor)
+    where.push(
+      keyset(
+        c,
+        keys,
+        cursor,
+        keys.map((_, i) => ({ k: `k${i}`, n: `n${i}` })),
+        'pk'
+      )
+    )
   const filter = where.length ? ` WHERE ${where.join(' AND ')}` : ''
   const order = orderBy(keys, !!cursor?.before)
   const keyed = keys.map((_, i) => `k${i}, k${i} IS NULL AS n${i}`).join(', ')
@@ -128,7 +141,8 @@ function s2Values(c: Compiled, key: SortKey, cursor: Cursor | undefined, limit: 
   const pkDir = before ? 'DESC' : 'ASC'
   if (key.column) {
     const k = `r.${key.column}`
-    const index = key.column === 'last_updated' ? ` INDEXED BY ${RESOURCE_INDEXES.byTypeUpdated}` : ''
+    const index =
+      key.column === 'last_updated' ? ` INDEXED BY ${RESOURCE_INDEXES.byTypeUpdated}` : ''
     const ks = cursor ? ` AND ${keyset(c, [key], cursor, [{ k, n: '0' }], 'r.pk')}` : ''
     return (
       `SELECT ${columns('r')}, ${k} AS k0, 0 AS n0 FROM resource r${index} ` +
@@ -145,7 +159,7 @@ function s2Values(c: Compiled, key: SortKey, cursor: Cursor | undefined, limit: 
   let bound = ''
   if (cursor && cursor.keys[0] !== null) {
     // Seek to the cursor's key: rows on the far side of it are never read.
-    bound = ` AND ${k} ${(key.desc !== before) ? '<=' : '>='} ${b.bind(cursor.keys[0]!)}`
+    bound = ` AND ${k} ${key.desc !== before ? '<=' : '>='} ${b.bind(cursor.keys[0]!)}`
   }
   const ks = cursor ? ` AND ${keyset(c, [key], cursor, [{ k, n: '0' }], 'r.pk')}` : ''
   const row = (alias: string) => `(${tie.map((t) => `${alias}.${t}`).join(', ')})`
@@ -188,7 +202,9 @@ export function sortedPage(
   const best = c.drivers[0]
   if (!key || (best && best.rank <= 1)) return s1(c, request, cursor, b.bind(limit), best)
   const s2 = (lim: string) =>
-    segment === 'missing' && !key.column ? s2Missing(c, key, cursor, lim) : s2Values(c, key, cursor, lim)
+    segment === 'missing' && !key.column
+      ? s2Missing(c, key, cursor, lim)
+      : s2Values(c, key, cursor, lim)
   if (!best) return s2(b.bind(limit))
   const small = `(SELECT n FROM g1) <= ${c.threshold}`
   const large = `(SELECT n FROM g1) > ${c.threshold}`

@@ -39,7 +39,10 @@ const picks = (count: number, from = 0) =>
 /** Index rows as tuples [sp, ...value columns] in the catalogue's column order. */
 function tuples(table: IndexKind, rows: readonly IndexRow[]): unknown[][] {
   const columns: readonly string[] = INDEX_TABLES[table].columns
-  return rows.map((row) => [row.sp, ...columns.map((c) => (row as unknown as Record<string, unknown>)[c])])
+  return rows.map((row) => [
+    row.sp,
+    ...columns.map((c) => (row as unknown as Record<string, unknown>)[c]),
+  ])
 }
 
 /** A single statement, in plan order; undefined for the ops that are grouped. */
@@ -71,7 +74,9 @@ function single(db: D1Database, op: WriteOp): D1PreparedStatement | undefined {
       const keys = ['sp', ...columns]
       const values = keys.map((_, i) => `value ->> ${i}`).join(', ')
       return db
-        .prepare(`DELETE FROM ${name} WHERE pk = ?2 AND (${keys.join(', ')}) IN (SELECT ${values} FROM json_each(?1))`)
+        .prepare(
+          `DELETE FROM ${name} WHERE pk = ?2 AND (${keys.join(', ')}) IN (SELECT ${values} FROM json_each(?1))`
+        )
         .bind(JSON.stringify(tuples(op.table, op.rows)), op.pk)
     }
   }
@@ -126,12 +131,17 @@ export function toStatements(db: D1Database, ops: readonly WriteOp[]): D1Prepare
     )
   }
   // Rows of a known pk end with it; rows of a new resource end with its type and id, joined to find the pk.
-  for (const [groups, byKeyRef] of [[byPk, false], [byKey, true]] as const) {
+  for (const [groups, byKeyRef] of [
+    [byPk, false],
+    [byKey, true],
+  ] as const) {
     for (const [table, rows] of groups) {
       const { name, columns } = INDEX_TABLES[table]
       const n = columns.length + 1
       const pk = byKeyRef ? 'r.pk' : `j.value ->> ${n}`
-      const join = byKeyRef ? ` JOIN resource r ON r.type = j.value ->> ${n} AND r.id = j.value ->> ${n + 1}` : ''
+      const join = byKeyRef
+        ? ` JOIN resource r ON r.type = j.value ->> ${n} AND r.id = j.value ->> ${n + 1}`
+        : ''
       for (const json of chunks(rows)) {
         statements.push(
           db

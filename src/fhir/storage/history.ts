@@ -95,24 +95,36 @@ export async function instanceHistory(
   const sql =
     `SELECT r.pk AS rpk, ${COLUMNS} FROM resource r LEFT JOIN resource_history h ON ${on.join(' AND ')} ` +
     `WHERE r.type = ${p.add(type)} AND r.id = ${p.add(id)} ORDER BY h.version DESC LIMIT ${p.add(filter.limit)}`
-  const { results } = await db.prepare(sql).bind(...p.values).all<HistoryRecord & { rpk: number }>()
+  const { results } = await db
+    .prepare(sql)
+    .bind(...p.values)
+    .all<HistoryRecord & { rpk: number }>()
   if (!results.length) return undefined
   return results.filter((r) => r.version !== null).map(toRow)
 }
 
 /** The history of every resource of `type` (null: of all types), newest first. */
-export async function typeHistory(db: D1Database, type: string | null, filter: HistoryFilter): Promise<HistoryRow[]> {
+export async function typeHistory(
+  db: D1Database,
+  type: string | null,
+  filter: HistoryFilter
+): Promise<HistoryRow[]> {
   const p = new Params()
   const where = type === null ? [] : [`h.type = ${p.add(type)}`]
   where.push(...filterSql(filter, p))
   if (filter.after) {
     const { lastUpdated, pk, version } = filter.after
-    where.push(`(h.last_updated, h.pk, h.version) < (${p.add(lastUpdated)}, ${p.add(pk)}, ${p.add(version)})`)
+    where.push(
+      `(h.last_updated, h.pk, h.version) < (${p.add(lastUpdated)}, ${p.add(pk)}, ${p.add(version)})`
+    )
   }
   const sql =
     `SELECT ${COLUMNS} FROM resource_history h ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
     `ORDER BY h.last_updated DESC, h.pk DESC, h.version DESC LIMIT ${p.add(filter.limit)}`
-  const { results } = await db.prepare(sql).bind(...p.values).all<HistoryRecord>()
+  const { results } = await db
+    .prepare(sql)
+    .bind(...p.values)
+    .all<HistoryRecord>()
   return results.map(toRow)
 }
 

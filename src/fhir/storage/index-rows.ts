@@ -10,7 +10,10 @@ import type { ResourceRef, WriteOp } from './write-ops.ts'
 /** A row's identity: `sp` and its value columns (the table's primary key, less pk). */
 function rowKey(kind: IndexKind, row: IndexRow): string {
   const columns: readonly string[] = INDEX_TABLES[kind].columns
-  return JSON.stringify([row.sp, ...columns.map((c) => (row as unknown as Record<string, unknown>)[c])])
+  return JSON.stringify([
+    row.sp,
+    ...columns.map((c) => (row as unknown as Record<string, unknown>)[c]),
+  ])
 }
 
 /** Ops that insert every row of a resource (a new one, or one coming back from deleted). */
@@ -34,7 +37,8 @@ export function replaceIndexRows(before: IndexRows, after: IndexRows, pk: number
     const removed = old.filter((r) => !nextKeys.has(rowKey(table, r)))
     const added = next.filter((r) => !oldKeys.has(rowKey(table, r)))
     if (removed.length) ops.push({ kind: 'deleteIndexRows', table, pk, rows: removed } as WriteOp)
-    if (added.length) ops.push({ kind: 'insertIndexRows', table, resource: { pk }, rows: added } as WriteOp)
+    if (added.length)
+      ops.push({ kind: 'insertIndexRows', table, resource: { pk }, rows: added } as WriteOp)
   }
   return ops
 }

@@ -30,7 +30,11 @@ export function withServerFields(
   return {
     resourceType: type,
     id,
-    meta: { ...metaRest, versionId: String(version), lastUpdated: new Date(lastUpdated).toISOString() },
+    meta: {
+      ...metaRest,
+      versionId: String(version),
+      lastUpdated: new Date(lastUpdated).toISOString(),
+    },
     ...rest,
   }
 }
@@ -68,7 +72,15 @@ export function planWrite(
   const text = JSON.stringify(body)
   const rows = extractIndexRows(body)
   const present = presentList(rows)
-  const history = { kind: 'insertHistory', type, id, version, lastUpdated: now, method, body: text } as const
+  const history = {
+    kind: 'insertHistory',
+    type,
+    id,
+    version,
+    lastUpdated: now,
+    method,
+    body: text,
+  } as const
   let ops: WriteOp[]
   if (!current) {
     // A new resource: its rows are grouped with other new resources' rows (commit.ts); the
@@ -83,7 +95,15 @@ export function planWrite(
     const { pk } = current
     ops = [
       { ...history, resource: { pk } },
-      { kind: 'updateResource', pk, expectedVersion: current.version, version, lastUpdated: now, body: text, present },
+      {
+        kind: 'updateResource',
+        pk,
+        expectedVersion: current.version,
+        version,
+        lastUpdated: now,
+        body: text,
+        present,
+      },
       ...replaceIndexRows(before, rows, pk),
     ]
   }
@@ -91,11 +111,25 @@ export function planWrite(
 }
 
 /** The ops that delete the live resource `current`: a DELETE version, no body, no index rows. */
-export function planDelete(type: string, id: string, current: StoredRow, now: number): PlannedWrite {
+export function planDelete(
+  type: string,
+  id: string,
+  current: StoredRow,
+  now: number
+): PlannedWrite {
   const version = current.version + 1
   const { pk } = current
   const ops: WriteOp[] = [
-    { kind: 'insertHistory', resource: { pk }, type, id, version, lastUpdated: now, method: 'DELETE', body: null },
+    {
+      kind: 'insertHistory',
+      resource: { pk },
+      type,
+      id,
+      version,
+      lastUpdated: now,
+      method: 'DELETE',
+      body: null,
+    },
     { kind: 'markDeleted', pk, expectedVersion: current.version, version, lastUpdated: now },
     ...replaceIndexRows(extractIndexRows(current.body), emptyRows(), pk),
   ]

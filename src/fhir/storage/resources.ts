@@ -32,9 +32,15 @@ interface ResourceRecord {
   body: string
 }
 
-export async function readResource(db: D1Database, type: string, id: string): Promise<StoredRow | null> {
+export async function readResource(
+  db: D1Database,
+  type: string,
+  id: string
+): Promise<StoredRow | null> {
   const row = await db
-    .prepare('SELECT pk, version, last_updated, deleted, body FROM resource WHERE type = ?1 AND id = ?2')
+    .prepare(
+      'SELECT pk, version, last_updated, deleted, body FROM resource WHERE type = ?1 AND id = ?2'
+    )
     .bind(type, id)
     .first<ResourceRecord>()
   return row ? toStored(row) : null
@@ -48,12 +54,25 @@ export interface StoredText {
   text: string
 }
 
-export async function readResourceText(db: D1Database, type: string, id: string): Promise<StoredText | null> {
+export async function readResourceText(
+  db: D1Database,
+  type: string,
+  id: string
+): Promise<StoredText | null> {
   const row = await db
-    .prepare('SELECT version, last_updated, deleted, body FROM resource WHERE type = ?1 AND id = ?2')
+    .prepare(
+      'SELECT version, last_updated, deleted, body FROM resource WHERE type = ?1 AND id = ?2'
+    )
     .bind(type, id)
     .first<ResourceRecord>()
-  return row && { version: row.version, lastUpdated: row.last_updated, deleted: row.deleted === 1, text: row.body }
+  return (
+    row && {
+      version: row.version,
+      lastUpdated: row.last_updated,
+      deleted: row.deleted === 1,
+      text: row.body,
+    }
+  )
 }
 
 /** `Type/id`, the key of readResources' map. */

@@ -76,4 +76,5 @@ export type DeleteIndexRows = {
 }[IndexKind]
 
 /** One step of a planned write. */
-export type WriteOp = InsertResource | UpdateResource | MarkDeleted | InsertHistory | InsertIndexRows | DeleteIndexRows
+export type WriteOp =
+  InsertResource | UpdateResource | MarkDeleted | InsertHistory | InsertIndexRows | DeleteIndexRows
