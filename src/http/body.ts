@@ -31,27 +31,22 @@ interface KindSpec {
   empty?: () => unknown
 }
 
-const jsonUnsupported = (contentType: string) =>
-  `Unsupported Content-Type ${JSON.stringify(contentType)}: only JSON is supported ` +
-  '(application/fhir+json or application/json)'
+/** A JSON object of at most `maxBytes`, in one of the JSON media types. */
+const jsonObjectKind = (maxBytes: number): KindSpec => ({
+  mediaTypes: JSON_TYPES,
+  maxBytes,
+  unsupported: (contentType) =>
+    `Unsupported Content-Type ${JSON.stringify(contentType)}: only JSON is supported ` +
+    '(application/fhir+json or application/json)',
+  tooLarge: `Request body exceeds the ${maxBytes}-byte limit`,
+  parse: (bytes) => jsonObject(decode(bytes, 'The request body')),
+})
 
 const BODY_KINDS = {
   /** A JSON object: a resource, a Client, an AccessPolicy, a debug request. */
-  json: {
-    mediaTypes: JSON_TYPES,
-    maxBytes: MAX_BODY_BYTES,
-    unsupported: jsonUnsupported,
-    tooLarge: `Request body exceeds the ${MAX_BODY_BYTES}-byte limit`,
-    parse: (bytes) => jsonObject(decode(bytes, 'The request body')),
-  },
+  json: jsonObjectKind(MAX_BODY_BYTES),
   /** A batch or transaction Bundle: a JSON object up to MAX_BUNDLE_BYTES. */
-  bundle: {
-    mediaTypes: JSON_TYPES,
-    maxBytes: MAX_BUNDLE_BYTES,
-    unsupported: jsonUnsupported,
-    tooLarge: `Request body exceeds the ${MAX_BUNDLE_BYTES}-byte limit`,
-    parse: (bytes) => jsonObject(decode(bytes, 'The request body')),
-  },
+  bundle: jsonObjectKind(MAX_BUNDLE_BYTES),
   /** A JSON Patch document (RFC 6902), parsed as JSON; its operations are checked by the handler. */
   'json-patch': {
     mediaTypes: [JSON_PATCH],
