@@ -1,5 +1,5 @@
-// Helpers shared by the REST tests (rest-*.test.ts): resources, what D1 holds for a resource, and
-// clients whose AccessPolicy allows only some operations.
+// Helpers shared by the REST tests (rest-*.test.ts): resources, what D1 holds for a resource,
+// clients whose AccessPolicy allows only some operations, and transaction Bundles to POST.
 
 import { env } from 'cloudflare:test'
 import { expect } from 'vitest'
@@ -109,6 +109,19 @@ export async function clientAllowing(operations: string[]): Promise<string> {
   })
   if (res.status !== 201) throw new Error(`policy: ${res.status} ${await res.text()}`)
   return basic(id, secret)
+}
+
+/** POSTs a transaction Bundle of `entry` to [base] as the client `auth`. */
+export function postTransaction(
+  auth: string,
+  entry: unknown[],
+  headers: Record<string, string> = {}
+): Promise<Response> {
+  return call('POST', '/fhir', {
+    auth,
+    body: { resourceType: 'Bundle', type: 'transaction', entry },
+    headers,
+  })
 }
 
 /** A JSON Patch wrapped in a Binary, as a PATCH entry of a Bundle carries it. */

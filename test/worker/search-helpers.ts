@@ -1,6 +1,7 @@
 // Helpers shared by the search tests (search-*.test.ts): a private tag per test file, so searches see
 // only that file's resources whatever else the shared D1 holds; resources written through the API;
-// searches through the API or straight through the engine (to force one query plan or the other).
+// searches through the API or straight through the engine (to force one query plan or the other);
+// the data the result-control tests share.
 
 import { env } from 'cloudflare:test'
 import { expect } from 'vitest'
@@ -62,6 +63,64 @@ export async function fixture(prefix: string): Promise<Fixture> {
       return matchIds(await search(path, query))
     },
   }
+}
+
+// Patients: families and birth dates to sort on; 6 has no birth date, 7 no name.
+const PATIENTS: [number, string | undefined, string | undefined][] = [
+  [1, 'Baker', '1980-01-01'],
+  [2, 'Adams', '1990-06-15'],
+  [3, 'Baker', '1970-03-03'],
+  [4, 'Carter', '1985-12-31'],
+  [5, 'Adams', '1960-07-07'],
+  [6, 'Dunn', undefined],
+  [7, undefined, '1999-09-09'],
+]
+
+/**
+ * The data of the result-control tests (search-paging, search-result-content), in a fixture of its
+ * own with ids from `p`: Practitioner p(90); Patients p(1) to p(7) as PATIENTS, each with p(90) as
+ * general practitioner; Observations p(20) (of p(1), with narrative, category and a note) and p(21)
+ * (of p(2)); Provenance p(30) by p(90), targeting p(20).
+ */
+export async function resultsFixture(p: (n: number) => string): Promise<Fixture> {
+  const f = await fixture('results')
+  await f.put({ resourceType: 'Practitioner', id: p(90), name: [{ family: 'Doc' }] })
+  for (const [n, family, birthDate] of PATIENTS) {
+    await f.put({
+      resourceType: 'Patient',
+      id: p(n),
+      ...(family ? { name: [{ family }] } : {}),
+      ...(birthDate ? { birthDate } : {}),
+      generalPractitioner: [{ reference: `Practitioner/${p(90)}` }],
+    })
+  }
+  await f.put(
+    {
+      resourceType: 'Observation',
+      id: p(20),
+      status: 'final',
+      text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml">x</div>' },
+      category: [{ text: 'lab' }],
+      code: { text: 'x' },
+      subject: { reference: `Patient/${p(1)}` },
+      note: [{ text: 'a note' }],
+    },
+    {
+      resourceType: 'Observation',
+      id: p(21),
+      status: 'final',
+      code: { text: 'y' },
+      subject: { reference: `Patient/${p(2)}` },
+    },
+    {
+      resourceType: 'Provenance',
+      id: p(30),
+      recorded: '2020-01-01T00:00:00Z',
+      agent: [{ who: { reference: `Practitioner/${p(90)}` } }],
+      target: [{ reference: `Observation/${p(20)}` }],
+    }
+  )
+  return f
 }
 
 export function matchIds(bundle: Bundle): string[] {
