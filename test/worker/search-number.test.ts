@@ -64,6 +64,7 @@ beforeAll(async () => {
       valueCodeableConcept: { coding: [{ system: 'urn:x', code: 'high' }] },
     }),
     obs(17, { valueQuantity: { value: 100, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' } }),
+    obs(18, { valueQuantity: { value: 7.7, unit: 'mcg', system: UCUM } }),
     bp(21, 120, 80),
     bp(22, 150, 95),
     bp(23, 95, 130)
@@ -125,6 +126,10 @@ describe('quantity: number|system|code (search.html#quantity)', () => {
     expect(await q('100||mm[Hg]')).toEqual(ids(17))
     expect(await q(`100|${UCUM}|mm[Hg]`)).toEqual(ids(17))
     expect(await q(`100|${UCUM}|mmHg`)).toEqual([])
+  })
+  it('a quantity with a stated unit and no code matches number||unit, not number|system|unit (a unit is not a code)', async () => {
+    expect(await q('7.7||mcg')).toEqual(ids(18))
+    expect(await q(`7.7|${UCUM}|mcg`)).toEqual([])
   })
   it('a stored comparator (<5) is the interval below 5', async () => {
     expect(await q('lt5.2||mg')).toEqual(ids(14))

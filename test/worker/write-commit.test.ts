@@ -116,6 +116,69 @@ describe('committing write plans (one db.batch per plan)', () => {
   })
 })
 
+describe('stored index rows are exactly the extracted ones, for awkward bodies', () => {
+  it('a value and a comparator with the same number and unit are two rows, kept across an update', async () => {
+    const id = uniqueId('wc-cmp')
+    const body = {
+      ...observation(id, 'final'),
+      component: [
+        {
+          code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
+          valueQuantity: { value: 100, comparator: '<', unit: 'mmHg' },
+        },
+      ],
+    }
+    await commit(db, planWrite('Observation', id, body, null, 'PUT', Date.now()).ops)
+    const v1 = await current(id)
+    expect(await storedRows(v1.pk)).toEqual(extractedRows(v1.body))
+    const { component: _component, ...without } = body
+    await commit(db, planWrite('Observation', id, without, v1, 'PUT', Date.now() + 1).ops)
+    const v2 = await current(id)
+    expect(await storedRows(v2.pk)).toEqual(extractedRows(v2.body))
+  })
+
+  it('a transaction of large non-ASCII bodies is split into statements whose values stay under 2 MB of UTF-8', async () => {
+    const narrative = 'あいうえお'.repeat(560) // 2,800 characters, 8,400 bytes
+    const patients = Array.from({ length: 300 }, (_, i) => ({
+      resourceType: 'Patient',
+      id: uniqueId(`wc-jp${i}`),
+      text: {
+        status: 'generated',
+        div: `<div xmlns="http://www.w3.org/1999/xhtml">${narrative}</div>`,
+      },
+    }))
+    const ops = patients.flatMap((p) => planWrite('Patient', p.id, p, null, 'POST', Date.now()).ops)
+    // workerd's prepared statements expose their SQL and bound values (`statement`, `params`).
+    const statements = toStatements(db, ops) as unknown as {
+      statement: string
+      params: unknown[]
+    }[]
+    const utf8 = new TextEncoder()
+    const sizes = statements.flatMap((st) =>
+      st.params.filter((p) => typeof p === 'string').map((p) => utf8.encode(p as string).byteLength)
+    )
+    expect(Math.max(...sizes)).toBeLessThan(2_000_000)
+    // 300 x 8.4 KB is 2.5 MB of resource rows and as much of history rows: two statements each.
+    const inserts = (table: string) =>
+      statements.filter((st) => st.statement.startsWith(`INSERT INTO ${table} `)).length
+    expect([inserts('resource'), inserts('resource_history')]).toEqual([2, 2])
+    await commit(db, ops)
+    const row = await readResource(db, 'Patient', patients[299]!.id)
+    expect(row?.body.text).toEqual(patients[299]!.text)
+  })
+
+  it('refuses a plan whose rows name a resource by type and id that the plan does not create', () => {
+    const id = uniqueId('wc-orphan')
+    const ops = planWrite('Observation', id, observation(id, 'final'), null, 'POST', Date.now()).ops
+    expect(() =>
+      toStatements(
+        db,
+        ops.filter((op) => op.kind !== 'insertResource')
+      )
+    ).toThrow(/without creating it/)
+  })
+})
+
 describe('the optimistic lock (http.html#concurrency)', () => {
   it('two writers of the same version: the second batch is a WriteConflict and changes nothing', async () => {
     const id = uniqueId('wc-race')

@@ -164,12 +164,13 @@ function point(value: unknown): { v: number; lo: number; hi: number } | undefine
 /**
  * The units a quantity is found under (search.html#quantity): its code in its system and, when it
  * states a different unit, that unit with no system, so `100||mmHg` finds {unit: mmHg, code: mm[Hg]}
- * while `100|system|mmHg` does not. Without a code, the unit stands in its system.
+ * while `100|system|mmHg` does not. Without a code, only its unit, with no system: a stated unit is
+ * not a code of the quantity's system.
  */
 function units(q: Obj): [code: string, system: string][] {
   const code = str(q.code)
   const unit = str(q.unit)
-  if (!code) return [[unit, str(q.system)]]
+  if (!code) return [[unit, '']]
   return unit && unit !== code
     ? [
         [code, str(q.system)],

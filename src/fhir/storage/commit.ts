@@ -11,23 +11,34 @@ import { INDEX_TABLES, type IndexKind, type IndexRow } from '../index/tables.ts'
 import { asWriteConflict } from './write-conflict.ts'
 import type { WriteOp } from './write-ops.ts'
 
-/** Largest JSON parameter per grouped statement, in characters (D1 caps a value at 2 MB). */
-const MAX_PARAM_CHARS = 900_000
+/**
+ * Largest JSON parameter per grouped statement, in UTF-8 bytes. D1 caps a string value at 2,000,000
+ * bytes; text outside ASCII takes up to 3 bytes a character, so the size is counted in bytes.
+ */
+const MAX_PARAM_BYTES = 1_500_000
 
-/** Groups `items` into chunks whose JSON stays under MAX_PARAM_CHARS. */
-function chunks(items: unknown[][]): string[] {
+const NON_ASCII = /[^\x00-\x7f]/g
+
+/** An upper bound of the UTF-8 size of `text` (a non-ASCII UTF-16 unit is at most 3 bytes). */
+function utf8Bound(text: string): number {
+  return text.length + 2 * (text.match(NON_ASCII)?.length ?? 0)
+}
+
+/** Groups `items` into JSON arrays each under MAX_PARAM_BYTES (an item alone may be larger). */
+function chunks(items: readonly unknown[]): string[] {
   const out: string[] = []
   let current: string[] = []
   let size = 2
   for (const item of items) {
     const text = JSON.stringify(item)
-    if (current.length && size + text.length + 1 > MAX_PARAM_CHARS) {
+    const bytes = utf8Bound(text)
+    if (current.length && size + bytes + 1 > MAX_PARAM_BYTES) {
       out.push(`[${current.join(',')}]`)
       current = []
       size = 2
     }
     current.push(text)
-    size += text.length + 1
+    size += bytes + 1
   }
   if (current.length) out.push(`[${current.join(',')}]`)
   return out
@@ -45,42 +56,44 @@ function tuples(table: IndexKind, rows: readonly IndexRow[]): unknown[][] {
   ])
 }
 
-/** A single statement, in plan order; undefined for the ops that are grouped. */
-function single(db: D1Database, op: WriteOp): D1PreparedStatement | undefined {
+/** The statements of an op that runs as written, in plan order; none for the ops that are grouped. */
+function single(db: D1Database, op: WriteOp): D1PreparedStatement[] {
   switch (op.kind) {
     case 'insertHistory': {
-      if (!('pk' in op.resource)) return undefined
+      if (!('pk' in op.resource)) return []
       // First in a plan: when another writer took this version, the batch fails here before any change.
-      return db
+      const statement = db
         .prepare(
           'INSERT INTO resource_history (pk, version, type, id, last_updated, method, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)'
         )
         .bind(op.resource.pk, op.version, op.type, op.id, op.lastUpdated, op.method, op.body)
+      return [statement]
     }
     case 'updateResource':
-      return db
-        .prepare(
-          'UPDATE resource SET version = ?2, last_updated = ?3, deleted = 0, body = ?4, present = ?5 WHERE pk = ?1 AND version = ?6'
-        )
-        .bind(op.pk, op.version, op.lastUpdated, op.body, op.present, op.expectedVersion)
+      return [
+        db
+          .prepare(
+            'UPDATE resource SET version = ?2, last_updated = ?3, deleted = 0, body = ?4, present = ?5 WHERE pk = ?1 AND version = ?6'
+          )
+          .bind(op.pk, op.version, op.lastUpdated, op.body, op.present, op.expectedVersion),
+      ]
     case 'markDeleted':
-      return db
-        .prepare(
-          'UPDATE resource SET version = ?2, last_updated = ?3, deleted = 1, present = NULL WHERE pk = ?1 AND version = ?4'
-        )
-        .bind(op.pk, op.version, op.lastUpdated, op.expectedVersion)
+      return [
+        db
+          .prepare(
+            'UPDATE resource SET version = ?2, last_updated = ?3, deleted = 1, present = NULL WHERE pk = ?1 AND version = ?4'
+          )
+          .bind(op.pk, op.version, op.lastUpdated, op.expectedVersion),
+      ]
     case 'deleteIndexRows': {
       const { name, columns } = INDEX_TABLES[op.table]
       const keys = ['sp', ...columns]
       const values = keys.map((_, i) => `value ->> ${i}`).join(', ')
-      return db
-        .prepare(
-          `DELETE FROM ${name} WHERE pk = ?2 AND (${keys.join(', ')}) IN (SELECT ${values} FROM json_each(?1))`
-        )
-        .bind(JSON.stringify(tuples(op.table, op.rows)), op.pk)
+      const sql = `DELETE FROM ${name} WHERE pk = ?2 AND (${keys.join(', ')}) IN (SELECT ${values} FROM json_each(?1))`
+      return chunks(tuples(op.table, op.rows)).map((json) => db.prepare(sql).bind(json, op.pk))
     }
   }
-  return undefined
+  return []
 }
 
 /**
@@ -93,15 +106,27 @@ export function toStatements(db: D1Database, ops: readonly WriteOp[]): D1Prepare
   const history: unknown[][] = []
   const byPk = new Map<IndexKind, unknown[][]>()
   const byKey = new Map<IndexKind, unknown[][]>()
+  const created = new Set<string>()
+  const mustBeCreated = (ref: { type: string; id: string }) => {
+    // A new resource's rows find their pk by type and id: the plan must create that resource.
+    if (!created.has(`${ref.type}/${ref.id}`)) {
+      throw new Error(
+        `write plan refers to ${ref.type}/${ref.id} by type and id without creating it`
+      )
+    }
+  }
+  for (const op of ops) if (op.kind === 'insertResource') created.add(`${op.type}/${op.id}`)
   for (const op of ops) {
-    const statement = single(db, op)
-    if (statement) statements.push(statement)
+    const own = single(db, op)
+    if (own.length) statements.push(...own)
     else if (op.kind === 'insertResource') {
       resources.push([op.type, op.id, op.version, op.lastUpdated, op.body, op.present])
     } else if (op.kind === 'insertHistory') {
+      mustBeCreated(op)
       history.push([op.type, op.id, op.version, op.lastUpdated, op.method, op.body])
     } else if (op.kind === 'insertIndexRows') {
       const ref = op.resource
+      if (!('pk' in ref)) mustBeCreated(ref)
       const target = 'pk' in ref ? byPk : byKey
       const suffix = 'pk' in ref ? [ref.pk] : [ref.type, ref.id]
       const group = target.get(op.table) ?? []
