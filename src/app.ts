@@ -11,6 +11,7 @@ import { mountRoutes, operationResolver, type Mount } from './policy/route-table
 import { fhirRoutes } from './fhir/routes.ts'
 import { fhirJson, negotiation } from './http/media.ts'
 import { APP_ROUTER } from './http/route-matcher.ts'
+import { requestIdentity } from './http/request-id.ts'
 import { FhirError, operationOutcome } from './errors/outcome.ts'
 
 /** Every guarded route, in matching order (earlier routes win); test-policy resolves through it. */
@@ -23,6 +24,7 @@ const mounts: readonly Mount[] = [
 export function buildApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ router: new APP_ROUTER() })
 
+  app.use('*', requestIdentity())
   // Public: registered before the authentication middleware, so it never runs for these.
   app.get('/health', (c) => c.json({ status: 'ok' }))
 
@@ -49,9 +51,7 @@ export function buildApp(): Hono<AppEnv> {
 export function errorResponse(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof FhirError) return fhirJson(c, err.outcome, err.status as 500, err.headers)
   const reference = crypto.randomUUID()
-  console.error(
-    JSON.stringify({ msg: 'unhandled error', reference, error: String(err), stack: err.stack })
-  )
+  c.get('log').error('unhandled error', { reference, error: String(err), stack: err.stack })
   return fhirJson(
     c,
     operationOutcome({

@@ -8,9 +8,10 @@ import type { StoredPolicy } from '../config/store.ts'
 import { compilePolicy, PolicyValidationError } from '../policy/engines/index.ts'
 import { linkTarget } from '../policy/links.ts'
 import { invalidPolicy } from '../policy/invalid-policy.ts'
+import type { Log } from '../lib/log.ts'
 import { checkEnvelope } from './validate.ts'
 
-export function preparePolicy(id: string, body: Record<string, unknown>): StoredPolicy {
+export function preparePolicy(id: string, body: Record<string, unknown>, log: Log): StoredPolicy {
   checkEnvelope(body, 'AccessPolicy', id)
   const targets: string[] = []
   if (body.link !== undefined) {
@@ -34,28 +35,24 @@ export function preparePolicy(id: string, body: Record<string, unknown>): Stored
     if (err instanceof PolicyValidationError) throw invalidPolicy(err)
     throw err
   }
-  warnIfBroad(policy, targets)
+  warnIfBroad(policy, targets, log)
   return policy
 }
 
-function warnIfBroad(policy: StoredPolicy, targets: readonly string[]): void {
+function warnIfBroad(policy: StoredPolicy, targets: readonly string[], log: Log): void {
   if (policy.roleName !== undefined) return // never applies yet (no users, so no roles)
   if (targets.length === 0 && policy.engine === 'allow') {
-    warn(
-      policy,
-      'saved an unlinked allow AccessPolicy: it opens every route to every caller, anonymous included'
+    log.warn(
+      'saved an unlinked allow AccessPolicy: it opens every route to every caller, anonymous included',
+      { policy: policy.id }
     )
   } else if (targets.some(isOperation) && !targets.every(isOperation)) {
-    warn(
-      policy,
+    log.warn(
       'saved an AccessPolicy linked to an Operation and to a Client or User: links are OR-ed, ' +
-        'so it applies to every caller of that operation, anonymous included'
+        'so it applies to every caller of that operation, anonymous included',
+      { policy: policy.id }
     )
   }
 }
 
 const isOperation = (target: string) => target.startsWith('Operation/')
-
-function warn(policy: StoredPolicy, msg: string): void {
-  console.warn(JSON.stringify({ msg, policy: policy.id }))
-}

@@ -39,7 +39,7 @@ export const adminRoutes: readonly RouteSpec[] = [
     fixedParams: CLIENT,
     handler: async (c) => {
       const id = idParam(c)
-      const client = await getClient(c.env, id, { fresh: true })
+      const client = await getClient(c.env, id, { fresh: true, log: c.get('log') })
       if (!client) throw notFound(`Resource Client/${id} not found`)
       return fhirJson(c, publicClient(client))
     },
@@ -53,7 +53,7 @@ export const adminRoutes: readonly RouteSpec[] = [
     handler: async (c) => {
       const id = idParam(c)
       const body = await jsonBodyOf(c)
-      const existing = await getClient(c.env, id, { fresh: true })
+      const existing = await getClient(c.env, id, { fresh: true, log: c.get('log') })
       const client = await prepareClient(id, body, existing)
       await putClient(c.env, client)
       return fhirJson(c, publicClient(client), existing ? 200 : 201)
@@ -66,7 +66,7 @@ export const adminRoutes: readonly RouteSpec[] = [
     fixedParams: CLIENT,
     handler: async (c) => {
       const id = idParam(c)
-      const existing = await getClient(c.env, id, { fresh: true })
+      const existing = await getClient(c.env, id, { fresh: true, log: c.get('log') })
       if (!existing) return c.body(null, 204)
       await deleteClient(c.env, id)
       return fhirJson(c, publicClient(existing))
@@ -79,7 +79,7 @@ export const adminRoutes: readonly RouteSpec[] = [
     fixedParams: POLICY,
     handler: async (c) => {
       const id = idParam(c)
-      const policy = await getPolicy(c.env, id)
+      const policy = await getPolicy(c.env, id, c.get('log'))
       if (!policy) throw notFound(`Resource AccessPolicy/${id} not found`)
       return fhirJson(c, policy)
     },
@@ -92,8 +92,8 @@ export const adminRoutes: readonly RouteSpec[] = [
     body: 'json',
     handler: async (c) => {
       const id = idParam(c)
-      const policy = preparePolicy(id, await jsonBodyOf(c))
-      const existing = await getPolicy(c.env, id)
+      const policy = preparePolicy(id, await jsonBodyOf(c), c.get('log'))
+      const existing = await getPolicy(c.env, id, c.get('log'))
       await putPolicy(c.env, policy)
       return fhirJson(c, policy, existing ? 200 : 201)
     },
@@ -105,7 +105,7 @@ export const adminRoutes: readonly RouteSpec[] = [
     fixedParams: POLICY,
     handler: async (c) => {
       const id = idParam(c)
-      const existing = await getPolicy(c.env, id)
+      const existing = await getPolicy(c.env, id, c.get('log'))
       if (!existing) return c.body(null, 204)
       await deletePolicy(c.env, id)
       return fhirJson(c, existing)

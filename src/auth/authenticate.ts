@@ -10,6 +10,7 @@ import { FhirError } from '../errors/outcome.ts'
 import { parseAuthorization } from './basic.ts'
 import { isId } from '../lib/ids.ts'
 import type { Principal } from '../config/principal.ts'
+import type { Log } from '../lib/log.ts'
 import { cacheTtlMs, getClient, type StoredClient } from '../config/store.ts'
 import type { AppEnv } from '../http/env.ts'
 
@@ -26,12 +27,12 @@ export function unauthorized(diagnostics: string): FhirError {
 /** Middleware: sets `principal`, or answers 401 before any handler (or D1 query) runs. */
 export function authentication(): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
-    c.set('principal', await identify(c.env, c.req.header('authorization')))
+    c.set('principal', await identify(c.env, c.req.header('authorization'), c.get('log')))
     await next()
   }
 }
 
-async function identify(env: Env, header: string | undefined): Promise<Principal> {
+async function identify(env: Env, header: string | undefined, log: Log): Promise<Principal> {
   const credentials = parseAuthorization(header)
   switch (credentials.kind) {
     case 'none':
@@ -41,11 +42,16 @@ async function identify(env: Env, header: string | undefined): Promise<Principal
     case 'bearer':
       throw unauthorized('Bearer tokens are not accepted yet: use HTTP Basic client credentials')
     case 'basic':
-      return authenticateBasic(env, credentials.id, credentials.secret)
+      return authenticateBasic(env, credentials.id, credentials.secret, log)
   }
 }
 
-async function authenticateBasic(env: Env, id: string, secret: string): Promise<Principal> {
+async function authenticateBasic(
+  env: Env,
+  id: string,
+  secret: string,
+  log: Log
+): Promise<Principal> {
   const rootId = env.ROOT_CLIENT_ID
   if (rootId && env.ROOT_CLIENT_SECRET && id === rootId) {
     if (await stringsEqual(secret, env.ROOT_CLIENT_SECRET)) return { kind: 'root', id }
@@ -54,8 +60,8 @@ async function authenticateBasic(env: Env, id: string, secret: string): Promise<
     throw unauthorized('Invalid client credentials')
   }
   if (!isId(id)) throw unauthorized('Invalid client credentials')
-  const client = await getClient(env, id)
-  if (!(await clientSecretMatches(env, client, id, secret)) || !client) {
+  const client = await getClient(env, id, { log })
+  if (!(await clientSecretMatches(env, client, id, secret, log)) || !client) {
     throw unauthorized('Invalid client credentials')
   }
   if (client.active === false) throw unauthorized('Client is not active')
@@ -86,7 +92,8 @@ async function clientSecretMatches(
   env: Env,
   client: StoredClient | null,
   id: string,
-  secret: string
+  secret: string,
+  log: Log
 ): Promise<boolean> {
   const stored = typeof client?.secret === 'string' ? client.secret : undefined
   const digest = await pepperedDigest(secret)
@@ -102,11 +109,9 @@ async function clientSecretMatches(
   }
   const parsed = stored ? parseSecretHash(stored) : null
   if (stored && !parsed) {
-    console.warn(
-      JSON.stringify({
-        msg: 'refusing Client whose secret is not in the stored hash form (see `npm run hash-secret`)',
-        client: id,
-      })
+    log.warn(
+      'refusing Client whose secret is not in the stored hash form (see `npm run hash-secret`)',
+      { client: id }
     )
   }
   // Unknown client, client without a secret, or a plain-text secret: same PBKDF2 work, answer false.

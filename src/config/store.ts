@@ -4,6 +4,8 @@
 // the cache at once, so a change made through the admin API takes effect immediately in that isolate.
 // The policy list costs one KV list per 1000 policies and one bulk read per 100, once per TTL.
 
+import type { Log } from '../lib/log.ts'
+
 const CLIENT_PREFIX = 'Client/'
 const POLICY_PREFIX = 'AccessPolicy/'
 const MAX_CLIENT_ENTRIES = 10_000
@@ -48,13 +50,13 @@ export function cacheTtlMs(env: Env): number {
 export async function getClient(
   env: Env,
   id: string,
-  options: { fresh?: boolean } = {}
+  options: { log: Log; fresh?: boolean }
 ): Promise<StoredClient | null> {
   const now = Date.now()
   const hit = clients.get(id)
   if (!options.fresh && hit && hit.expires > now) return hit.value
   const raw = await env.AUTH.get(CLIENT_PREFIX + id, 'text')
-  const value = raw === null ? null : parseStored<StoredClient>(raw, 'Client', id)
+  const value = raw === null ? null : parseStored<StoredClient>(raw, 'Client', id, options.log)
   rememberClient(env, id, value, now)
   return value
 }
@@ -76,11 +78,11 @@ export async function deleteClient(env: Env, id: string): Promise<void> {
 }
 
 /** Every AccessPolicy; KV is listed at most once per TTL per isolate (concurrent loads share one). */
-export async function listPolicies(env: Env): Promise<StoredPolicy[]> {
+export async function listPolicies(env: Env, log: Log): Promise<StoredPolicy[]> {
   if (policyCache && policyCache.expires > Date.now()) return policyCache.value
   if (policyLoad) return policyLoad
   const generation = policyGeneration
-  const load = loadPolicies(env)
+  const load = loadPolicies(env, log)
   policyLoad = load
   try {
     const value = await load
@@ -101,7 +103,7 @@ let parsedPolicies = new Map<string, { raw: string; policy: StoredPolicy }>()
 /** KV bulk reads take up to 100 keys and count as one operation (of 1000 per invocation). */
 const BULK_GET = 100
 
-async function loadPolicies(env: Env): Promise<StoredPolicy[]> {
+async function loadPolicies(env: Env, log: Log): Promise<StoredPolicy[]> {
   const names: string[] = []
   let cursor: string | undefined
   do {
@@ -123,7 +125,7 @@ async function loadPolicies(env: Env): Promise<StoredPolicy[]> {
       const id = name.slice(POLICY_PREFIX.length)
       const known = previous.get(id)
       const policy =
-        known?.raw === raw ? known.policy : parseStored<StoredPolicy>(raw, 'AccessPolicy', id)
+        known?.raw === raw ? known.policy : parseStored<StoredPolicy>(raw, 'AccessPolicy', id, log)
       if (policy) next.set(id, { raw, policy })
     }
   }
@@ -131,9 +133,9 @@ async function loadPolicies(env: Env): Promise<StoredPolicy[]> {
   return sortById([...next.values()].map((entry) => entry.policy))
 }
 
-export async function getPolicy(env: Env, id: string): Promise<StoredPolicy | null> {
+export async function getPolicy(env: Env, id: string, log: Log): Promise<StoredPolicy | null> {
   const raw = await env.AUTH.get(POLICY_PREFIX + id, 'text')
-  return raw === null ? null : parseStored<StoredPolicy>(raw, 'AccessPolicy', id)
+  return raw === null ? null : parseStored<StoredPolicy>(raw, 'AccessPolicy', id, log)
 }
 
 export async function putPolicy(env: Env, policy: StoredPolicy): Promise<void> {
@@ -169,7 +171,12 @@ export function clearAuthCache(): void {
   policyGeneration++
 }
 
-function parseStored<T extends { id: string }>(raw: string, type: string, id: string): T | null {
+function parseStored<T extends { id: string }>(
+  raw: string,
+  type: string,
+  id: string,
+  log: Log
+): T | null {
   try {
     const value: unknown = JSON.parse(raw)
     if (value && typeof value === 'object' && !Array.isArray(value)) {
@@ -178,6 +185,6 @@ function parseStored<T extends { id: string }>(raw: string, type: string, id: st
   } catch {
     // fall through
   }
-  console.warn(JSON.stringify({ msg: 'ignoring malformed KV value', key: `${type}/${id}` }))
+  log.warn('ignoring malformed KV value', { key: `${type}/${id}` })
   return null
 }

@@ -4,6 +4,7 @@
 // response and bundle-processing/entry-response.ts into a Bundle entry, so the two answer alike.
 
 import type { BodyKind } from '../http/body.ts'
+import type { Log } from '../lib/log.ts'
 import type { RequestParts } from '../policy/request.ts'
 import type { RestResult } from './rest/result.ts'
 import type { StoredRow } from './storage/resources.ts'
@@ -16,6 +17,8 @@ export type CallHeader =
 
 export interface FhirCall {
   db: D1Database
+  /** The request's log (lines carry its id). */
+  log: Log
   /** The public base URL (no trailing slash; the FHIR base is `${base}/fhir`). */
   base: string
   /** Route params, percent-decoded and checked: `type`, `id`, `vid`, `compartment`. */

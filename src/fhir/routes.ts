@@ -31,6 +31,7 @@ function httpCall(c: Context<AppEnv>, row: FhirInteraction): FhirCall {
   checkParams(params)
   return {
     db: c.env.DB,
+    log: c.get('log'),
     base: baseUrl(c),
     params,
     query: new URL(c.req.url).searchParams,

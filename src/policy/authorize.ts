@@ -49,7 +49,11 @@ export async function authorizeRequest(
 ): Promise<void> {
   const principal = c.get('principal')
   if (principal.kind === 'root') return
-  const candidates = selectCandidates(await listPolicies(c.env), linkTargets(principal, operation))
+  const candidates = selectCandidates(
+    await listPolicies(c.env, c.get('log')),
+    linkTargets(principal, operation),
+    c.get('log')
+  )
   let request: PolicyRequest | undefined
   for (const candidate of candidates) {
     if (candidate.compiled.engine === 'allow') return
@@ -57,14 +61,11 @@ export async function authorizeRequest(
       request ??= await requestObject(c, operation, parts, fixedParams)
       if (await evaluatePolicy(candidate.compiled, request, { db: c.env.DB })) return
     } catch (err) {
-      console.error(
-        JSON.stringify({
-          msg: 'AccessPolicy failed; counted as deny',
-          policy: candidate.id,
-          operation,
-          error: describe(err),
-        })
-      )
+      c.get('log').error('AccessPolicy failed; counted as deny', {
+        policy: candidate.id,
+        operation,
+        error: describe(err),
+      })
     }
   }
   if (principal.kind === 'anonymous') throw unauthorized('Authentication required')

@@ -8,6 +8,7 @@
 
 import type { StoredPolicy } from '../config/store.ts'
 import { compilePolicy, type CompiledPolicy } from './engines/index.ts'
+import type { Log } from '../lib/log.ts'
 import { linkTarget } from './links.ts'
 
 export interface Candidate {
@@ -33,9 +34,10 @@ const warned = new WeakSet<StoredPolicy>()
  */
 export function selectCandidates(
   policies: readonly StoredPolicy[],
-  targets: readonly string[]
+  targets: readonly string[],
+  log: Log
 ): readonly Candidate[] {
-  const index = indexFor(policies)
+  const index = indexFor(policies, log)
   let only: readonly Candidate[] | undefined
   let lists: (readonly Candidate[])[] | undefined
   for (const list of [index.global, ...targets.map((t) => index.byTarget.get(t) ?? EMPTY)]) {
@@ -49,24 +51,28 @@ export function selectCandidates(
   return merged.sort((a, b) => a.rank - b.rank)
 }
 
-function indexFor(policies: readonly StoredPolicy[]): PolicyIndex {
+function indexFor(policies: readonly StoredPolicy[], log: Log): PolicyIndex {
   let index = indexes.get(policies)
   if (!index) {
-    index = buildIndex(policies)
+    index = buildIndex(policies, log)
     indexes.set(policies, index)
   }
   return index
 }
 
-function buildIndex(policies: readonly StoredPolicy[]): PolicyIndex {
+function buildIndex(policies: readonly StoredPolicy[], log: Log): PolicyIndex {
   const usable: { policy: StoredPolicy; compiled: CompiledPolicy }[] = []
   for (const policy of policies) {
     if (policy.roleName !== undefined) {
       // Roles belong to users, which do not exist yet: no caller holds the role (fail closed).
-      warnOnce(policy, 'AccessPolicy has roleName; no caller holds roles yet, so it never applies')
+      warnOnce(
+        log,
+        policy,
+        'AccessPolicy has roleName; no caller holds roles yet, so it never applies'
+      )
       continue
     }
-    const compiled = compiledPolicy(policy)
+    const compiled = compiledPolicy(policy, log)
     if (compiled) usable.push({ policy, compiled })
   }
   usable.sort(
@@ -84,7 +90,7 @@ function buildIndex(policies: readonly StoredPolicy[]): PolicyIndex {
       return
     }
     if (!Array.isArray(link)) {
-      warnOnce(policy, 'AccessPolicy link is not an array; the policy never applies')
+      warnOnce(log, policy, 'AccessPolicy link is not an array; the policy never applies')
       return
     }
     const targets = link.map(linkTarget).flatMap((r) => ('target' in r ? [r.target] : []))
@@ -104,21 +110,21 @@ function engineClass(compiled: CompiledPolicy): number {
 }
 
 /** The compiled form of a stored policy, or null (logged once) when it does not compile. */
-function compiledPolicy(policy: StoredPolicy): CompiledPolicy | null {
+function compiledPolicy(policy: StoredPolicy, log: Log): CompiledPolicy | null {
   let compiled = compiledPolicies.get(policy)
   if (compiled !== undefined) return compiled
   try {
     compiled = compilePolicy(policy)
   } catch (err) {
-    warnOnce(policy, 'AccessPolicy does not compile; it never allows', String(err))
+    warnOnce(log, policy, 'AccessPolicy does not compile; it never allows', String(err))
     compiled = null
   }
   compiledPolicies.set(policy, compiled)
   return compiled
 }
 
-function warnOnce(policy: StoredPolicy, msg: string, error?: string): void {
+function warnOnce(log: Log, policy: StoredPolicy, msg: string, error?: string): void {
   if (warned.has(policy)) return
   warned.add(policy)
-  console.warn(JSON.stringify({ msg, policy: policy.id, ...(error ? { error } : {}) }))
+  log.warn(msg, { policy: policy.id, ...(error ? { error } : {}) })
 }

@@ -43,7 +43,8 @@ export function debugRoutes(resolve: OperationResolver): RouteSpec[] {
       operation: 'DebugTestPolicy',
       authenticated: true,
       body: 'json',
-      handler: async (c) => fhirJson(c, await testPolicy(c.env, await jsonBodyOf(c), resolve)),
+      handler: async (c) =>
+        fhirJson(c, await testPolicy(c.env, await jsonBodyOf(c), resolve, c.get('log'))),
     },
   ]
 }

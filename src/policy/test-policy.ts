@@ -8,6 +8,7 @@
 import { badRequest } from '../errors/outcome.ts'
 import { getClient } from '../config/store.ts'
 import { fromBase64Url } from '../lib/crypto.ts'
+import type { Log } from '../lib/log.ts'
 import { invalidPolicy } from './invalid-policy.ts'
 import {
   compilePolicy,
@@ -29,7 +30,8 @@ const ALIASES = new Set(['method', 'client-id', 'user-id'])
 export async function testPolicy(
   env: Env,
   input: Record<string, unknown>,
-  resolve: OperationResolver
+  resolve: OperationResolver,
+  log: Log
 ): Promise<Record<string, unknown>> {
   if (!isObject(input.policy)) throw badRequest('policy must be an AccessPolicy object', ['policy'])
   if (input.request !== undefined && !isObject(input.request)) {
@@ -42,7 +44,7 @@ export async function testPolicy(
     if (err instanceof PolicyValidationError) throw invalidPolicy(err, 'policy')
     throw err
   }
-  const { request, operation } = await normalise(env, input.request ?? {}, resolve)
+  const { request, operation } = await normalise(env, input.request ?? {}, resolve, log)
   const result: Record<string, unknown> = {}
   try {
     result['eval-result'] = await evaluatePolicy(compiled, request, { db: env.DB })
@@ -64,7 +66,8 @@ export async function testPolicy(
 async function normalise(
   env: Env,
   raw: Record<string, unknown>,
-  resolve: OperationResolver
+  resolve: OperationResolver,
+  log: Log
 ): Promise<{ request: PolicyRequest; operation: string | undefined }> {
   const method = stringField(raw, 'request-method') ?? stringField(raw, 'method') ?? 'get'
   const uri = stringField(raw, 'uri') ?? '/'
@@ -97,7 +100,7 @@ async function normalise(
     },
     headers,
     resource: raw.resource ?? (isObject(body) ? body : undefined),
-    client: await clientOf(env, raw),
+    client: await clientOf(env, raw, log),
     jwt,
     operation: operation ? { id: operation } : undefined,
   })
@@ -110,11 +113,11 @@ async function normalise(
   return { request: (pruneEmpty(request) ?? {}) as PolicyRequest, operation }
 }
 
-async function clientOf(env: Env, raw: Record<string, unknown>): Promise<unknown> {
+async function clientOf(env: Env, raw: Record<string, unknown>, log: Log): Promise<unknown> {
   if (raw.client !== undefined) return isObject(raw.client) ? withoutSecret(raw.client) : raw.client
   const id = raw['client-id']
   if (id === undefined) return undefined
-  const client = typeof id === 'string' ? await getClient(env, id, { fresh: true }) : null
+  const client = typeof id === 'string' ? await getClient(env, id, { fresh: true, log }) : null
   if (!client) {
     throw badRequest(`request.client-id: no Client ${JSON.stringify(id)}`, ['request.client-id'])
   }

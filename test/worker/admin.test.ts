@@ -15,6 +15,7 @@ import {
   json,
   registerClient,
   ROOT,
+  testLog,
   uniqueId,
 } from './helpers.ts'
 
@@ -295,7 +296,7 @@ describe('AccessPolicy validation names the offending field (docs/access-policie
     // open the shared test server to every other test file for up to 60 s.
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     try {
-      const policy = preparePolicy('open-all', { engine: 'allow' })
+      const policy = preparePolicy('open-all', { engine: 'allow' }, testLog)
       expect(policy).toMatchObject({
         resourceType: 'AccessPolicy',
         id: 'open-all',
@@ -305,8 +306,8 @@ describe('AccessPolicy validation names the offending field (docs/access-policie
       expect(logged).toContain('unlinked allow AccessPolicy')
       expect(logged).toContain('open-all')
       warn.mockClear()
-      preparePolicy('linked', { engine: 'allow', link: [{ reference: 'Client/c' }] })
-      preparePolicy('role-only', { engine: 'allow', roleName: 'admin' })
+      preparePolicy('linked', { engine: 'allow', link: [{ reference: 'Client/c' }] }, testLog)
+      preparePolicy('role-only', { engine: 'allow', roleName: 'admin' }, testLog)
       expect(warn).not.toHaveBeenCalled()
     } finally {
       warn.mockRestore()

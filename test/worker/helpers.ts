@@ -1,6 +1,7 @@
 // Test helpers: requests to the Worker under test (SELF), Basic credentials, and admin set-up calls.
 
 import { SELF } from 'cloudflare:test'
+import { requestLog } from '../../src/lib/log.ts'
 
 const ROOT_ID = 'root'
 const ROOT_SECRET = 'test-root-secret'
@@ -69,3 +70,6 @@ export async function allowedClient(prefix = 'client'): Promise<{ id: string; au
   await allowClient(id)
   return { id, auth: basic(id, secret) }
 }
+
+/** The log a test passes where the server would pass a request's log. */
+export const testLog = requestLog('test-request-0000')

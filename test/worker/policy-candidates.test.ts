@@ -8,7 +8,7 @@ import type { Principal } from '../../src/config/principal.ts'
 import { clearAuthCache, listPolicies, type StoredPolicy } from '../../src/config/store.ts'
 import { linkTargets } from '../../src/policy/authorize.ts'
 import { selectCandidates } from '../../src/policy/candidates.ts'
-import { uniqueId } from './helpers.ts'
+import { testLog, uniqueId } from './helpers.ts'
 
 function policy(id: string, fields: Record<string, unknown>): StoredPolicy {
   return { resourceType: 'AccessPolicy', id, ...fields } as StoredPolicy
@@ -45,7 +45,7 @@ describe('candidate selection (docs/aidbox.md#candidates)', () => {
     client: { resourceType: 'Client', id },
   })
   const select = (principal: Principal, operation: string) =>
-    ids(selectCandidates(policies, linkTargets(principal, operation)))
+    ids(selectCandidates(policies, linkTargets(principal, operation), testLog))
 
   it('gives a client the global policies, its own, and those of the operation, allow first then sync then sql', () => {
     vi.spyOn(console, 'warn').mockImplementation(() => {})
@@ -96,15 +96,15 @@ describe('candidate selection (docs/aidbox.md#candidates)', () => {
   })
 
   it('reuses the index and compiled policies for one list, and recompiles only replaced objects', () => {
-    const first = selectCandidates(policies, ['Client/a'])
-    const again = selectCandidates(policies, ['Client/a'])
+    const first = selectCandidates(policies, ['Client/a'], testLog)
+    const again = selectCandidates(policies, ['Client/a'], testLog)
     expect(again[0]).toBe(first[0])
     const replaced = [
       ...policies.slice(0, 2),
       policy('c-a', { engine: 'allow', link: [{ reference: 'Client/a' }] }),
       ...policies.slice(3),
     ]
-    const after = selectCandidates(replaced, ['Client/a'])
+    const after = selectCandidates(replaced, ['Client/a'], testLog)
     const ga = (list: typeof first) => list.find((c) => c.id === 'g-matcho')!.compiled
     expect(ga(after)).toBe(ga(first))
     expect(after.find((c) => c.id === 'c-a')!.compiled.engine).toBe('allow')
@@ -128,10 +128,10 @@ describe('the per-isolate policy list (src/config/store.ts)', () => {
     )
     try {
       clearAuthCache() // drop the list cached (for 60 s) by earlier tests
-      const first = await listPolicies(reloading)
+      const first = await listPolicies(reloading, testLog)
       const mine = first.filter((p) => p.id.startsWith(owner))
       expect(mine.map((p) => p.id)).toEqual(names)
-      const second = await listPolicies(reloading)
+      const second = await listPolicies(reloading, testLog)
       expect(second).not.toBe(first)
       expect(second.find((p) => p.id === names[0])).toBe(mine[0])
       // a changed KV text gives a new object (so it is compiled again)
@@ -139,14 +139,14 @@ describe('the per-isolate policy list (src/config/store.ts)', () => {
         `AccessPolicy/${names[0]}`,
         JSON.stringify({ id: names[0], engine: 'allow', description: 'changed' })
       )
-      const third = await listPolicies(reloading)
+      const third = await listPolicies(reloading, testLog)
       const changed = third.find((p) => p.id === names[0])!
       expect(changed).not.toBe(mine[0])
       expect(changed.description).toBe('changed')
       expect(third.find((p) => p.id === names[1])).toBe(mine[1])
     } finally {
       await Promise.all(names.map((id) => env.AUTH.delete(`AccessPolicy/${id}`)))
-      await listPolicies(reloading)
+      await listPolicies(reloading, testLog)
     }
   })
 })

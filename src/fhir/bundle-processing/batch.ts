@@ -33,7 +33,7 @@ export async function runBatch(
       const result = await entry.interaction.handler(entryCall(call, entry, current))
       response.push(entryResponse(call.base, entry, result, prefer))
     } catch (err) {
-      response.push(failedEntry(err, entry.index))
+      response.push(failedEntry(err, entry.index, call.log))
     }
   }
   return response

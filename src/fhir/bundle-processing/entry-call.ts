@@ -23,6 +23,7 @@ export function entryCall(bundle: FhirCall, entry: Entry, current?: FhirCall['cu
   }
   return {
     db: bundle.db,
+    log: bundle.log,
     base: bundle.base,
     params: entry.params,
     query: entry.query,

@@ -102,7 +102,7 @@ export async function runTransaction(
     // The writes are committed: a GET that fails now is reported in its entry.
     else
       response.push(
-        await readEntry(call, entry, prefer).catch((err) => failedEntry(err, entry.index))
+        await readEntry(call, entry, prefer).catch((err) => failedEntry(err, entry.index, call.log))
       )
   }
   return response

@@ -5,6 +5,7 @@
 
 import type { Context } from 'hono'
 import type { AppEnv } from '../../http/env.ts'
+import type { Log } from '../../lib/log.ts'
 import type { WrittenVersion } from '../storage/resources.ts'
 import { fhirJson } from '../../http/media.ts'
 import { baseUrl } from '../../http/base-url.ts'
@@ -142,12 +143,10 @@ function errorEntry(status: number, outcome: OperationOutcome): ResponseEntry {
 }
 
 /** The Bundle entry for an entry that threw: its FhirError, or a logged 500 without internals. */
-export function failedEntry(err: unknown, index: number): ResponseEntry {
+export function failedEntry(err: unknown, index: number, log: Log): ResponseEntry {
   if (err instanceof FhirError) return errorEntry(err.status, err.outcome)
   const reference = crypto.randomUUID()
-  console.error(
-    JSON.stringify({ msg: 'Bundle entry failed', entry: index, reference, error: String(err) })
-  )
+  log.error('Bundle entry failed', { entry: index, reference, error: String(err) })
   const diagnostics = `Internal server error (reference ${reference})`
   return errorEntry(500, operationOutcome({ severity: 'fatal', code: 'exception', diagnostics }))
 }
