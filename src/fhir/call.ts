@@ -7,6 +7,7 @@ import type { BodyKind } from '../http/body.ts'
 import type { Log } from '../lib/log.ts'
 import type { RequestParts } from '../policy/request.ts'
 import type { RestResult } from './rest/result.ts'
+import type { SearchAccess } from './rest/search-access.ts'
 import type { StoredRow } from './storage/resources.ts'
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -29,6 +30,12 @@ export interface FhirCall {
   header(name: CallHeader): string | undefined
   /** Authorises a Bundle entry as its own request (set for HTTP requests, which may carry Bundles). */
   authorize?: (operation: string, parts: RequestParts) => Promise<void>
+  /**
+   * Authorises searches of `types` for the caller, each as `GET [base]/<type>` with the operation
+   * of a type search: what a search, a conditional interaction or a conditional reference reads
+   * beyond its route (rest/search-access.ts). Throws the 401/403 of the first refused.
+   */
+  authorizeSearch: SearchAccess
   /** Current rows a batch read ahead: the row, null when absent, undefined when not read. */
   current?: (type: string, id: string) => StoredRow | null | undefined
 }
@@ -71,10 +78,11 @@ export interface FhirInteraction {
   readonly inBundle: boolean
   readonly handler: (call: FhirCall) => Promise<FhirResult>
   /**
-   * Checks a read's request without reading data (parameters, paging, Prefer: handling=strict), so a
-   * transaction rejects a bad GET entry before it commits its writes.
+   * Checks a read's request without reading data (parameters, paging, Prefer: handling=strict, and
+   * the authorisation of every type it reads), so a transaction rejects a bad GET entry before it
+   * commits its writes.
    */
-  readonly check?: (call: FhirCall) => void
+  readonly check?: (call: FhirCall) => Promise<void>
 }
 
 /** Finds the row a method and path under /fhir ask for, with its params as written (percent-encoded). */

@@ -32,6 +32,8 @@ import { runBundle } from './bundle-processing/run-bundle.ts'
 const BASE = ['', '/']
 const target = (call: FhirCall) => call.params as { type: string; id: string }
 const ifMatch = (call: FhirCall) => ({ ifMatch: call.header('if-match') })
+/** Options of a conditional write: If-Match, and the authorisation of its criteria as a search. */
+const conditional = (call: FhirCall) => ({ ...ifMatch(call), access: call.authorizeSearch })
 /** Write options of an instance write: If-Match, and the row a batch read ahead. */
 const instance = (call: FhirCall) => {
   const { type, id } = target(call)
@@ -39,7 +41,7 @@ const instance = (call: FhirCall) => {
 }
 const resource = async (call: FhirCall) => (await call.body()) as Record<string, unknown>
 const patchOf = async (call: FhirCall) => parsePatch(await call.body())
-const checkHistory = (call: FhirCall) => void parseHistoryQuery(call.query)
+const checkHistory = async (call: FhirCall) => void parseHistoryQuery(call.query)
 
 export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
   {
@@ -81,7 +83,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     capability: ['search-system'],
     inBundle: true,
     handler: (call) => searchSystem(call),
-    check: (call) => void prepareSystem(call),
+    check: async (call) => void (await prepareSystem(call)),
   },
   {
     name: 'search-system-post',
@@ -158,12 +160,10 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     inBundle: true,
     handler: async (call) =>
       written(
-        await rest.create(
-          call.db,
-          call.params.type!,
-          await resource(call),
-          call.header('if-none-exist')
-        )
+        await rest.create(call.db, call.params.type!, await resource(call), {
+          ifNoneExist: call.header('if-none-exist'),
+          access: call.authorizeSearch,
+        })
       ),
   },
   {
@@ -196,7 +196,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
           call.params.type!,
           call.query,
           await resource(call),
-          ifMatch(call)
+          conditional(call)
         )
       ),
   },
@@ -230,7 +230,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
           call.params.type!,
           call.query,
           await patchOf(call),
-          ifMatch(call)
+          conditional(call)
         )
       ),
   },
@@ -256,7 +256,9 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     capability: [],
     inBundle: true,
     handler: async (call) =>
-      written(await rest.conditionalDelete(call.db, call.params.type!, call.query, ifMatch(call))),
+      written(
+        await rest.conditionalDelete(call.db, call.params.type!, call.query, conditional(call))
+      ),
   },
   {
     name: 'search-type',
@@ -267,7 +269,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     capability: ['search-type'],
     inBundle: true,
     handler: (call) => searchType(call),
-    check: (call) => void prepareType(call),
+    check: async (call) => void (await prepareType(call)),
   },
   {
     name: 'search-compartment',
@@ -278,7 +280,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     capability: [],
     inBundle: true,
     handler: searchCompartment,
-    check: (call) => void prepareCompartment(call),
+    check: async (call) => void (await prepareCompartment(call)),
   },
 ]
 

@@ -9,6 +9,7 @@ import { baseUrl } from '../http/base-url.ts'
 import { bodyOf } from '../http/declared-body.ts'
 import { fhirJson } from '../http/media.ts'
 import { authorizeRequest } from '../policy/authorize.ts'
+import type { RequestParts } from '../policy/request.ts'
 import type { RouteSpec } from '../policy/route-table.ts'
 import type { CallHeader, FhirCall, FhirInteraction, FhirResult } from './call.ts'
 import { FHIR_INTERACTIONS } from './interactions.ts'
@@ -16,6 +17,20 @@ import { checkParams } from './resource-input.ts'
 import { preferReturn } from './rest/prefer.ts'
 import { restResponse } from './rest/result.ts'
 import { versionHeaders } from './rest/versioning.ts'
+
+/** The operation a type search is authorised as; what a request reads is authorised as it. */
+const SEARCH = FHIR_INTERACTIONS.find((row) => row.name === 'search-type')!.operation!
+
+/** A search of `type` as a policy sees it: `GET [base]/<type>` without parameters. */
+function searchOf(type: string): RequestParts {
+  return {
+    method: 'GET',
+    path: `/fhir/${type}`,
+    query: new URLSearchParams(),
+    routeParams: { type },
+    body: undefined,
+  }
+}
 
 /** The interaction table as routes relative to /fhir. */
 export const fhirRoutes: readonly RouteSpec[] = FHIR_INTERACTIONS.map((row) => ({
@@ -38,6 +53,9 @@ function httpCall(c: Context<AppEnv>, row: FhirInteraction): FhirCall {
     body: () => (row.body ? bodyOf(c) : Promise.resolve(undefined)),
     header: (name: CallHeader) => c.req.header(name),
     authorize: (operation, parts) => authorizeRequest(c, operation, parts),
+    authorizeSearch: async (types) => {
+      for (const type of new Set(types)) await authorizeRequest(c, SEARCH, searchOf(type))
+    },
   }
 }
 

@@ -40,7 +40,7 @@ export function routeMatcher<R extends Routable>(routes: readonly R[]): RouteMat
 }
 
 /** The path as Hono routes it: percent-escapes decoded (decodeURI), `%25` kept. */
-function routingPath(path: string): string {
+export function routingPath(path: string): string {
   return getPath({ url: `http://localhost${path.startsWith('/') ? path : `/${path}`}` } as Request)
 }
 

@@ -8,6 +8,7 @@
 
 import type { Context } from 'hono'
 import type { AppEnv } from '../http/env.ts'
+import { routingPath } from '../http/route-matcher.ts'
 import type { Principal } from '../config/principal.ts'
 import { pruneEmpty } from './engines/index.ts'
 import { isObject } from './engines/path.ts'
@@ -44,7 +45,8 @@ export async function partsOf(c: Context<AppEnv>): Promise<RequestParts> {
   const form = value instanceof URLSearchParams ? value : undefined
   return {
     method: c.req.method,
-    path: url.pathname,
+    // The path routing matched (percent-escapes decoded), so a policy on `uri` sees what runs.
+    path: routingPath(url.pathname),
     query: url.searchParams,
     form,
     routeParams: c.req.param() as Record<string, string>,

@@ -7,6 +7,7 @@
 
 import { badRequest } from '../errors/outcome.ts'
 import { getClient } from '../config/store.ts'
+import { routingPath } from '../http/route-matcher.ts'
 import { fromBase64Url } from '../lib/crypto.ts'
 import type { Log } from '../lib/log.ts'
 import { invalidPolicy } from './invalid-policy.ts'
@@ -71,10 +72,12 @@ async function normalise(
 ): Promise<{ request: PolicyRequest; operation: string | undefined }> {
   const method = stringField(raw, 'request-method') ?? stringField(raw, 'method') ?? 'get'
   const uri = stringField(raw, 'uri') ?? '/'
-  const [path, queryInUri] = splitOnce(uri, '?')
-  if (!path.startsWith('/')) {
+  const [written, queryInUri] = splitOnce(uri, '?')
+  if (!written.startsWith('/')) {
     throw badRequest('request.uri must be a path starting with "/"', ['request.uri'])
   }
+  // As the pipeline sees it: the path routing matches, percent-escapes decoded.
+  const path = routingPath(written)
   const queryString = stringField(raw, 'query-string') ?? queryInUri ?? ''
   const query = new URLSearchParams(queryString)
   const resolved = resolve(method, path)

@@ -5,6 +5,7 @@
 
 import type { RequestParts } from '../../policy/request.ts'
 import { MAX_BODY_BYTES } from '../../http/body.ts'
+import { routingPath } from '../../http/route-matcher.ts'
 import { badRequest, FhirError, tooLarge } from '../../errors/outcome.ts'
 import type { FhirInteraction, InteractionMatcher } from '../call.ts'
 import { checkParams } from '../resource-input.ts'
@@ -216,7 +217,8 @@ export function entryBody(entry: Entry): unknown {
 
 /** The entry as a policy sees it: its own method, path, query, route params and body. */
 export function entryRequestParts(entry: Entry): RequestParts {
-  const path = entry.path ? `/fhir/${entry.path}` : '/fhir'
+  // The path as routing matched it (percent-escapes decoded), as for an HTTP request.
+  const path = routingPath(entry.path ? `/fhir/${entry.path}` : '/fhir')
   let body: unknown
   try {
     body = entryBody(entry)

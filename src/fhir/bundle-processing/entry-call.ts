@@ -30,6 +30,8 @@ export function entryCall(bundle: FhirCall, entry: Entry, current?: FhirCall['cu
     body: async () => entryBody(entry),
     header: (name) => headers[name],
     current,
+    // What an entry reads beyond its route is authorised for the Bundle's caller.
+    authorizeSearch: bundle.authorizeSearch,
   }
 }
 

@@ -16,8 +16,9 @@ import {
   notFound,
   preconditionFailed,
 } from '../../errors/outcome.ts'
-import { checkCreateBody, checkFhirId, checkType, checkUpdateBody } from '../resource-input.ts'
+import { checkCreateBody, checkFhirId, checkUpdateBody } from '../resource-input.ts'
 import { criteria, ifNoneExistCriteria, matchOne } from '../rest/conditional.ts'
+import type { SearchAccess } from '../rest/search-access.ts'
 import { parsePatch } from '../rest/json-patch.ts'
 import { patchFromBinary } from '../rest/patch-body.ts'
 import type { ReturnPreference } from '../rest/prefer.ts'
@@ -33,6 +34,7 @@ import {
 import type { FhirCall } from '../call.ts'
 import { atEntry, type Entry, type ParsedEntry } from './entries.ts'
 import { authorizeEntry, entryCall, entryResponse } from './entry-call.ts'
+import { authorizeEntrySearches, conditionalReference } from './entry-searches.ts'
 import { conditionalReferences, resolveReferences, type ReferenceMap } from './references.ts'
 
 /** Times a transaction is planned again after a concurrent writer made its batch fail. */
@@ -73,6 +75,8 @@ export async function runTransaction(
     return e
   })
   for (const entry of entries) await inEntry(entry, () => authorizeEntry(call, entry))
+  // Criteria and conditional references are searches: all authorised before anything is matched.
+  for (const entry of entries) await inEntry(entry, () => authorizeEntrySearches(call, entry))
   checkFullUrls(entries)
   // Reads run after the commit; a read the server would refuse fails the transaction before it.
   for (const entry of entries.filter(isRead)) {
@@ -82,7 +86,7 @@ export async function runTransaction(
   let results: Map<number, RestResult>
   for (let attempt = 1; ; attempt++) {
     try {
-      const plan = await planTransaction(db, entries)
+      const plan = await planTransaction(db, entries, call.authorizeSearch)
       await commit(db, plan.ops)
       results = plan.results
       break
@@ -130,7 +134,7 @@ function checkFullUrls(entries: Entry[]): void {
   }
 }
 
-async function resolveTarget(db: D1Database, entry: Entry): Promise<Target> {
+async function resolveTarget(db: D1Database, entry: Entry, access: SearchAccess): Promise<Target> {
   const { type: entryType, id: entryId } = entry.params as { type: string; id: string }
   const target = (type: string, id: string | null, extra: Partial<Target> = {}): Target => ({
     entry,
@@ -145,7 +149,12 @@ async function resolveTarget(db: D1Database, entry: Entry): Promise<Target> {
     case 'create': {
       checkCreateBody(entryType, entry.resource!)
       if (entry.ifNoneExist !== undefined) {
-        const id = await matchOne(db, entryType, ifNoneExistCriteria(entryType, entry.ifNoneExist))
+        const id = await matchOne(
+          db,
+          entryType,
+          ifNoneExistCriteria(entryType, entry.ifNoneExist),
+          access
+        )
         if (id) return target(entryType, id, { existing: true })
       }
       return target(entryType, crypto.randomUUID(), { fresh: true })
@@ -155,7 +164,7 @@ async function resolveTarget(db: D1Database, entry: Entry): Promise<Target> {
       return target(entryType, entryId)
     case 'conditional-update': {
       const body = entry.resource!
-      const matched = await matchOne(db, entryType, criteria(entryType, entry.query))
+      const matched = await matchOne(db, entryType, criteria(entryType, entry.query), access)
       if (matched) {
         if (body.id !== undefined && body.id !== matched) {
           throw badRequest(
@@ -174,13 +183,16 @@ async function resolveTarget(db: D1Database, entry: Entry): Promise<Target> {
     case 'delete':
       return target(entryType, entryId)
     case 'conditional-patch': {
-      const matched = await matchOne(db, entryType, criteria(entryType, entry.query))
+      const matched = await matchOne(db, entryType, criteria(entryType, entry.query), access)
       if (!matched)
         throw notFound(`No ${entryType} matches ${entry.query.toString()}; nothing to patch`)
       return target(entryType, matched)
     }
     case 'conditional-delete':
-      return target(entryType, await matchOne(db, entryType, criteria(entryType, entry.query)))
+      return target(
+        entryType,
+        await matchOne(db, entryType, criteria(entryType, entry.query), access)
+      )
     default:
       throw badRequest(`${entry.method} is not a write`)
   }
@@ -191,12 +203,18 @@ interface TransactionPlan {
   results: Map<number, RestResult>
 }
 
-async function planTransaction(db: D1Database, entries: Entry[]): Promise<TransactionPlan> {
+async function planTransaction(
+  db: D1Database,
+  entries: Entry[],
+  access: SearchAccess
+): Promise<TransactionPlan> {
   const ordered = [...entries].sort(
     (a, b) => RANK[a.method]! - RANK[b.method]! || a.index - b.index
   )
   const writes = ordered.filter((e) => !isRead(e))
-  const targets = await Promise.all(writes.map((e) => inEntry(e, () => resolveTarget(db, e))))
+  const targets = await Promise.all(
+    writes.map((e) => inEntry(e, () => resolveTarget(db, e, access)))
+  )
 
   // A transaction changes each resource at most once (http.html#trules: identities must not overlap).
   const owner = new Map<string, Target>()
@@ -230,7 +248,7 @@ async function planTransaction(db: D1Database, entries: Entry[]): Promise<Transa
       references.set(t.entry.fullUrl, `${t.type}/${t.id}`)
     }
   }
-  await resolveConditionalReferences(db, targets, references)
+  await resolveConditionalReferences(db, targets, references, access)
 
   // One instant for the whole transaction, after every version it replaces.
   let now = Date.now()
@@ -255,7 +273,8 @@ async function planTransaction(db: D1Database, entries: Entry[]): Promise<Transa
 async function resolveConditionalReferences(
   db: D1Database,
   targets: Target[],
-  references: ReferenceMap
+  references: ReferenceMap,
+  access: SearchAccess
 ): Promise<void> {
   const found = new Set<string>()
   for (const t of targets) {
@@ -264,10 +283,7 @@ async function resolveConditionalReferences(
   }
   await Promise.all(
     [...found].map(async (reference) => {
-      const q = reference.indexOf('?')
-      const type = reference.slice(0, q)
-      checkType(type)
-      const query = criteria(type, new URLSearchParams(reference.slice(q + 1)))
+      const { type, query } = conditionalReference(reference)
       const created = targets.find(
         (t) =>
           t.fresh &&
@@ -275,7 +291,7 @@ async function resolveConditionalReferences(
           t.entry.ifNoneExist !== undefined &&
           ifNoneExistCriteria(type, t.entry.ifNoneExist).toString() === query.toString()
       )
-      const id = created?.id ?? (await matchOne(db, type, query))
+      const id = created?.id ?? (await matchOne(db, type, query, access))
       if (!id) throw preconditionFailed(`The conditional reference ${reference} matches no ${type}`)
       references.set(reference, `${type}/${id}`)
     })

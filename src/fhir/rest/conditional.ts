@@ -1,9 +1,13 @@
 // Conditional interactions (R4 http.html#ccreate, #cond-update, #cdelete, #cpatch): the search
 // criteria in the URL or in If-None-Exist, matched with the search engine. Criteria it cannot apply
 // are a 400 (findIds refuses them) so a conditional write never acts on a broader match than asked.
+// Criteria are a search: the searched type and every type they traverse are authorised as searches
+// before anything is matched, so a write cannot be used to learn what a search would not show.
 
 import { badRequest, preconditionFailed } from '../../errors/outcome.ts'
 import { findIds } from '../search/find.ts'
+import { parseSearch } from '../search/parse.ts'
+import { typesRead, type SearchAccess } from './search-access.ts'
 
 /** Parameters that shape a response, not a match: they are not criteria. */
 const NOT_CRITERIA = new Set(['_format', '_pretty', '_summary', '_elements'])
@@ -37,8 +41,10 @@ export function ifNoneExistCriteria(type: string, header: string): URLSearchPara
 export async function matchOne(
   db: D1Database,
   type: string,
-  query: URLSearchParams
+  query: URLSearchParams,
+  access: SearchAccess
 ): Promise<string | null> {
+  await authorizeCriteria(type, query, access)
   const ids = await findIds(db, type, query, 2)
   if (ids.length > 1) {
     throw preconditionFailed(
@@ -47,4 +53,14 @@ export async function matchOne(
     )
   }
   return ids[0] ?? null
+}
+
+/** Authorises the search that `query` is on `type`: the type itself and every type it traverses. */
+export async function authorizeCriteria(
+  type: string,
+  query: URLSearchParams,
+  access: SearchAccess
+): Promise<void> {
+  const { searched, reached } = typesRead(parseSearch(type, query))
+  await access([...new Set([...searched, ...reached])])
 }

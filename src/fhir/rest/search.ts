@@ -1,6 +1,9 @@
 // The search interactions (R4 search.html, http.html#search): type search (GET, or POST _search with
 // form fields), compartment search (/Patient/1/Observation, or /* for every type in the compartment)
 // and system search (?_type=...). `Prefer: handling=strict` turns ignored parameters into a 400.
+// Before a search runs, every type it reads beyond what its route was authorised as is authorised
+// as a search of that type (search-access.ts): a type search's route covers its own type's
+// criteria; a compartment or system search, and every chain, `_has` and include, are checked here.
 
 import { badRequest, FhirError } from '../../errors/outcome.ts'
 import { document, type FhirCall, type FhirResult } from '../call.ts'
@@ -10,6 +13,7 @@ import { parseSearch } from '../search/parse.ts'
 import type { SearchRequest } from '../search/request.ts'
 import { runSearch } from '../search/run-search.ts'
 import { searchsetBundle } from '../search/searchset.ts'
+import { typesRead } from './search-access.ts'
 
 /** A parsed search and the path its links are made on. */
 interface PreparedSearch {
@@ -25,39 +29,47 @@ async function withForm(call: FhirCall): Promise<URLSearchParams> {
 }
 
 /** Type search: GET [base]/T?... (or the query given, for POST _search). */
-export function prepareType(call: FhirCall, query = call.query): PreparedSearch {
+export async function prepareType(call: FhirCall, query = call.query): Promise<PreparedSearch> {
   const type = call.params.type!
-  return checked(call, {
-    request: parseSearch(type, query, { base: call.base }),
-    path: `/fhir/${type}`,
-  })
+  const request = parseSearch(type, query, { base: call.base })
+  // The route's guard authorised this type's search as requested; what else it reads is checked.
+  await call.authorizeSearch(typesRead(request).reached)
+  return checked(call, { request, path: `/fhir/${type}` })
 }
 
 /** System search: GET [base]?_type=... (search.html#_type; every type when absent). */
-export function prepareSystem(call: FhirCall, query = call.query): PreparedSearch {
+export async function prepareSystem(call: FhirCall, query = call.query): Promise<PreparedSearch> {
   const request = parseSearch(systemTypes(query.get('_type')), query, {
     base: call.base,
     system: true,
   })
+  await authorizeAll(call, request)
   return checked(call, { request, path: '/fhir' })
 }
 
 /** Compartment search: GET [base]/Patient/1/Observation, or /* for every type in the compartment. */
-export function prepareCompartment(call: FhirCall): PreparedSearch {
+export async function prepareCompartment(call: FhirCall): Promise<PreparedSearch> {
   const { compartment, id, type } = call.params as { compartment: string; id: string; type: string }
   const { types, filter } = compartmentFilter(compartment, id, type)
   const request = parseSearch(types, call.query, { base: call.base })
   request.filters.unshift(filter)
+  await authorizeAll(call, request)
   return checked(call, { request, path: `/fhir/${compartment}/${id}/${type}` })
 }
 
+/** Every searched and reached type, as searches of that type (the route named none of them). */
+function authorizeAll(call: FhirCall, request: SearchRequest): Promise<void> {
+  const { searched, reached } = typesRead(request)
+  return call.authorizeSearch([...new Set([...searched, ...reached])])
+}
+
 export const searchType = async (call: FhirCall, form = false) =>
-  run(call, prepareType(call, form ? await withForm(call) : call.query))
+  run(call, await prepareType(call, form ? await withForm(call) : call.query))
 
 export const searchSystem = async (call: FhirCall, form = false) =>
-  run(call, prepareSystem(call, form ? await withForm(call) : call.query))
+  run(call, await prepareSystem(call, form ? await withForm(call) : call.query))
 
-export const searchCompartment = (call: FhirCall) => run(call, prepareCompartment(call))
+export const searchCompartment = async (call: FhirCall) => run(call, await prepareCompartment(call))
 
 /** `Prefer: handling=strict` turns parameters that cannot be applied into a 400. */
 function checked(call: FhirCall, search: PreparedSearch): PreparedSearch {

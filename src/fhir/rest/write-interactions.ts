@@ -9,6 +9,7 @@ import { WriteConflict } from '../storage/write-conflict.ts'
 import { badRequest, conflict, notFound, preconditionFailed } from '../../errors/outcome.ts'
 import { checkCreateBody, checkFhirId, checkUpdateBody } from '../resource-input.ts'
 import { criteria, ifNoneExistCriteria, matchOne } from './conditional.ts'
+import type { SearchAccess } from './search-access.ts'
 import type { PatchOperation } from './json-patch.ts'
 import type { RestResult } from './result.ts'
 import {
@@ -27,6 +28,11 @@ export interface WriteOptions {
   ifMatch?: string
   /** The current row when the caller already read it (a batch reads its entries' rows at once). */
   current?: StoredRow | null
+}
+
+/** A conditional interaction's options: its criteria are a search, authorised with `access`. */
+interface ConditionalOptions extends WriteOptions {
+  access: SearchAccess
 }
 
 async function writeLoop(
@@ -68,11 +74,11 @@ export async function create(
   db: D1Database,
   type: string,
   body: Record<string, unknown>,
-  ifNoneExist?: string
+  { ifNoneExist, access }: { ifNoneExist?: string; access: SearchAccess }
 ): Promise<RestResult> {
   checkCreateBody(type, body)
   if (ifNoneExist !== undefined) {
-    const id = await matchOne(db, type, ifNoneExistCriteria(type, ifNoneExist))
+    const id = await matchOne(db, type, ifNoneExistCriteria(type, ifNoneExist), access)
     const existing = id ? await readResource(db, type, id) : null
     if (id && existing && !existing.deleted) {
       const message = `${type}/${id} matches If-None-Exist; nothing was created`
@@ -113,9 +119,9 @@ export async function conditionalUpdate(
   type: string,
   query: URLSearchParams,
   body: Record<string, unknown>,
-  options: WriteOptions = {}
+  options: ConditionalOptions
 ): Promise<RestResult> {
-  const matched = await matchOne(db, type, criteria(type, query))
+  const matched = await matchOne(db, type, criteria(type, query), options.access)
   if (matched) {
     if (body.id !== undefined && body.id !== matched) {
       throw badRequest(
@@ -125,7 +131,7 @@ export async function conditionalUpdate(
     }
     return update(db, type, matched, { ...body, id: matched }, options)
   }
-  if (body.id === undefined) return create(db, type, body)
+  if (body.id === undefined) return create(db, type, body, { access: options.access })
   if (typeof body.id !== 'string') throw badRequest('The resource id must be a string', ['id'])
   checkFhirId(body.id)
   const id = body.id
@@ -159,9 +165,9 @@ export async function conditionalPatch(
   type: string,
   query: URLSearchParams,
   operations: readonly PatchOperation[],
-  options: WriteOptions = {}
+  options: ConditionalOptions
 ): Promise<RestResult> {
-  const matched = await matchOne(db, type, criteria(type, query))
+  const matched = await matchOne(db, type, criteria(type, query), options.access)
   if (!matched) throw notFound(`No ${type} matches ${query.toString()}; nothing to patch`)
   return patch(db, type, matched, operations, options)
 }
@@ -183,9 +189,9 @@ export async function conditionalDelete(
   db: D1Database,
   type: string,
   query: URLSearchParams,
-  options: WriteOptions = {}
+  options: ConditionalOptions
 ): Promise<RestResult> {
-  const matched = await matchOne(db, type, criteria(type, query))
+  const matched = await matchOne(db, type, criteria(type, query), options.access)
   if (!matched)
     return { status: 204, message: `No ${type} matches ${query.toString()}; nothing was deleted` }
   return remove(db, type, matched, options)
