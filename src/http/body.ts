@@ -5,6 +5,7 @@
 // Failures are OperationOutcomes: 415 (media type), 413 (over the cap), 400 (not UTF-8, not JSON).
 
 import { badRequest, tooLarge, unsupportedMediaType } from '../errors/outcome.ts'
+import { nestsDeeperThan } from '../lib/json-depth.ts'
 
 /** Largest body of one resource, in bytes (D1 rows are capped at 2 MB; bodies are stored twice). */
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -12,6 +13,12 @@ export const MAX_BODY_BYTES = 1024 * 1024
 const MAX_BUNDLE_BYTES = 4 * 1024 * 1024
 /** Largest form body of POST _search (a URL is capped at 16 KB; a form may be longer). */
 const MAX_FORM_BYTES = 64 * 1024
+/**
+ * Deepest nesting of arrays and objects in a JSON body (FHIR resources nest a dozen levels or so).
+ * A Bundle may nest 3 more: the Bundle, `entry`, and the entry around each resource.
+ */
+const MAX_JSON_DEPTH = 64
+const BUNDLE_WRAPPING = 3
 
 export const JSON_PATCH = 'application/json-patch+json'
 const FORM = 'application/x-www-form-urlencoded'
@@ -32,21 +39,21 @@ interface KindSpec {
 }
 
 /** A JSON object of at most `maxBytes`, in one of the JSON media types. */
-const jsonObjectKind = (maxBytes: number): KindSpec => ({
+const jsonObjectKind = (maxBytes: number, maxDepth: number): KindSpec => ({
   mediaTypes: JSON_TYPES,
   maxBytes,
   unsupported: (contentType) =>
     `Unsupported Content-Type ${JSON.stringify(contentType)}: only JSON is supported ` +
     '(application/fhir+json or application/json)',
   tooLarge: `Request body exceeds the ${maxBytes}-byte limit`,
-  parse: (bytes) => jsonObject(decode(bytes, 'The request body')),
+  parse: (bytes) => jsonObject(decode(bytes, 'The request body'), maxDepth),
 })
 
 const BODY_KINDS = {
   /** A JSON object: a resource, a Client, an AccessPolicy, a debug request. */
-  json: jsonObjectKind(MAX_BODY_BYTES),
+  json: jsonObjectKind(MAX_BODY_BYTES, MAX_JSON_DEPTH),
   /** A batch or transaction Bundle: a JSON object up to MAX_BUNDLE_BYTES. */
-  bundle: jsonObjectKind(MAX_BUNDLE_BYTES),
+  bundle: jsonObjectKind(MAX_BUNDLE_BYTES, MAX_JSON_DEPTH + BUNDLE_WRAPPING),
   /** A JSON Patch document (RFC 6902), parsed as JSON; its operations are checked by the handler. */
   'json-patch': {
     mediaTypes: [JSON_PATCH],
@@ -137,7 +144,15 @@ function decode(bytes: Uint8Array, what: string): string {
   }
 }
 
-function jsonObject(text: string): Record<string, unknown> {
+/** 400 when `text` nests deeper than `max`, before it is parsed. */
+function checkDepth(text: string, max: number, what: string): void {
+  if (nestsDeeperThan(text, max)) {
+    throw badRequest(`${what} nests arrays and objects deeper than ${max} levels`)
+  }
+}
+
+function jsonObject(text: string, maxDepth: number): Record<string, unknown> {
+  checkDepth(text, maxDepth, 'The JSON body')
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -152,6 +167,7 @@ function jsonObject(text: string): Record<string, unknown> {
 
 /** A JSON Patch document's JSON (the operations are checked by the patch interaction). */
 export function parseJsonPatchText(text: string): unknown {
+  checkDepth(text, MAX_JSON_DEPTH, 'The JSON Patch')
   try {
     return JSON.parse(text)
   } catch (err) {

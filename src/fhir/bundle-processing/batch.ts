@@ -8,7 +8,8 @@ import type { ReturnPreference } from '../rest/prefer.ts'
 import { failedEntry, type ResponseEntry } from '../rest/result.ts'
 import { readResources, resourceKey, type StoredRow } from '../storage/resources.ts'
 import type { ParsedEntry } from './entries.ts'
-import { authorizeEntry, entryCall, entryResponse } from './entry-call.ts'
+import { authorizeEntry, entryCall, entryResponse, isRead } from './entry-call.ts'
+import { ReadBudget } from './read-budget.ts'
 
 /** Interactions that write one named resource: their current rows are read ahead. */
 const INSTANCE_WRITES = new Set(['update', 'patch', 'delete'])
@@ -25,13 +26,20 @@ export async function runBatch(
   )
   const known = new Prefetched(await readResources(call.db, named))
   const current = (type: string, id: string) => known.take(type, id)
+  const budget = new ReadBudget()
   const response: ResponseEntry[] = []
   for (const entry of parsed) {
     try {
       if ('error' in entry) throw entry.error
       await authorizeEntry(call, entry)
+      const read = isRead(entry)
+      if (read) {
+        budget.count(entry)
+        budget.admit()
+      }
       const result = await entry.interaction.handler(entryCall(call, entry, current))
-      response.push(entryResponse(call.base, entry, result, prefer))
+      const answer = entryResponse(call.base, entry, result, prefer)
+      response.push(read ? budget.charge(answer) : answer)
     } catch (err) {
       response.push(failedEntry(err, entry.index, call.log))
     }

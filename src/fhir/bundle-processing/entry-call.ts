@@ -10,7 +10,7 @@ import { etag, instant } from '../rest/versioning.ts'
 import { RawJson, responseEntry, statusLine, type ResponseEntry } from '../rest/result.ts'
 import { entryBody, entryRequestParts, type Entry } from './entries.ts'
 
-const isRead = (entry: Entry) => entry.method === 'GET' || entry.method === 'HEAD'
+export const isRead = (entry: Entry) => entry.method === 'GET' || entry.method === 'HEAD'
 
 export function entryCall(bundle: FhirCall, entry: Entry, current?: FhirCall['current']): FhirCall {
   if (isRead(entry)) checkFormat(entry.query.get('_format'))

@@ -35,6 +35,7 @@ import type { FhirCall } from '../call.ts'
 import { atEntry, type Entry, type ParsedEntry } from './entries.ts'
 import { authorizeEntry, entryCall, entryResponse } from './entry-call.ts'
 import { authorizeEntrySearches, conditionalReference } from './entry-searches.ts'
+import { ReadBudget } from './read-budget.ts'
 import { conditionalReferences, resolveReferences, type ReferenceMap } from './references.ts'
 
 /** Times a transaction is planned again after a concurrent writer made its batch fail. */
@@ -79,8 +80,12 @@ export async function runTransaction(
   for (const entry of entries) await inEntry(entry, () => authorizeEntrySearches(call, entry))
   checkFullUrls(entries)
   // Reads run after the commit; a read the server would refuse fails the transaction before it.
+  const budget = new ReadBudget()
   for (const entry of entries.filter(isRead)) {
-    await inEntry(entry, () => entry.interaction.check?.(entryCall(call, entry)))
+    await inEntry(entry, async () => {
+      budget.count(entry)
+      await entry.interaction.check?.(entryCall(call, entry))
+    })
   }
   const db = call.db
   let results: Map<number, RestResult>
@@ -106,7 +111,9 @@ export async function runTransaction(
     // The writes are committed: a GET that fails now is reported in its entry.
     else
       response.push(
-        await readEntry(call, entry, prefer).catch((err) => failedEntry(err, entry.index, call.log))
+        await readEntry(call, entry, prefer, budget).catch((err) =>
+          failedEntry(err, entry.index, call.log)
+        )
       )
   }
   return response
@@ -115,10 +122,12 @@ export async function runTransaction(
 async function readEntry(
   call: FhirCall,
   entry: Entry,
-  prefer: ReturnPreference
+  prefer: ReturnPreference,
+  budget: ReadBudget
 ): Promise<ResponseEntry> {
+  budget.admit()
   const result = await entry.interaction.handler(entryCall(call, entry))
-  return entryResponse(call.base, entry, result, prefer)
+  return budget.charge(entryResponse(call.base, entry, result, prefer))
 }
 
 function checkFullUrls(entries: Entry[]): void {
