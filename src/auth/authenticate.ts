@@ -1,18 +1,19 @@
 // Authentication of every request: root client (Worker secrets), KV Clients over HTTP Basic, or anonymous.
 // Secrets are verified with PBKDF2 and constant-time comparison; a per-isolate cache of verified
-// (client, secret digest) pairs keeps the warm path to one SHA-256. Wrong credentials never fall back
-// to anonymous access.
+// (client, secret digest) pairs keeps the warm path to one SHA-256. Every failure of a client id gets
+// one answer (status, headers, body) and the same work, whether the id is unknown, the Client is
+// disabled or may not use Basic, or the secret is wrong. Wrong credentials never fall back to anonymous.
 
 import type { MiddlewareHandler } from 'hono'
-import { digestsEqual, randomBytes, sha256, stringsEqual } from '../lib/crypto.ts'
-import { parseSecretHash, verifySecret } from '../lib/secrets.ts'
 import { FhirError } from '../errors/outcome.ts'
 import { parseAuthorization } from './basic.ts'
 import { isId } from '../lib/ids.ts'
 import type { Principal } from '../config/principal.ts'
 import type { Log } from '../lib/log.ts'
-import { cacheTtlMs, getClient, type StoredClient } from '../config/store.ts'
+import { cacheTtlMs } from '../config/store.ts'
 import type { AppEnv } from '../http/env.ts'
+import { resolveSubject, verifyNobody } from './subject.ts'
+import { pepperedDigest, rememberVerified, wasVerified } from './verified.ts'
 
 const REALM = 'edge-fhir'
 
@@ -23,6 +24,9 @@ export function unauthorized(diagnostics: string): FhirError {
     { 'WWW-Authenticate': `Basic realm="${REALM}", charset="UTF-8"` }
   )
 }
+
+/** The one answer to every failed authentication of a client id. */
+const invalidCredentials = () => unauthorized('Invalid client credentials')
 
 /** Middleware: sets `principal`, or answers 401 before any handler (or D1 query) runs. */
 export function authentication(): MiddlewareHandler<AppEnv> {
@@ -52,73 +56,12 @@ async function authenticateBasic(
   secret: string,
   log: Log
 ): Promise<Principal> {
-  const rootId = env.ROOT_CLIENT_ID
-  if (rootId && env.ROOT_CLIENT_SECRET && id === rootId) {
-    if (await stringsEqual(secret, env.ROOT_CLIENT_SECRET)) return { kind: 'root', id }
-    // Same PBKDF2 work as a wrong secret for a KV client, so timing does not reveal the root id.
-    await verifySecret(secret, null)
-    throw unauthorized('Invalid client credentials')
-  }
-  if (!isId(id)) throw unauthorized('Invalid client credentials')
-  const client = await getClient(env, id, { log })
-  if (!(await clientSecretMatches(env, client, id, secret, log)) || !client) {
-    throw unauthorized('Invalid client credentials')
-  }
-  if (client.active === false) throw unauthorized('Client is not active')
-  if (!client.grant_types?.includes('basic')) {
-    throw unauthorized(
-      'Client is not allowed to use HTTP Basic authentication (grant_types lacks "basic")'
-    )
-  }
-  return { kind: 'client', id, client }
-}
-
-// Per-isolate: client id -> the stored hash it was verified against, and a peppered digest of the
-// secret that matched it. The pepper never leaves this isolate.
-const verified = new Map<string, { hash: string; digest: Uint8Array; expires: number }>()
-let pepper: Uint8Array | undefined // made on first use: Workers forbid randomness at global scope
-const MAX_VERIFIED = 10_000
-
-async function pepperedDigest(secret: string): Promise<Uint8Array> {
-  pepper ??= randomBytes(32)
-  const text = new TextEncoder().encode(secret)
-  const input = new Uint8Array(pepper.byteLength + text.byteLength)
-  input.set(pepper)
-  input.set(text, pepper.byteLength)
-  return sha256(input)
-}
-
-async function clientSecretMatches(
-  env: Env,
-  client: StoredClient | null,
-  id: string,
-  secret: string,
-  log: Log
-): Promise<boolean> {
-  const stored = typeof client?.secret === 'string' ? client.secret : undefined
+  if (!isId(id) && id !== env.ROOT_CLIENT_ID) throw invalidCredentials()
+  const subject = await resolveSubject(env, id, log)
   const digest = await pepperedDigest(secret)
-  const hit = verified.get(id)
-  if (
-    stored &&
-    hit &&
-    hit.hash === stored &&
-    hit.expires > Date.now() &&
-    digestsEqual(hit.digest, digest)
-  ) {
-    return true
-  }
-  const parsed = stored ? parseSecretHash(stored) : null
-  if (stored && !parsed) {
-    log.warn(
-      'refusing Client whose secret is not in the stored hash form (see `npm run hash-secret`)',
-      { client: id }
-    )
-  }
-  // Unknown client, client without a secret, or a plain-text secret: same PBKDF2 work, answer false.
-  const ok = await verifySecret(secret, parsed)
-  if (ok && stored) {
-    if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!)
-    verified.set(id, { hash: stored, digest, expires: Date.now() + cacheTtlMs(env) })
-  }
-  return ok
+  if (subject && wasVerified(id, subject.stamp, digest)) return subject.principal
+  const ok = subject ? await subject.verify(secret) : await verifyNobody(secret)
+  if (!ok || !subject) throw invalidCredentials()
+  rememberVerified(id, subject.stamp, digest, cacheTtlMs(env))
+  return subject.principal
 }
