@@ -17,15 +17,13 @@ export async function pepperedDigest(secret: string): Promise<Uint8Array> {
   return sha256(input)
 }
 
-/** Whether this isolate verified `digest` for `id` against the same `stamp`, within the TTL. */
-export function wasVerified(id: string, stamp: string, digest: Uint8Array): boolean {
+/**
+ * The stamp `id` was verified against in this isolate with a secret whose digest is `digest`, within
+ * the TTL; undefined when there is none. The caller checks that the stamp is still the subject's.
+ */
+export function verifiedStamp(id: string, digest: Uint8Array): string | undefined {
   const hit = verified.get(id)
-  return (
-    hit !== undefined &&
-    hit.stamp === stamp &&
-    hit.expires > Date.now() &&
-    digestsEqual(hit.digest, digest)
-  )
+  return hit && hit.expires > Date.now() && digestsEqual(hit.digest, digest) ? hit.stamp : undefined
 }
 
 export function rememberVerified(id: string, stamp: string, digest: Uint8Array, ttlMs: number) {
