@@ -1,11 +1,13 @@
 // The Worker in Miniflare's Node API: the bundle from `wrangler deploy --dry-run`, in-memory KV and D1
-// with the migrations applied, and a root client. Used by the benchmarks and by script tests that need a
-// real server without the `wrangler dev` proxy.
+// with the migrations applied, the rate limits of wrangler.toml (Miniflare simulates them), and a root
+// client. Used by the benchmarks and by script tests that need a real server without the `wrangler dev`
+// proxy.
 
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare'
 import { readD1Migrations } from '@cloudflare/vitest-plugin'
+import { unstable_readConfig } from 'wrangler'
 import { ROOT, wranglerEnv } from './local.ts'
 
 export const WORKER_ROOT = { id: 'bench-root', secret: 'bench-root-secret-0123456789abcdef' }
@@ -35,6 +37,7 @@ export async function startWorker(
       compatibilityDate: '2026-11-01',
       kvNamespaces: ['AUTH'],
       d1Databases: ['DB'],
+      ratelimits: rateLimits(),
       bindings: {
         ROOT_CLIENT_ID: WORKER_ROOT.id,
         ROOT_CLIENT_SECRET: WORKER_ROOT.secret,
@@ -49,4 +52,22 @@ export async function startWorker(
     for (const query of migration.queries) await db.prepare(query).run()
   }
   return mf
+}
+
+interface RateLimitConfig {
+  name: string
+  namespace_id: string
+  simple: { limit: number; period: 10 | 60 }
+}
+
+/** The `[[ratelimits]]` of wrangler.toml, as Miniflare takes them. */
+function rateLimits() {
+  const config = unstable_readConfig(
+    { config: path.join(ROOT, 'wrangler.toml') },
+    { hideWarnings: true }
+  )
+  const limits: RateLimitConfig[] = config.ratelimits
+  return Object.fromEntries(
+    limits.map(({ name, namespace_id, simple }) => [name, { namespace_id, simple }])
+  )
 }

@@ -1,18 +1,24 @@
 // Authentication of every request: root client (Worker secrets), KV Clients over HTTP Basic, or anonymous.
 // Secrets are verified with PBKDF2 and constant-time comparison; a per-isolate cache of verified
-// (client, secret digest) pairs keeps the warm path to one SHA-256. Wrong credentials never fall back
-// to anonymous access.
+// (client, secret digest) pairs keeps the warm path to one SHA-256 and no limit. Any other attempt
+// first spends a unit of the client id's and the address's limits (throttle.ts), so a limited attempt
+// is answered 429 before the secret is looked at. Every failure of a client id gets one answer (status,
+// headers, body) and the same work, whether the id is unknown, the Client is disabled or may not use
+// Basic, or the secret is wrong. Wrong credentials never fall back to anonymous.
 
 import type { MiddlewareHandler } from 'hono'
-import { digestsEqual, randomBytes, sha256, stringsEqual } from '../lib/crypto.ts'
-import { parseSecretHash, verifySecret } from '../lib/secrets.ts'
 import { FhirError } from '../errors/outcome.ts'
-import { parseAuthorization } from './basic.ts'
+import { toBase64Url } from '../lib/crypto.ts'
 import { isId } from '../lib/ids.ts'
-import type { Principal } from '../config/principal.ts'
 import type { Log } from '../lib/log.ts'
-import { cacheTtlMs, getClient, type StoredClient } from '../config/store.ts'
+import type { Principal } from '../config/principal.ts'
+import { cacheTtlMs } from '../config/store.ts'
 import type { AppEnv } from '../http/env.ts'
+import { addressKey } from './address.ts'
+import { parseAuthorization } from './basic.ts'
+import { resolveSubject, verifyNobody, type Subject } from './subject.ts'
+import { knownRefusal, spend, type Attempt } from './throttle.ts'
+import { pepperedDigest, rememberVerified, verifiedStamp } from './verified.ts'
 
 const REALM = 'edge-fhir'
 
@@ -24,101 +30,71 @@ export function unauthorized(diagnostics: string): FhirError {
   )
 }
 
-/** Middleware: sets `principal`, or answers 401 before any handler (or D1 query) runs. */
+/** The one answer to every failed authentication of a client id. */
+const invalidCredentials = () => unauthorized('Invalid client credentials')
+
+/** Middleware: sets `principal`, or answers 401 (or 429) before any handler (or D1 query) runs. */
 export function authentication(): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
-    c.set('principal', await identify(c.env, c.req.header('authorization'), c.get('log')))
+    const credentials = parseAuthorization(c.req.header('authorization'))
+    let principal: Principal
+    switch (credentials.kind) {
+      case 'none':
+        principal = { kind: 'anonymous' }
+        break
+      case 'invalid':
+        throw unauthorized(`Invalid credentials: ${credentials.reason}`)
+      case 'bearer':
+        throw unauthorized('Bearer tokens are not accepted yet: use HTTP Basic client credentials')
+      case 'basic': {
+        const attempt = {
+          id: credentials.id,
+          address: addressKey(c.req.header('cf-connecting-ip')),
+        }
+        principal = await authenticateBasic(c.env, attempt, credentials.secret, c.get('log'))
+      }
+    }
+    c.set('principal', principal)
     await next()
-  }
-}
-
-async function identify(env: Env, header: string | undefined, log: Log): Promise<Principal> {
-  const credentials = parseAuthorization(header)
-  switch (credentials.kind) {
-    case 'none':
-      return { kind: 'anonymous' }
-    case 'invalid':
-      throw unauthorized(`Invalid credentials: ${credentials.reason}`)
-    case 'bearer':
-      throw unauthorized('Bearer tokens are not accepted yet: use HTTP Basic client credentials')
-    case 'basic':
-      return authenticateBasic(env, credentials.id, credentials.secret, log)
   }
 }
 
 async function authenticateBasic(
   env: Env,
-  id: string,
+  attempt: Attempt,
   secret: string,
   log: Log
 ): Promise<Principal> {
-  const rootId = env.ROOT_CLIENT_ID
-  if (rootId && env.ROOT_CLIENT_SECRET && id === rootId) {
-    if (await stringsEqual(secret, env.ROOT_CLIENT_SECRET)) return { kind: 'root', id }
-    // Same PBKDF2 work as a wrong secret for a KV client, so timing does not reveal the root id.
-    await verifySecret(secret, null)
-    throw unauthorized('Invalid client credentials')
-  }
-  if (!isId(id)) throw unauthorized('Invalid client credentials')
-  const client = await getClient(env, id, { log })
-  if (!(await clientSecretMatches(env, client, id, secret, log)) || !client) {
-    throw unauthorized('Invalid client credentials')
-  }
-  if (client.active === false) throw unauthorized('Client is not active')
-  if (!client.grant_types?.includes('basic')) {
-    throw unauthorized(
-      'Client is not allowed to use HTTP Basic authentication (grant_types lacks "basic")'
-    )
-  }
-  return { kind: 'client', id, client }
-}
-
-// Per-isolate: client id -> the stored hash it was verified against, and a peppered digest of the
-// secret that matched it. The pepper never leaves this isolate.
-const verified = new Map<string, { hash: string; digest: Uint8Array; expires: number }>()
-let pepper: Uint8Array | undefined // made on first use: Workers forbid randomness at global scope
-const MAX_VERIFIED = 10_000
-
-async function pepperedDigest(secret: string): Promise<Uint8Array> {
-  pepper ??= randomBytes(32)
-  const text = new TextEncoder().encode(secret)
-  const input = new Uint8Array(pepper.byteLength + text.byteLength)
-  input.set(pepper)
-  input.set(text, pepper.byteLength)
-  return sha256(input)
-}
-
-async function clientSecretMatches(
-  env: Env,
-  client: StoredClient | null,
-  id: string,
-  secret: string,
-  log: Log
-): Promise<boolean> {
-  const stored = typeof client?.secret === 'string' ? client.secret : undefined
+  const { id } = attempt
+  const refused = knownRefusal(attempt)
+  if (refused) throw refused
+  if (!isId(id) && id !== env.ROOT_CLIENT_ID) throw invalidCredentials()
   const digest = await pepperedDigest(secret)
-  const hit = verified.get(id)
-  if (
-    stored &&
-    hit &&
-    hit.hash === stored &&
-    hit.expires > Date.now() &&
-    digestsEqual(hit.digest, digest)
-  ) {
-    return true
+  const stamp = verifiedStamp(id, digest)
+  if (stamp !== undefined) {
+    const subject = await resolveSubject(env, id, log)
+    if (subject?.stamp === stamp) return subject.principal
   }
-  const parsed = stored ? parseSecretHash(stored) : null
-  if (stored && !parsed) {
-    log.warn(
-      'refusing Client whose secret is not in the stored hash form (see `npm run hash-secret`)',
-      { client: id }
-    )
-  }
-  // Unknown client, client without a secret, or a plain-text secret: same PBKDF2 work, answer false.
-  const ok = await verifySecret(secret, parsed)
-  if (ok && stored) {
-    if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!)
-    verified.set(id, { hash: stored, digest, expires: Date.now() + cacheTtlMs(env) })
-  }
-  return ok
+  const subject = await once(`${attempt.address}\n${id}\n${toBase64Url(digest)}`, async () => {
+    const limited = await spend(env, attempt, log)
+    if (limited) throw limited
+    const subject = await resolveSubject(env, id, log)
+    const ok = subject ? await subject.verify(secret) : await verifyNobody(secret)
+    return ok ? subject : null
+  })
+  if (!subject) throw invalidCredentials()
+  rememberVerified(id, subject.stamp, digest, cacheTtlMs(env))
+  return subject.principal
+}
+
+// Attempts in flight, by address, client id and secret digest: a burst of identical first requests
+// (a client starting up) spends one unit of the limits and one PBKDF2, not one per request.
+const inFlight = new Map<string, Promise<Subject | null>>()
+
+function once(key: string, check: () => Promise<Subject | null>): Promise<Subject | null> {
+  const pending = inFlight.get(key)
+  if (pending) return pending
+  const started = check().finally(() => inFlight.delete(key))
+  inFlight.set(key, started)
+  return started
 }

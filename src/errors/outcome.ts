@@ -19,6 +19,7 @@ export type IssueCode =
   | 'conflict'
   | 'duplicate'
   | 'too-costly'
+  | 'throttled'
   | 'too-long'
   | 'processing'
   | 'exception'
@@ -79,3 +80,6 @@ export const unsupportedMediaType = (diagnostics: string) =>
 export const notAcceptable = (diagnostics: string) =>
   new FhirError(406, error('not-supported', diagnostics))
 export const tooLarge = (diagnostics: string) => new FhirError(413, error('too-long', diagnostics))
+/** 429 (RFC 6585 §4) with Retry-After in seconds (RFC 9110 §10.2.3). */
+export const tooManyRequests = (diagnostics: string, retryAfterSeconds: number) =>
+  new FhirError(429, error('throttled', diagnostics), { 'Retry-After': String(retryAfterSeconds) })

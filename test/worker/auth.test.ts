@@ -68,6 +68,17 @@ describe('Authorization header parsing (RFC 7617)', () => {
   })
 })
 
+/** What a caller can tell apart in a refusal: status, challenge, media type and body. */
+async function failure(response: Promise<Response>) {
+  const res = await response
+  return {
+    status: res.status,
+    challenge: res.headers.get('www-authenticate'),
+    type: res.headers.get('content-type'),
+    body: await res.json(),
+  }
+}
+
 describe('authentication of requests', () => {
   it('answers /health without credentials', async () => {
     const res = await call('GET', '/health')
@@ -133,22 +144,45 @@ describe('authentication of requests', () => {
     expect((await call('GET', '/fhir/Observation', { auth: basic(id, 'not-it') })).status).toBe(401)
   })
 
-  it('needs "basic" in grant_types to use HTTP Basic (docs/aidbox.md#grant-types)', async () => {
-    const id = uniqueId('cc-only')
-    await registerClient(id, 'pw-123456', { grant_types: ['client_credentials'] })
-    await allowClient(id)
-    const res = await call('GET', '/fhir/Observation', { auth: basic(id, 'pw-123456') })
-    expect(res.status).toBe(401)
-    expect((await json(res)).issue[0].diagnostics).toMatch(/basic/)
-  })
+  it.each([
+    [
+      'without "basic" in grant_types (docs/aidbox.md#grant-types)',
+      { grant_types: ['client_credentials'] },
+    ],
+    ['with "active": false', { grant_types: ['basic'], active: false }],
+  ])(
+    'gives a client %s one 401 for its right secret, a wrong one and an unknown id (no confirmation of a stolen secret)',
+    async (_label, fields) => {
+      const id = uniqueId('unusable')
+      await registerClient(id, 'pw-123456', fields)
+      await allowClient(id)
+      const right = await failure(
+        call('GET', '/fhir/Observation', { auth: basic(id, 'pw-123456') })
+      )
+      const wrong = await failure(call('GET', '/fhir/Observation', { auth: basic(id, 'not-it') }))
+      const unknown = await failure(
+        call('GET', '/fhir/Observation', { auth: basic(uniqueId('nobody'), 'pw-123456') })
+      )
+      expect(right.status).toBe(401)
+      expect(right).toEqual(wrong)
+      expect(right).toEqual(unknown)
+    }
+  )
 
-  it('refuses a client with "active": false', async () => {
+  it('does the same PBKDF2 work for the right and a wrong secret of a disabled client, every time', async () => {
     const id = uniqueId('inactive')
     await registerClient(id, 'pw-123456', { grant_types: ['basic'], active: false })
-    await allowClient(id)
-    expect((await call('GET', '/fhir/Observation', { auth: basic(id, 'pw-123456') })).status).toBe(
-      401
-    )
+    const derivations = vi.spyOn(crypto.subtle, 'deriveBits')
+    try {
+      for (const secret of ['pw-123456', 'pw-123456', 'not-it', 'pw-123456']) {
+        derivations.mockClear()
+        const res = await call('GET', '/fhir/Observation', { auth: basic(id, secret) })
+        expect(res.status).toBe(401)
+        expect(derivations, secret).toHaveBeenCalledTimes(1)
+      }
+    } finally {
+      derivations.mockRestore()
+    }
   })
 
   it('refuses a Client written into KV with a plain-text secret, and logs a warning (fail closed)', async () => {

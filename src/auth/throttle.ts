@@ -1,0 +1,74 @@
+// Limits on authentication attempts (issue 10), with the Workers Rate Limiting bindings of
+// wrangler.toml: AUTH_CLIENT_LIMITER keyed by client id, AUTH_ADDRESS_LIMITER keyed by address
+// (address.ts). A binding cannot be read without spending a unit, so every attempt that needs a full
+// verification spends one of each before it runs, and a refusal is a 429 whatever the secret. This
+// isolate remembers a refusal for one period and answers 429 at once (no binding call, no PBKDF2) to
+// every attempt on that client id or from that address, secrets it has verified before included.
+
+import { tooManyRequests, type FhirError } from '../errors/outcome.ts'
+import type { Log } from '../lib/log.ts'
+
+/** simple.period of both bindings in wrangler.toml (checked by test/node/auth-limits-config.test.ts). */
+const LIMIT_PERIOD_SECONDS = 10
+
+/** Who is attempting: the client id and the address key. */
+export interface Attempt {
+  id: string
+  address: string
+}
+
+// Per isolate: 'client <id>' or 'address <key>' -> when this isolate stops refusing it (ms).
+const refusing = new Map<string, number>()
+const MAX_REFUSING = 10_000
+
+const clientKey = (id: string) => `client ${id}`
+const addressEntry = (address: string) => `address ${address}`
+
+/** The 429 to answer at once when this isolate knows the attempt is limited, else null. */
+export function knownRefusal(attempt: Attempt, now = Date.now()): FhirError | null {
+  const until = Math.max(
+    current(clientKey(attempt.id), now),
+    current(addressEntry(attempt.address), now)
+  )
+  return until > now ? throttled(Math.ceil((until - now) / 1000)) : null
+}
+
+/** Spends one unit of both limits; the 429 to answer when either refuses, else null. */
+export async function spend(env: Env, attempt: Attempt, log: Log): Promise<FhirError | null> {
+  const [client, address] = await Promise.all([
+    env.AUTH_CLIENT_LIMITER.limit({ key: attempt.id }),
+    env.AUTH_ADDRESS_LIMITER.limit({ key: attempt.address }),
+  ])
+  if (client.success && address.success) return null
+  const until = Date.now() + LIMIT_PERIOD_SECONDS * 1000
+  if (!client.success) refuse(clientKey(attempt.id), until)
+  if (!address.success) refuse(addressEntry(attempt.address), until)
+  log.warn('authentication attempts limited', {
+    client: attempt.id,
+    address: attempt.address,
+    limited: [!client.success && 'client', !address.success && 'address'].filter(Boolean),
+  })
+  return throttled(LIMIT_PERIOD_SECONDS)
+}
+
+function throttled(seconds: number): FhirError {
+  return tooManyRequests(
+    'Too many authentication attempts for this client id or from this address',
+    Math.max(1, seconds)
+  )
+}
+
+function current(key: string, now: number): number {
+  const until = refusing.get(key)
+  if (until === undefined) return 0
+  if (until <= now) refusing.delete(key)
+  return until
+}
+
+function refuse(key: string, until: number): void {
+  // Entries are added in expiry order, so the first is the one to drop. Dropping one early is
+  // safe: the next attempt asks the binding again.
+  if (refusing.size >= MAX_REFUSING) refusing.delete(refusing.keys().next().value!)
+  refusing.delete(key)
+  refusing.set(key, until)
+}
