@@ -137,8 +137,8 @@ export function orderedIds(bundle: Bundle): string[] {
     .map((e) => e.resource.id)
 }
 
-/** A unique suffix for ids and names in one test file. */
-export const suffix = () => crypto.randomUUID().slice(0, 8)
+/** A unique suffix for ids and names in one test file (with a letter, so case matters to it). */
+export const suffix = () => `s${crypto.randomUUID().slice(0, 8)}`
 
 /** Runs a search through the engine with a chosen candidate-set limit (0: always walk). */
 export async function engineIds(type: string, query: string, setLimit?: number): Promise<string[]> {
