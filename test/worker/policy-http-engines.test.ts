@@ -73,7 +73,7 @@ describe('failures deny (fail closed) and are logged with the policy id only', (
     const error = vi.spyOn(console, 'error').mockImplementation(() => {})
     const { id, auth } = await clientWith({
       engine: 'sql',
-      sql: { query: 'SELECT 1 FROM no_such_table' },
+      sql: { query: 'SELECT no_such_column FROM resource' },
     })
     const res = await call('POST', '/fhir/Patient', {
       auth,
@@ -113,7 +113,7 @@ describe('failures deny (fail closed) and are logged with the policy id only', (
     vi.spyOn(console, 'error').mockImplementation(() => {})
     const { id, auth } = await clientWith({
       engine: 'sql',
-      sql: { query: 'SELECT 1 FROM no_such_table' },
+      sql: { query: 'SELECT no_such_column FROM resource' },
     })
     await savePolicy(`${id}-second`, {
       engine: 'matcho',
