@@ -33,6 +33,11 @@ export class EvaluationBudget {
     this.left = limit
   }
 
+  /** Steps spent so far. */
+  get spent(): number {
+    return this.limit - this.left
+  }
+
   /** Spends `steps`; throws BudgetExceeded once the total is over the limit. */
   spend(steps: number): void {
     this.left -= steps
