@@ -7,7 +7,7 @@
  * deep-equality step, one regex state on one character: 10–40 ns in V8); dearer units cost
  * several steps, so that running out takes about 20 ms whatever the engine.
  */
-export const EVALUATION_STEPS = 250_000
+const EVALUATION_STEPS = 250_000
 
 /** One entry of the json-schema validator into a subschema (about 1 µs). */
 export const SUBSCHEMA_STEPS = 32

@@ -8,7 +8,7 @@ import type { EvaluationBudget } from './budget.ts'
 import type { RegexNode } from './regex-syntax.ts'
 
 /** Most states a compiled regex may have (counted repetitions are expanded: `a{100}` is 100). */
-export const MAX_REGEX_STATES = 2000
+const MAX_REGEX_STATES = 2000
 
 export interface RegexFlags {
   readonly i: boolean

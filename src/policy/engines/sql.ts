@@ -29,10 +29,10 @@ export interface CompiledSql {
  * How long the Worker waits for a policy query before counting the policy as a deny. D1 has no way
  * to cancel a query: it runs on until it ends or reaches D1's own limit.
  */
-export const SQL_TIMEOUT_MS = 1000
+const SQL_TIMEOUT_MS = 1000
 
 /** Thrown when a policy query has not answered in time: the policy denies. */
-export class SqlTimeout extends Error {
+class SqlTimeout extends Error {
   constructor(ms: number) {
     super(`the policy query did not answer within ${ms} ms`)
     this.name = 'SqlTimeout'
