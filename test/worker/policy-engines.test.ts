@@ -189,32 +189,49 @@ describe('engine json-schema (docs/aidbox.md#engines)', () => {
     expect(() => compileJsonSchema(draft7)).not.toThrow()
   })
 
-  it('rejects a pattern or patternProperties key with a nested repetition (ReDoS), naming it', () => {
-    const issues = schemaIssues({
-      properties: { uri: { pattern: '^(a+)+$' } },
-      patternProperties: { '(x|y)*': {} },
-    })
-    expect(issues.map((i) => i.path)).toEqual([
-      'schema.properties.uri.pattern',
-      'schema.patternProperties',
-    ])
-    expect(issues[0]?.message).toMatch(/ReDoS/)
-    // `enum` and `const` hold data, not patterns
-    expect(() => compileJsonSchema({ properties: { pattern: { enum: ['(a+)+'] } } })).not.toThrow()
+  it('accepts a nested repetition in a pattern, which runs in linear time (docs/access-policies.md#limits)', () => {
+    const compiled = compileJsonSchema({ properties: { uri: { pattern: '^(a+)+$' } } })
+    expect(evaluateJsonSchema(compiled, { uri: 'aaaa' })).toBe(true)
+    const start = performance.now()
+    expect(evaluateJsonSchema(compiled, { uri: `${'a'.repeat(4000)}!` })).toBe(false)
+    expect(performance.now() - start).toBeLessThan(50)
   })
 
-  it('refuses (throws, so denies) a request with a string over 4096 characters when the schema has patterns', () => {
+  it('rejects a pattern with a backreference and a patternProperties key that repeats, naming them', () => {
+    const issues = schemaIssues({
+      properties: { uri: { pattern: '^(a)\\1$' } },
+      patternProperties: { '(x|y)*': {}, '^x-(a|b)$': {} },
+    })
+    expect(issues.map((i) => i.path).sort()).toEqual([
+      'schema.patternProperties',
+      'schema.properties.uri.pattern',
+    ])
+    expect(issues.find((i) => i.path.endsWith('pattern'))?.message).toMatch(/backreferences/)
+    expect(issues.find((i) => i.path.endsWith('Properties'))?.message).toMatch(/may not repeat/)
+    // `enum` and `const` hold data, not patterns
+    expect(() => compileJsonSchema({ properties: { pattern: { enum: ['(a)\\1'] } } })).not.toThrow()
+  })
+
+  it('applies a pattern and a format on the same subschema, and ignores a pattern beside $ref (draft-07)', () => {
+    const both = compileJsonSchema({ properties: { id: { pattern: '^a', format: 'uuid' } } })
+    expect(evaluateJsonSchema(both, { id: 'a1b2c3d4-0000-4000-8000-000000000000' })).toBe(true)
+    expect(evaluateJsonSchema(both, { id: 'b1b2c3d4-0000-4000-8000-000000000000' })).toBe(false)
+    expect(evaluateJsonSchema(both, { id: 'a-not-a-uuid' })).toBe(false)
+    const beside = compileJsonSchema({
+      definitions: { s: { type: 'string' } },
+      properties: { id: { $ref: '#/definitions/s', pattern: '^a' } },
+    })
+    expect(evaluateJsonSchema(beside, { id: 'b' })).toBe(true)
+  })
+
+  it('throws (so denies) when a pattern meets a string over 4096 characters; other strings are not limited', () => {
     const withPattern = compileJsonSchema({ properties: { uri: { pattern: '^/fhir/' } } })
-    expect(
-      evaluateJsonSchema(withPattern, { uri: '/fhir/Patient', body: { text: 'a'.repeat(4096) } })
-    ).toBe(true)
-    expect(() =>
-      evaluateJsonSchema(withPattern, { uri: '/fhir/Patient', body: { text: 'a'.repeat(4097) } })
-    ).toThrow(/limit 4096/)
-    const withoutPattern = compileJsonSchema({ properties: { uri: { const: '/fhir/Patient' } } })
-    expect(
-      evaluateJsonSchema(withoutPattern, { uri: '/fhir/Patient', body: { text: 'a'.repeat(5000) } })
-    ).toBe(true)
+    const long = { uri: '/fhir/Patient', body: { text: 'a'.repeat(5000) } }
+    expect(evaluateJsonSchema(withPattern, long)).toBe(true)
+    expect(evaluateJsonSchema(withPattern, { uri: `/fhir/${'a'.repeat(4090)}` })).toBe(true)
+    expect(() => evaluateJsonSchema(withPattern, { uri: `/fhir/${'a'.repeat(4091)}` })).toThrow(
+      /limit 4096/
+    )
   })
 
   it('does not modify the stored schema', () => {

@@ -73,7 +73,7 @@ describe('failures deny (fail closed) and are logged with the policy id only', (
     const error = vi.spyOn(console, 'error').mockImplementation(() => {})
     const { id, auth } = await clientWith({
       engine: 'sql',
-      sql: { query: 'SELECT 1 FROM no_such_table' },
+      sql: { query: 'SELECT no_such_column FROM resource' },
     })
     const res = await call('POST', '/fhir/Patient', {
       auth,
@@ -104,6 +104,26 @@ describe('failures deny (fail closed) and are logged with the policy id only', (
     expect((await call('GET', '/fhir/Patient?name=DROP', { auth })).status).toBe(403)
   })
 
+  it('a policy that runs out of its evaluation budget denies, and is logged (docs/access-policies.md#limits)', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const definitions: Record<string, unknown> = { d24: { type: 'object' } }
+    for (let i = 0; i < 24; i++) {
+      const next = { $ref: `#/definitions/d${i + 1}` }
+      definitions[`d${i}`] = { allOf: [next, next] }
+    }
+    const { id, auth } = await clientWith({
+      engine: 'json-schema',
+      schema: { definitions, $ref: '#/definitions/d0' },
+    })
+    expect((await call('GET', '/fhir/Patient?_count=1', { auth })).status).toBe(403)
+    const logged = error.mock.calls.map((args) => String(args[0])).filter((l) => l.includes(id))
+    expect(JSON.parse(logged[0]!)).toMatchObject({
+      msg: 'AccessPolicy failed; counted as deny',
+      policy: `${id}-policy`,
+      error: expect.stringMatching(/^BudgetExceeded: /),
+    })
+  })
+
   it('a policy with roleName never applies (no caller holds roles yet)', async () => {
     const { auth } = await clientWith({ engine: 'allow', roleName: 'admin' })
     expect((await call('GET', '/fhir/Patient?_count=1', { auth })).status).toBe(403)
@@ -113,7 +133,7 @@ describe('failures deny (fail closed) and are logged with the policy id only', (
     vi.spyOn(console, 'error').mockImplementation(() => {})
     const { id, auth } = await clientWith({
       engine: 'sql',
-      sql: { query: 'SELECT 1 FROM no_such_table' },
+      sql: { query: 'SELECT no_such_column FROM resource' },
     })
     await savePolicy(`${id}-second`, {
       engine: 'matcho',

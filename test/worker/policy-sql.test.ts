@@ -19,14 +19,15 @@ function rejection(query: string): string {
   throw new Error(`expected ${JSON.stringify(query)} to be rejected`)
 }
 
+/** Patients sql-pt-1 (GP Practitioner/pr-1) and sql-pt-2 (pr-2) in the resource table. */
 async function withPatients(): Promise<void> {
+  const insert = env.DB.prepare(
+    'INSERT OR REPLACE INTO resource (type, id, version, last_updated, body) ' +
+      "VALUES ('Patient', ?1, 1, 0, json_object('generalPractitioner', json_array(json_object('reference', ?2))))"
+  )
   await env.DB.batch([
-    env.DB.prepare(
-      'CREATE TABLE IF NOT EXISTS policy_test_patient (id TEXT PRIMARY KEY, gp TEXT NOT NULL)'
-    ),
-    env.DB.prepare(
-      "INSERT OR REPLACE INTO policy_test_patient VALUES ('pt-1', 'pr-1'), ('pt-2', 'pr-2')"
-    ),
+    insert.bind('sql-pt-1', 'Practitioner/pr-1'),
+    insert.bind('sql-pt-2', 'Practitioner/pr-2'),
   ])
 }
 
@@ -64,7 +65,7 @@ describe('sql: only one read-only SELECT is accepted at save time (docs/access-p
     const ctes = 'WITH RECURSIVE a AS (SELECT 1), "b" AS MATERIALIZED (SELECT 2) SELECT * FROM a, b'
     expect(() => compileSql(ctes)).not.toThrow()
     expect(() => compileSql("SELECT replace({{uri}}, '/fhir', '') = '/Patient'")).not.toThrow()
-    expect(() => compileSql('SELECT \';\' AS "x;y", [a;b] FROM t')).not.toThrow()
+    expect(() => compileSql('SELECT \';\' AS "x;y", [a;b] FROM resource')).not.toThrow()
   })
 
   it('rejects a second statement', () => {
@@ -160,20 +161,22 @@ describe('sql: only one read-only SELECT is accepted at save time (docs/access-p
 })
 
 describe('sql: evaluation against D1 (docs/access-policies.md#the-sql-engine)', () => {
-  const ownPatient = `SELECT true FROM policy_test_patient
-    WHERE id = {{params.resource/id}} AND gp = {{user.data.practitioner_id}}`
+  const ownPatient = `SELECT true FROM resource
+    WHERE type = 'Patient' AND id = {{params.resource/id}} AND deleted = 0
+      AND json_extract(body, '$.generalPractitioner[0].reference')
+        = 'Practitioner/' || {{user.data.practitioner_id}}`
 
   it('allows when the query returns a truthy first column', async () => {
     await withPatients()
     const user = { data: { practitioner_id: 'pr-1' } }
-    const request = { params: { 'resource/id': 'pt-1' }, user }
+    const request = { params: { 'resource/id': 'sql-pt-1' }, user }
     expect(await run(ownPatient, request)).toBe(true)
   })
 
   it('denies when the query returns no row', async () => {
     await withPatients()
     const user = { data: { practitioner_id: 'pr-1' } }
-    const request = { params: { 'resource/id': 'pt-2' }, user }
+    const request = { params: { 'resource/id': 'sql-pt-2' }, user }
     expect(await run(ownPatient, request)).toBe(false)
   })
 
@@ -221,7 +224,7 @@ describe('sql: evaluation against D1 (docs/access-policies.md#the-sql-engine)', 
   })
 
   it('lets a D1 error propagate, so the caller denies', async () => {
-    await expect(run('SELECT 1 FROM policy_test_no_such_table')).rejects.toThrow(/no such table/)
+    await expect(run('SELECT no_such_column FROM resource')).rejects.toThrow(/no such column/)
   })
 
   it('runs through evaluatePolicy with ctx.db, also inside complex', async () => {
@@ -233,8 +236,8 @@ describe('sql: evaluation against D1 (docs/access-policies.md#the-sql-engine)', 
     })
     const user = { data: { practitioner_id: 'pr-1' } }
     const ctx = { db: env.DB }
-    const own = { params: { 'resource/id': 'pt-1' }, user }
-    const other = { params: { 'resource/id': 'pt-2' }, user }
+    const own = { params: { 'resource/id': 'sql-pt-1' }, user }
+    const other = { params: { 'resource/id': 'sql-pt-2' }, user }
     expect(await evaluatePolicy(policy, own, ctx)).toBe(true)
     expect(await evaluatePolicy(policy, other, ctx)).toBe(false)
     await expect(evaluatePolicy(compilePolicy(sql), { user })).rejects.toThrow(/ctx\.db/)

@@ -1,6 +1,7 @@
 // The complex engine (docs/aidbox.md#engines): `and` / `or` lists of nested rules, each with its
 // own engine. `and` stops at the first false rule, `or` at the first true one; rules run top to
 // bottom.
+import type { EvaluationBudget } from './budget.ts'
 import { childPath, fail } from './errors.ts'
 import type { IssueList } from './errors.ts'
 import type {
@@ -62,35 +63,42 @@ export function compileComplexInto(
   return { engine: 'complex', op, rules, sync: rules.every((r) => r.sync) }
 }
 
-/** Evaluates a complex rule whose rules are all synchronous. */
+type EvaluateSync = (
+  rule: CompiledPolicy,
+  request: PolicyRequest,
+  budget: EvaluationBudget
+) => boolean
+
+/** Evaluates a complex rule whose rules are all synchronous; the rules share one budget. */
 export function evaluateComplexSync(
   compiled: CompiledComplex,
   request: PolicyRequest,
-  evaluateRule: (rule: CompiledPolicy, request: PolicyRequest) => boolean
+  budget: EvaluationBudget,
+  evaluateRule: EvaluateSync
 ): boolean {
   const stopOn = compiled.op === 'or'
   for (const rule of compiled.rules) {
-    if (evaluateRule(rule, request) === stopOn) return stopOn
+    budget.spend(1)
+    if (evaluateRule(rule, request, budget) === stopOn) return stopOn
   }
   return !stopOn
 }
 
 /** Evaluates a complex rule that contains sql rules; synchronous rules are not awaited. */
-export async function evaluateComplexAsync(
+export async function evaluateComplexAsync<
+  Ctx extends EvaluationContext & { budget: EvaluationBudget },
+>(
   compiled: CompiledComplex,
   request: PolicyRequest,
-  ctx: EvaluationContext,
-  evaluateRuleSync: (rule: CompiledPolicy, request: PolicyRequest) => boolean,
-  evaluateRuleAsync: (
-    rule: CompiledPolicy,
-    request: PolicyRequest,
-    ctx: EvaluationContext
-  ) => Promise<boolean>
+  ctx: Ctx,
+  evaluateRuleSync: EvaluateSync,
+  evaluateRuleAsync: (rule: CompiledPolicy, request: PolicyRequest, ctx: Ctx) => Promise<boolean>
 ): Promise<boolean> {
   const stopOn = compiled.op === 'or'
   for (const rule of compiled.rules) {
+    ctx.budget.spend(1)
     const result = rule.sync
-      ? evaluateRuleSync(rule, request)
+      ? evaluateRuleSync(rule, request, ctx.budget)
       : await evaluateRuleAsync(rule, request, ctx)
     if (result === stopOn) return stopOn
   }

@@ -1,6 +1,7 @@
 // AccessPolicy engines as pure functions (docs/aidbox.md#engines): compile a stored policy once
 // (save time, with every problem reported), then evaluate the compiled form against each request's
 // object.
+import { EvaluationBudget } from './budget.ts'
 import { compileComplexInto, evaluateComplexAsync, evaluateComplexSync } from './complex.ts'
 import { childPath, fail, throwIfIssues } from './errors.ts'
 import type { IssueList } from './errors.ts'
@@ -15,6 +16,7 @@ import type {
   PolicyRequest,
 } from './types.ts'
 
+export { BudgetExceeded, EvaluationBudget } from './budget.ts'
 export { PolicyValidationError } from './errors.ts'
 export type { PolicyIssue } from './errors.ts'
 export { compileJsonSchema, evaluateJsonSchema } from './json-schema.ts'
@@ -100,35 +102,42 @@ function compileRule(
 
 /**
  * Evaluates a compiled policy against the (pruned) request object. `ctx.db` is needed only by
- * `sql`. An engine that throws (a D1 error, a missing `ctx.db`, a non-JSON value in the request)
- * rejects the promise: the caller must log the policy id and count the policy as a deny. Policies
- * without sql (`compiled.sync`) are evaluated synchronously inside this single async call.
+ * `sql`. An engine that throws (a D1 error or timeout, a missing `ctx.db`, a non-JSON value in the
+ * request, the evaluation budget running out, a regex on an over-long string) rejects the promise:
+ * the caller must log the policy id and count the policy as a deny. Policies without sql
+ * (`compiled.sync`) are evaluated synchronously inside this single async call. The whole
+ * evaluation, nested rules included, spends one budget: `ctx.budget`, or a fresh one.
  */
 export async function evaluatePolicy(
   compiled: CompiledPolicy,
   request: PolicyRequest,
   ctx: EvaluationContext = {}
 ): Promise<boolean> {
+  const budget = ctx.budget ?? new EvaluationBudget()
   return compiled.sync
-    ? evaluatePolicySync(compiled, request)
-    : evaluateAsync(compiled, request, ctx)
+    ? evaluatePolicySync(compiled, request, budget)
+    : evaluateAsync(compiled, request, { ...ctx, budget })
 }
 
 /**
  * Evaluates a policy that contains no sql rule (`compiled.sync === true`) without a promise.
  * Throws if given a policy that needs the database; exceptions mean deny, as for `evaluatePolicy`.
  */
-export function evaluatePolicySync(compiled: CompiledPolicy, request: PolicyRequest): boolean {
+export function evaluatePolicySync(
+  compiled: CompiledPolicy,
+  request: PolicyRequest,
+  budget: EvaluationBudget = new EvaluationBudget()
+): boolean {
   switch (compiled.engine) {
     case 'allow':
       return true
     case 'matcho':
-      return matches(compiled.matcho, request)
+      return matches(compiled.matcho, request, request, budget)
     case 'json-schema':
-      return evaluateJsonSchema(compiled.schema, request)
+      return evaluateJsonSchema(compiled.schema, request, budget)
     case 'complex':
       if (!compiled.sync) break
-      return evaluateComplexSync(compiled, request, evaluatePolicySync)
+      return evaluateComplexSync(compiled, request, budget, evaluatePolicySync)
     case 'sql':
       break
   }
@@ -138,12 +147,12 @@ export function evaluatePolicySync(compiled: CompiledPolicy, request: PolicyRequ
 async function evaluateAsync(
   compiled: CompiledPolicy,
   request: PolicyRequest,
-  ctx: EvaluationContext
+  ctx: EvaluationContext & { budget: EvaluationBudget }
 ): Promise<boolean> {
-  if (compiled.sync) return evaluatePolicySync(compiled, request)
+  if (compiled.sync) return evaluatePolicySync(compiled, request, ctx.budget)
   if (compiled.engine === 'sql') {
     if (!ctx.db) throw new Error('the sql engine needs ctx.db (a D1 database)')
-    return evaluateSql(ctx.db, compiled.sql, request)
+    return evaluateSql(ctx.db, compiled.sql, request, ctx.sqlTimeoutMs)
   }
   return evaluateComplexAsync(compiled, request, ctx, evaluatePolicySync, evaluateAsync)
 }

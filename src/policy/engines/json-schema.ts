@@ -1,20 +1,21 @@
 // The json-schema engine (docs/aidbox.md#engines): the request object must validate against a
 // draft-07 schema. The schema is checked against the draft-07 meta-schema and compiled once, at
-// save time.
+// save time; json-schema-guards.ts bounds what it can cost on request data, and the validator reads
+// the request through a view that spends the evaluation budget (docs/access-policies.md#limits).
 import { Validator, dereference } from '@cfworker/json-schema'
 import type { OutputUnit, Schema } from '@cfworker/json-schema'
+import { EvaluationBudget } from './budget.ts'
+import { budgetedView } from './budgeted-view.ts'
 import { DRAFT_07_META_SCHEMA } from './draft-07.ts'
 import { fail, throwIfIssues } from './errors.ts'
 import type { IssueList } from './errors.ts'
+import { guardSchema, withBudget } from './json-schema-guards.ts'
 import { isObject } from './path.ts'
-import { MAX_REGEX_INPUT, nestedRepetition, RegexInputTooLong } from './regex.ts'
 
 /** A compiled json-schema rule. */
 export interface CompiledJsonSchema {
   readonly engine: 'json-schema'
   readonly validator: Validator
-  /** The schema has `pattern` or `patternProperties`: regexes that run on request data. */
-  readonly hasPatterns: boolean
 }
 
 /** How many meta-schema errors to report for one schema. */
@@ -65,73 +66,22 @@ export function compileJsonSchemaInto(
   if (unresolved !== undefined) {
     return fail(issues, path, `invalid JSON Schema: $ref "${unresolved}" cannot be resolved`)
   }
-  const patterns: { at: string; source: string }[] = []
-  collectPatterns(schema, path, patterns, 0)
-  let unsafe = false
-  for (const { at, source } of patterns) {
-    const offset = nestedRepetition(source)
-    if (offset === undefined) continue
-    unsafe = true
-    fail(
-      issues,
-      at,
-      `the group at offset ${offset} of pattern ${JSON.stringify(source)} repeats and contains a ` +
-        'repetition or alternation, which can take exponential time on hostile input (ReDoS)'
-    )
-  }
-  if (unsafe) return undefined
-  return { engine: 'json-schema', validator, hasPatterns: patterns.length > 0 }
+  if (!guardSchema(lookup, path, issues)) return undefined
+  return { engine: 'json-schema', validator }
 }
 
 /**
- * Whether `request` validates. Throws only if the request holds non-JSON values (e.g. undefined).
+ * Whether `request` validates. Throws BudgetExceeded when `budget` runs out, RegexInputTooLong when
+ * a pattern or format meets a string over the limit (both mean deny), and if the request holds
+ * non-JSON values (e.g. undefined).
  */
-export function evaluateJsonSchema(compiled: CompiledJsonSchema, request: unknown): boolean {
-  // Schema patterns run inside the validator, where no length bound can be put on them; a
-  // pattern-bearing schema therefore refuses (throws, so denies) a request with any long string.
-  if (compiled.hasPatterns) checkStringLengths(request, 0)
-  return compiled.validator.validate(request).valid
-}
-
-/** Throws RegexInputTooLong when a string (or object key) in `value` is over MAX_REGEX_INPUT. */
-function checkStringLengths(value: unknown, depth: number): void {
-  if (typeof value === 'string') {
-    if (value.length > MAX_REGEX_INPUT) throw new RegexInputTooLong(value.length)
-    return
-  }
-  if (value === null || typeof value !== 'object' || depth > 256) return
-  if (Array.isArray(value)) {
-    for (const item of value) checkStringLengths(item, depth + 1)
-    return
-  }
-  for (const [key, item] of Object.entries(value)) {
-    if (key.length > MAX_REGEX_INPUT) throw new RegexInputTooLong(key.length)
-    checkStringLengths(item, depth + 1)
-  }
-}
-
-/** Every `pattern` and `patternProperties` key of a (meta-validated) schema, with its path. */
-function collectPatterns(
-  node: unknown,
-  path: string,
-  out: { at: string; source: string }[],
-  depth: number
-): void {
-  if (node === null || typeof node !== 'object' || depth > 256) return
-  if (Array.isArray(node)) {
-    node.forEach((item, i) => collectPatterns(item, `${path}[${i}]`, out, depth + 1))
-    return
-  }
-  for (const [key, value] of Object.entries(node)) {
-    const at = `${path}.${key}`
-    if (key === 'pattern' && typeof value === 'string') out.push({ at, source: value })
-    if (key === 'patternProperties' && isObject(value)) {
-      for (const source of Object.keys(value)) out.push({ at, source })
-    }
-    // `const`, `enum`, `default` and `examples` hold data, not schemas.
-    if (key === 'const' || key === 'enum' || key === 'default' || key === 'examples') continue
-    collectPatterns(value, at, out, depth + 1)
-  }
+export function evaluateJsonSchema(
+  compiled: CompiledJsonSchema,
+  request: unknown,
+  budget: EvaluationBudget = new EvaluationBudget()
+): boolean {
+  const view = budgetedView(request, budget)
+  return withBudget(budget, () => compiled.validator.validate(view).valid)
 }
 
 /** Keywords whose errors only wrap the errors of their subschemas. */

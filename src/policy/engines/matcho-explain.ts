@@ -1,7 +1,8 @@
 // Explains why a matcho pattern does not match, for the `POST /$matcho` debug endpoint
 // (docs/aidbox.md#the-matcho-endpoint): the failing leaves, each as `{expected, but, path}`. Each
 // sub-pattern is compiled and matched with the engine itself, so the explanation cannot disagree
-// with it.
+// with it. The whole explanation spends one evaluation budget.
+import { EvaluationBudget } from './budget.ts'
 import { compileMatcho, matches } from './matcho.ts'
 import { isObject, ownValue } from './path.ts'
 
@@ -27,18 +28,17 @@ export function explainMatch(
 ): Mismatch[] {
   compileMatcho(pattern)
   const out: Mismatch[] = []
-  walk(pattern, subject, context, [], out)
+  walk(pattern, subject, { ctx: context, budget: new EvaluationBudget() }, [], out)
   return out
 }
 
-function walk(
-  p: unknown,
-  x: unknown,
-  ctx: unknown,
-  path: (string | number)[],
-  out: Mismatch[]
-): void {
-  const verdict = tryMatch(p, x, ctx)
+interface Run {
+  readonly ctx: unknown
+  readonly budget: EvaluationBudget
+}
+
+function walk(p: unknown, x: unknown, run: Run, path: (string | number)[], out: Mismatch[]): void {
+  const verdict = tryMatch(p, x, run)
   if (verdict === true) return
   if (typeof verdict === 'string') {
     out.push({ path, expected: p, but: x ?? null, error: verdict })
@@ -49,16 +49,16 @@ function walk(
       const value = p[key]
       if (key.startsWith('$')) {
         const operator = { [key]: value }
-        const result = tryMatch(operator, x, ctx)
+        const result = tryMatch(operator, x, run)
         if (result !== true) out.push(mismatch(path, operator, x, result))
       } else {
-        walk(value, ownValue(x, key), ctx, [...path, key], out)
+        walk(value, ownValue(x, key), run, [...path, key], out)
       }
     }
     return
   }
   if (Array.isArray(p) && Array.isArray(x)) {
-    p.forEach((item, i) => walk(item, x[i], ctx, [...path, i], out))
+    p.forEach((item, i) => walk(item, x[i], run, [...path, i], out))
     return
   }
   out.push(mismatch(path, p, x, verdict))
@@ -76,9 +76,9 @@ function mismatch(
 }
 
 /** true, false, or the message of the error matching threw. */
-function tryMatch(p: unknown, x: unknown, ctx: unknown): boolean | string {
+function tryMatch(p: unknown, x: unknown, run: Run): boolean | string {
   try {
-    return matches(compileMatcho(p), x, ctx)
+    return matches(compileMatcho(p), x, run.ctx, run.budget)
   } catch (e) {
     return e instanceof Error ? e.message : String(e)
   }

@@ -1,11 +1,14 @@
 // The matcho engine: Aidbox's pattern DSL (docs/access-policies.md#matcho), compiled once into a
-// small node tree and matched against the request object without allocating on the hot path.
+// small node tree and matched against the request object without allocating on the hot path. Every
+// node visited and every deep-equality step spends the evaluation budget.
 import { ID } from '../../lib/ids.ts'
+import { EvaluationBudget } from './budget.ts'
 import { childPath, fail, throwIfIssues } from './errors.ts'
 import type { IssueList } from './errors.ts'
 import { isObject, ownValue, parsePath, resolvePath } from './path.ts'
 import type { RequestPath } from './path.ts'
-import { compileMatchoRegex, searchBounded } from './regex.ts'
+import { compileMatchoRegex } from './regex.ts'
+import type { PolicyRegex } from './regex.ts'
 
 type Scalar = string | number | boolean
 
@@ -15,7 +18,7 @@ type Node =
   | { readonly t: 'nil' }
   | { readonly t: 'present' }
   | { readonly t: 'notBlank' }
-  | { readonly t: 're'; readonly re: RegExp }
+  | { readonly t: 're'; readonly re: PolicyRegex }
   | { readonly t: 'ref'; readonly path: RequestPath }
   | { readonly t: 'obj'; readonly keys: readonly string[]; readonly nodes: readonly Node[] }
   | { readonly t: 'arr'; readonly nodes: readonly Node[] }
@@ -78,14 +81,16 @@ export function compileMatchoInto(
 /**
  * Whether `subject` matches the pattern. `.path` references resolve against `context`, which is the
  * subject itself for AccessPolicies (the whole request object); the `$matcho` debug endpoint passes
- * a separate context.
+ * a separate context. Throws BudgetExceeded when `budget` runs out, RegexInputTooLong for a
+ * `#regex` on a string over the limit: both mean deny.
  */
 export function matches(
   compiled: CompiledMatcho,
   subject: unknown,
-  context: unknown = subject
+  context: unknown = subject,
+  budget: EvaluationBudget = new EvaluationBudget()
 ): boolean {
-  return match(compiled.node, subject, context)
+  return match(compiled.node, subject, context, budget)
 }
 
 function compileNode(p: unknown, path: string, issues: IssueList, depth: number): Node | undefined {
@@ -248,7 +253,8 @@ function compileOperator(
   }
 }
 
-function match(node: Node, x: unknown, ctx: unknown): boolean {
+function match(node: Node, x: unknown, ctx: unknown, budget: EvaluationBudget): boolean {
+  budget.spend(1)
   switch (node.t) {
     case 'eq':
       return x === node.v
@@ -260,16 +266,16 @@ function match(node: Node, x: unknown, ctx: unknown): boolean {
       return typeof x === 'string' && x.trim() !== ''
     case 're':
       // Over MAX_REGEX_INPUT this throws: the policy errors and denies, even under `$not`.
-      return typeof x === 'string' && searchBounded(node.re, x)
+      return typeof x === 'string' && node.re.test(x, budget)
     case 'ref':
       // Both sides missing compare equal: Aidbox's documented trap
       // (docs/access-policies.md#the-aidbox-traps-reproduced).
-      return valueEquals(resolvePath(ctx, node.path), x, 0)
+      return valueEquals(resolvePath(ctx, node.path), x, 0, budget)
     case 'obj': {
       if (!isObject(x)) return false
       const { keys, nodes } = node
       for (let i = 0; i < keys.length; i++) {
-        if (!match(nodes[i]!, ownValue(x, keys[i]!), ctx)) return false
+        if (!match(nodes[i]!, ownValue(x, keys[i]!), ctx, budget)) return false
       }
       return true
     }
@@ -277,7 +283,7 @@ function match(node: Node, x: unknown, ctx: unknown): boolean {
       if (!Array.isArray(x)) return false
       const { nodes } = node
       for (let i = 0; i < nodes.length; i++) {
-        if (!match(nodes[i]!, x[i], ctx)) return false
+        if (!match(nodes[i]!, x[i], ctx, budget)) return false
       }
       return true
     }
@@ -290,29 +296,29 @@ function match(node: Node, x: unknown, ctx: unknown): boolean {
     case 'all': {
       const any = node.t === 'oneOf'
       for (const n of node.nodes) {
-        if (match(n, x, ctx) === any) return any
+        if (match(n, x, ctx, budget) === any) return any
       }
       return !any
     }
     case 'contains':
-      return Array.isArray(x) && someMatches(node.node, x, ctx)
+      return Array.isArray(x) && someMatches(node.node, x, ctx, budget)
     case 'every': {
       if (!Array.isArray(x)) return false
       for (let i = 0; i < x.length; i++) {
-        if (!match(node.node, x[i], ctx)) return false
+        if (!match(node.node, x[i], ctx, budget)) return false
       }
       return true
     }
     case 'not':
       // A missing value does not match the inner pattern, so `$not` passes: Aidbox's documented
       // trap (docs/access-policies.md#the-aidbox-traps-reproduced).
-      return !match(node.node, x, ctx)
+      return !match(node.node, x, ctx, budget)
     case 'reference':
-      return match(node.node, toReference(x), ctx)
+      return match(node.node, toReference(x), ctx, budget)
     case 'presentAll': {
       if (!Array.isArray(x)) return false
       for (const n of node.nodes) {
-        if (!someMatches(n, x, ctx)) return false
+        if (!someMatches(n, x, ctx, budget)) return false
       }
       return true
     }
@@ -321,9 +327,14 @@ function match(node: Node, x: unknown, ctx: unknown): boolean {
   }
 }
 
-function someMatches(node: Node, list: readonly unknown[], ctx: unknown): boolean {
+function someMatches(
+  node: Node,
+  list: readonly unknown[],
+  ctx: unknown,
+  budget: EvaluationBudget
+): boolean {
   for (let i = 0; i < list.length; i++) {
-    if (match(node, list[i], ctx)) return true
+    if (match(node, list[i], ctx, budget)) return true
   }
   return false
 }
@@ -332,7 +343,8 @@ function someMatches(node: Node, list: readonly unknown[], ctx: unknown): boolea
  * Value equality as Clojure's `=` on JSON: missing equals null, no type coercion, deep on
  * containers.
  */
-function valueEquals(a: unknown, b: unknown, depth: number): boolean {
+function valueEquals(a: unknown, b: unknown, depth: number, budget: EvaluationBudget): boolean {
+  budget.spend(1)
   if (a === b) return true
   if (a === undefined || a === null) return b === undefined || b === null
   if (typeof a !== 'object' || typeof b !== 'object' || b === null) return false
@@ -340,7 +352,7 @@ function valueEquals(a: unknown, b: unknown, depth: number): boolean {
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false
     for (let i = 0; i < a.length; i++) {
-      if (!valueEquals(a[i], b[i], depth + 1)) return false
+      if (!valueEquals(a[i], b[i], depth + 1, budget)) return false
     }
     return true
   }
@@ -350,13 +362,14 @@ function valueEquals(a: unknown, b: unknown, depth: number): boolean {
     if (!Object.prototype.hasOwnProperty.call(a, key)) continue
     count++
     const av = (a as Record<string, unknown>)[key]
-    if (!valueEquals(av, ownValue(b, key), depth + 1)) return false
+    if (!valueEquals(av, ownValue(b, key), depth + 1, budget)) return false
     // A key present only as null on one side still counts as a key on the other.
     if (av === undefined || av === null) {
       if (!Object.prototype.hasOwnProperty.call(b, key)) return false
     }
   }
   for (const key in b) {
+    budget.spend(1)
     if (Object.prototype.hasOwnProperty.call(b, key)) count--
   }
   return count === 0

@@ -92,6 +92,37 @@ export function tokenizeSql(sql: string): SqlToken[] {
   return tokens
 }
 
+/**
+ * The name a token stands for where SQLite expects a name: a bare word, or the content of a
+ * quoted identifier or string literal (doubled quotes undone); undefined for other tokens.
+ */
+export function identifierName(t: SqlToken): string | undefined {
+  if (t.kind === 'word') return t.text
+  if (t.kind !== 'ident' && t.kind !== 'string') return undefined
+  const body = t.text.slice(1, -1)
+  const quote = t.text[0]
+  return quote === '[' ? body : body.replaceAll(quote + quote, quote!)
+}
+
+/** Whether `t` is the keyword `word` (upper case). */
+export function isWord(t: SqlToken | undefined, word: string): boolean {
+  return t !== undefined && t.kind === 'word' && t.text.toUpperCase() === word
+}
+
+export function isPunct(t: SqlToken | undefined, text: string): boolean {
+  return t !== undefined && t.kind === 'punct' && t.text === text
+}
+
+/** Index after the `)` matching the `(` at `i` in tokens without spaces. */
+export function skipParens(code: readonly SqlToken[], i: number): number {
+  let depth = 0
+  for (; i < code.length; i++) {
+    if (isPunct(code[i], '(')) depth++
+    else if (isPunct(code[i], ')') && --depth === 0) return i + 1
+  }
+  return i
+}
+
 /** End offset (exclusive) of a literal opened by `quote` at `i`; a doubled quote escapes itself. */
 function skipQuoted(sql: string, i: number, quote: string): number {
   let j = i + 1

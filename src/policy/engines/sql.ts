@@ -1,12 +1,21 @@
 // The sql engine on D1 (docs/access-policies.md#the-sql-engine): `{{path}}` placeholders become
-// numbered binds, only one read-only SELECT (or WITH … SELECT) is accepted at save time, and the
-// first column of the first row decides.
+// numbered binds, only one read-only SELECT (or WITH … SELECT) of the readable tables is accepted
+// at save time, the first column of the first row decides, and a query that has not answered
+// within SQL_TIMEOUT_MS denies.
 import { fail, throwIfIssues } from './errors.ts'
 import type { IssueList } from './errors.ts'
 import { parsePath, resolvePath } from './path.ts'
 import type { RequestPath } from './path.ts'
-import { SqlLexError, tokenizeSql } from './sql-lexer.ts'
+import {
+  identifierName,
+  isPunct,
+  isWord,
+  skipParens,
+  SqlLexError,
+  tokenizeSql,
+} from './sql-lexer.ts'
 import type { SqlToken } from './sql-lexer.ts'
+import { checkTables } from './sql-tables.ts'
 
 /** A checked query: SQL text with `?1…?N` binds and, for each N, the request path it reads. */
 export interface CompiledSql {
@@ -14,6 +23,20 @@ export interface CompiledSql {
   /** The statement sent to D1: the policy's SELECT wrapped as `SELECT * FROM (…) LIMIT 1`. */
   readonly sql: string
   readonly binds: readonly RequestPath[]
+}
+
+/**
+ * How long the Worker waits for a policy query before counting the policy as a deny. D1 has no way
+ * to cancel a query: it runs on until it ends or reaches D1's own limit.
+ */
+const SQL_TIMEOUT_MS = 1000
+
+/** Thrown when a policy query has not answered in time: the policy denies. */
+class SqlTimeout extends Error {
+  constructor(ms: number) {
+    super(`the policy query did not answer within ${ms} ms`)
+    this.name = 'SqlTimeout'
+  }
 }
 
 /** D1 accepts at most 100 bound parameters per statement. */
@@ -61,9 +84,9 @@ const INTERNAL_TABLE = /^(IX_[A-Z0-9_]*|D1_MIGRATIONS)$/
 
 /**
  * Compiles `sql.query`. Throws PolicyValidationError unless the text is a single read-only SELECT
- * or WITH … SELECT: more than one statement, PRAGMA/ATTACH/DML/DDL anywhere, bind parameters
- * written by hand, unterminated literals or comments and `{{!identifier}}` placeholders are all
- * rejected.
+ * or WITH … SELECT of the readable tables: more than one statement, PRAGMA/ATTACH/DML/DDL anywhere,
+ * bind parameters written by hand, unterminated literals or comments, `{{!identifier}}`
+ * placeholders, any other table (sql-tables.ts) and recursive CTEs are all rejected.
  */
 export function compileSql(sql: string, path = 'sql.query'): CompiledSql {
   const issues: IssueList = []
@@ -132,6 +155,8 @@ export function compileSqlInto(
   if (binds.length > MAX_BINDS) {
     return fail(issues, path, `more than ${MAX_BINDS} distinct placeholders`)
   }
+  const unreadable = checkTables(body)
+  if (unreadable) return fail(issues, path, unreadable)
   return { engine: 'sql', sql: `SELECT * FROM (\n${out.trim()}\n) LIMIT 1`, binds }
 }
 
@@ -139,20 +164,30 @@ export function compileSqlInto(
  * Runs the query with the request's values bound (a missing value binds NULL, an object or array
  * its JSON text, a boolean 1 or 0) and returns whether the first column of the first row is truthy:
  * no row, NULL, 0, '' and the strings '0'/'false' deny; any other value allows (our choice where
- * Aidbox is silent, docs/aidbox.md#where-aidbox-is-silent). D1 errors propagate; the caller treats
- * them as a deny.
+ * Aidbox is silent, docs/aidbox.md#where-aidbox-is-silent). D1 errors, and SqlTimeout after
+ * `timeoutMs`, propagate; the caller treats them as a deny.
  */
 export async function evaluateSql(
   db: D1Database,
   compiled: CompiledSql,
-  request: unknown
+  request: unknown,
+  timeoutMs = SQL_TIMEOUT_MS
 ): Promise<boolean> {
   const values = boundValues(compiled, request)
-  const rows = await db
+  const query = db
     .prepare(compiled.sql)
     .bind(...values)
     .raw()
-  return isTruthy(rows[0]?.[0])
+  let timer = 0
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SqlTimeout(timeoutMs)), timeoutMs)
+  })
+  try {
+    const rows = await Promise.race([query, late])
+    return isTruthy(rows[0]?.[0])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /** The values bound to `?1…?N` for `request` (also shown by POST /auth/test-policy). */
@@ -192,7 +227,7 @@ function checkReadOnlySelect(code: readonly SqlToken[]): string | undefined {
     if (isPunct(t, '(')) depth++
     if (isPunct(t, ')') && --depth < 0) return `unbalanced ")" at offset ${t.at}`
     if (t.kind === 'ident') {
-      const name = t.text.slice(1, -1).toUpperCase()
+      const name = identifierName(t)!.toUpperCase()
       if (FORBIDDEN_PREFIXES.some((p) => name.startsWith(p)) || INTERNAL_TABLE.test(name)) {
         return `${t.text} is not allowed in policy queries`
       }
@@ -244,22 +279,4 @@ function skipCommonTableExpressions(code: readonly SqlToken[]): number | undefin
     if (!isPunct(code[i], ',')) return i
     i++
   }
-}
-
-/** Index after the `)` matching the `(` at `i` (parentheses are known to balance). */
-function skipParens(code: readonly SqlToken[], i: number): number {
-  let depth = 0
-  for (; i < code.length; i++) {
-    if (isPunct(code[i], '(')) depth++
-    else if (isPunct(code[i], ')') && --depth === 0) return i + 1
-  }
-  return i
-}
-
-function isWord(t: SqlToken | undefined, word: string): boolean {
-  return t !== undefined && t.kind === 'word' && t.text.toUpperCase() === word
-}
-
-function isPunct(t: SqlToken | undefined, text: string): boolean {
-  return t !== undefined && t.kind === 'punct' && t.text === text
 }

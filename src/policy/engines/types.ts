@@ -1,5 +1,6 @@
 // Types shared by the AccessPolicy engines: the request object policies see, the policy as stored,
 // and the compiled form that the pipeline caches and evaluates.
+import type { EvaluationBudget } from './budget.ts'
 import type { CompiledJsonSchema } from './json-schema.ts'
 import type { CompiledMatcho } from './matcho.ts'
 import type { CompiledSql } from './sql.ts'
@@ -26,9 +27,15 @@ export interface AccessPolicyInput {
   [field: string]: unknown
 }
 
-/** What evaluation may need besides the request: the D1 database for the `sql` engine. */
+/**
+ * What evaluation may need besides the request: the D1 database for the `sql` engine; the budget to
+ * spend (a fresh one per evaluation by default; pass one to share it across several policies);
+ * how long to wait for a sql query (SQL_TIMEOUT_MS by default).
+ */
 export interface EvaluationContext {
   db?: D1Database
+  budget?: EvaluationBudget
+  sqlTimeoutMs?: number
 }
 
 /**
