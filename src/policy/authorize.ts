@@ -13,7 +13,7 @@ import { forbidden } from '../errors/outcome.ts'
 import { unauthorized } from '../auth/authenticate.ts'
 import type { Principal } from '../config/principal.ts'
 import { listPolicies } from '../config/store.ts'
-import { evaluatePolicy } from './engines/index.ts'
+import { EvaluationBudget, evaluatePolicy } from './engines/index.ts'
 import { selectCandidates } from './candidates.ts'
 import { partsOf, policyRequest, type PolicyRequest, type RequestParts } from './request.ts'
 
@@ -55,11 +55,13 @@ export async function authorizeRequest(
     c.get('log')
   )
   let request: PolicyRequest | undefined
+  // One budget for every candidate of this authorisation: many slow policies cost no more than one.
+  const budget = new EvaluationBudget()
   for (const candidate of candidates) {
     if (candidate.compiled.engine === 'allow') return
     try {
       request ??= await requestObject(c, operation, parts, fixedParams)
-      if (await evaluatePolicy(candidate.compiled, request, { db: c.env.DB })) return
+      if (await evaluatePolicy(candidate.compiled, request, { db: c.env.DB, budget })) return
     } catch (err) {
       c.get('log').error('AccessPolicy failed; counted as deny', {
         policy: candidate.id,

@@ -222,12 +222,12 @@ describe('POST /auth/test-policy (docs/aidbox.md#the-test-policy-endpoint)', () 
       auth: ROOT,
       body: {
         request: { uri: '/fhir/Patient' },
-        policy: { engine: 'sql', sql: { query: 'SELECT 1 FROM no_such_table' } },
+        policy: { engine: 'sql', sql: { query: 'SELECT no_such_column FROM resource' } },
       },
     })
     const out = await json(res)
     expect(out.result['eval-result']).toBe(false)
-    expect(out.result.error).toMatch(/no_such_table/)
+    expect(out.result.error).toMatch(/no_such_column/)
   })
 
   it('answers 400 with the path inside policy for an invalid policy, and for a missing policy', async () => {
