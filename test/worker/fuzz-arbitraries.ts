@@ -12,10 +12,11 @@ import { searchParamsFor } from '../../src/fhir/index/registry.ts'
 
 /**
  * Request classes the generators leave out (true) because they hit known open holes (issue 10's
- * outside review). Set a switch to false once its fix is on main: the fuzz tests then generate
- * that class and hold it to every invariant. The five false ones were fixed by 56f1376
- * ("Authorise every type a request reads"); they stay as switches so a regression can be
- * isolated by turning one back on.
+ * outside review, and what these fuzz tests found). Set a switch to false once its fix is on
+ * main: the fuzz tests then generate that class and hold it to every invariant. The false ones
+ * were fixed by 56f1376 ("Authorise every type a request reads") and bd536b2 (JSON nesting
+ * capped at 64 levels); they stay as switches so a regression can be isolated by turning one
+ * back on.
  */
 const KNOWN_OPEN = {
   /** `_include` / `_revinclude` (and `:iterate`) returned types the client may not read. */
@@ -43,11 +44,11 @@ const KNOWN_OPEN = {
    */
   untypedChains: true,
   /**
-   * Deeply nested JSON answers 500 (stack overflow) for an authorised caller: a JSON Patch
+   * Deeply nested JSON answered 500 (stack overflow) for an authorised caller: a JSON Patch
    * value nested 3,000 deep, a transaction entry's resource, a Client body or a test-policy
    * request nested 10,000 deep. While true, generated JSON nests at most 24 deep.
    */
-  deepNesting: true,
+  deepNesting: false,
 }
 
 /** How many comma-separated values one search parameter may carry. */
@@ -530,7 +531,41 @@ function searchParam(type: string, classes = KNOWN_OPEN): fc.Arbitrary<[string, 
   if (!classes.chains) choices.push({ arbitrary: chainParam(type), weight: 4 })
   if (!classes.reverseChains) choices.push({ arbitrary: hasParam(type), weight: 4 })
   if (!classes.includes) choices.push({ arbitrary: includeParam(type), weight: 4 })
+  const probes = linkProbes(type, classes)
+  if (probes.length) choices.push({ arbitrary: fc.constantFrom(...probes), weight: 4 })
   return fc.oneof(...choices)
+}
+
+/**
+ * Filters through a link to another type that match the seeded data (`organization:Organization._id=org-1`,
+ * `_has:Encounter:subject:_id=enc-1`, `...:missing=false`): whether they match depends on that
+ * other type's rows, so they show when a search is an oracle on data the caller may not read.
+ */
+function linkProbes(type: string, classes = KNOWN_OPEN): [string, string][] {
+  const out: [string, string][] = []
+  const probesOf = (target: string) => [
+    ...(IDS[target] ?? []).map((id) => ['_id', id]),
+    ['_lastUpdated', 'gt2000'],
+  ]
+  if (!classes.chains) {
+    for (const def of referenceParams(type)) {
+      for (const target of def.targets!.filter((t) => TYPES.includes(t))) {
+        for (const [param, value] of probesOf(target)) {
+          out.push([`${def.code}:${target}.${param}`, value!])
+        }
+      }
+    }
+  }
+  if (!classes.reverseChains) {
+    for (const source of TYPES) {
+      for (const def of referenceParams(source).filter((d) => d.targets!.includes(type))) {
+        for (const [param, value] of probesOf(source)) {
+          out.push([`_has:${source}:${def.code}:${param}`, value!])
+        }
+      }
+    }
+  }
+  return out
 }
 
 /** How a query string is written: usually encoded, sometimes raw or double-encoded. */
@@ -1104,6 +1139,28 @@ export function writeRequest(classes = KNOWN_OPEN): fc.Arbitrary<FuzzRequest> {
         })
       })
     )
+}
+
+/**
+ * A search of one of `types` made to be an oracle if it can: a filter through a link to another
+ * type that matches the seeded data (linkProbes), with at most one more parameter.
+ */
+export function linkProbeRequest(types: string[], classes = KNOWN_OPEN): fc.Arbitrary<FuzzRequest> {
+  const withProbes = types.filter((t) => linkProbes(t, classes).length)
+  if (!withProbes.length) return searchRequest(classes, types)
+  return fc.constantFrom(...withProbes).chain((type) =>
+    fc
+      .tuple(
+        fc.constantFrom(...linkProbes(type, classes)),
+        fc.option(fc.oneof(plainParam(type), resultParam(type)), { freq: 3 })
+      )
+      .map(([probe, other]) => ({
+        method: 'GET',
+        path: `/fhir/${type}?${encodeParams(other ? [probe, other] : [probe], 'encoded')}`,
+        headers: [] as [string, string][],
+        auth: { kind: 'own' } as AuthVariant,
+      }))
+  )
 }
 
 /** A search request: type search (GET or POST _search) and system search. */

@@ -7,7 +7,7 @@
 
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { searchRequest, TYPES, type FuzzRequest } from './fuzz-arbitraries.ts'
+import { linkProbeRequest, searchRequest, TYPES, type FuzzRequest } from './fuzz-arbitraries.ts'
 import {
   deleteSeeded,
   describe as describeRequest,
@@ -68,7 +68,13 @@ describe('searches by a client allowed only Patient (and by anonymous callers)',
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('reader', 'anonymous'),
-        fc.array(searchRequest(undefined, SEARCHED), { minLength: 12, maxLength: 12 }),
+        fc.array(
+          fc.oneof(
+            { arbitrary: linkProbeRequest(['Patient', 'Practitioner']), weight: 2 },
+            { arbitrary: searchRequest(undefined, SEARCHED), weight: 1 }
+          ),
+          { minLength: 1, maxLength: 15, size: 'max' }
+        ),
         async (name, requests: FuzzRequest[]) => {
           const p = principals[name]!
           const before: string[] = []
