@@ -395,9 +395,13 @@ export function responseViolations(p: Principal | null, req: FuzzRequest, sent: 
   if (sent.status >= 500) out.push(`status ${sent.status}: ${sent.text.slice(0, 300)}`)
   for (const match of internalsIn(req, sent)) out.push(`internal detail in body: ${match}`)
   if (p === null) {
-    // wrong or malformed credentials: 401 before anything else, whatever the route
-    if (sent.status !== 401) out.push(`status ${sent.status} for invalid credentials (want 401)`)
-    if (!sent.headers.get('www-authenticate')) out.push('401 without WWW-Authenticate')
+    // wrong or malformed credentials: 401 before anything else, whatever the route, or 429 once
+    // the authentication attempts of that client id or address are over their limit
+    if (sent.status === 429) {
+      if (!sent.headers.get('retry-after')) out.push('429 without Retry-After')
+    } else if (sent.status !== 401) {
+      out.push(`status ${sent.status} for invalid credentials (want 401, or 429 when throttled)`)
+    } else if (!sent.headers.get('www-authenticate')) out.push('401 without WWW-Authenticate')
   }
   const viewer = p ?? { canSee: () => false, debug: false }
   if (!(viewer.debug && isDebugPath(req.path))) {
