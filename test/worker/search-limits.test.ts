@@ -17,6 +17,7 @@ import {
   MAX_PARAMETERS,
   MAX_SORT_KEYS,
   MAX_TOTAL_VALUES,
+  MAX_UNINDEXED_VALUES,
   MAX_VALUES,
 } from '../../src/fhir/search/limits.ts'
 
@@ -180,6 +181,13 @@ describe('limits (docs/search.md "Limits")', () => {
     expect((await f.get('Observation', 'subject.name=x&performer.name=y')).status).toBe(200)
   })
 
+  it(`more than ${MAX_UNINDEXED_VALUES} values no index narrows are a 400 naming the one past it`, async () => {
+    await refused('Observation', 'value-quantity=1,2,3,4,5,6', 'value-quantity')
+    const five = `value-quantity=1,2,3&code=${encodeURIComponent('urn:a|,urn:b|')}`
+    expect((await f.get('Observation', five)).status).toBe(200)
+    await refused('Patient', 'name:contains=a,b,c&name:contains=d,e,f', 'name:contains')
+  })
+
   it('a number beyond the range of a double is a malformed value, not a server error', async () => {
     const res = await f.get('Observation', 'value-quantity=1e400')
     expect(res.status).toBe(400)
@@ -216,8 +224,9 @@ const PREFIXES = ['', 'eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap']
 describe('a search at every limit at once runs (docs/search.md "Limits")', () => {
   it('every parameter type, all values, sort keys and includes', async () => {
     const lists = [
-      `code=${values(MAX_VALUES, (i) => [`c${i}`, `urn:s|c${i}`, `|c${i}`, `urn:s${i}|`][i % 4]!)}`,
-      `value-quantity=${values(MAX_VALUES, (i) => `${PREFIXES[i % 10]}${i}${['', '|http://unitsofmeasure.org|mg', '||kg'][i % 3]}`)}`,
+      // Four system| tokens and the :contains below are the MAX_UNINDEXED_VALUES.
+      `code=${values(MAX_VALUES, (i) => (i < 4 ? `urn:s${i}|` : [`c${i}`, `urn:s|c${i}`, `|c${i}`][i % 3]!))}`,
+      `value-quantity=${values(MAX_VALUES, (i) => `${PREFIXES[i % 10]}${i}${['|http://unitsofmeasure.org|mg', '||kg'][i % 2]}`)}`,
       `date=${values(70, (i) => `${PREFIXES[i % 10]}${2000 + (i % 25)}-0${1 + (i % 9)}`)}`,
       `component-code-value-quantity=${values(39, (i) => `c${i}$${PREFIXES[i % 10]}${i}`)}`,
       `subject:Patient.name=${values(20, (i) => `n${i}`)}`,

@@ -107,12 +107,6 @@ const SHAPES: [string, string, string, RegExp[]][] = [
     'component-code-value-quantity=8480-6$gt140,8462-4$lt90',
     [/USING PRIMARY KEY \(sp=\? AND key=\?\)/],
   ],
-  [
-    'quantity list without units: the parameter read once, each row tested against the list',
-    'Observation',
-    'value-quantity=1,2,3',
-    [/SEARCH x\d+ USING PRIMARY KEY \(sp=\?\)\nSCAN j\d+ VIRTUAL TABLE/],
-  ],
   ['uri :below list', 'Questionnaire', 'url:below=http://a.org,http://b.org', [/uri>\? AND uri</]],
   ['token :text list', 'Observation', 'code:text=abc,def', [/\(sp=\? AND norm>\? AND norm<\?\)/]],
   [

@@ -20,11 +20,6 @@ export type Alt<R> = (row: R, bind: Bind) => string
 export interface Seek<R> {
   where: Alt<R>
   index?: string
-  /**
-   * The values do not narrow the index range (`system|`, a quantity without a unit, `:contains`):
-   * the parameter's rows are read once and each tested against the list, not once per value.
-   */
-  scan?: boolean
 }
 
 interface Group<R> extends Seek<R> {
@@ -59,7 +54,7 @@ function groups<R>(template: R, seeks: readonly Seek<R>[]): Group<R>[] {
         return `#${i}#`
       })
     )
-    const key = `${seek.index ?? ''}\n${seek.scan ? 'scan' : ''}\n${sql}`
+    const key = `${seek.index ?? ''}\n${sql}`
     const group = out.get(key)
     if (group) group.rows.push(values)
     else out.set(key, { ...seek, rows: [values] })
@@ -72,7 +67,6 @@ interface Grouped<R> {
   /** `json_each(?N) jK` reading the members' values; undefined for a lone alternative. */
   source?: string
   index?: string
-  scan?: boolean
   where: (row: R) => string
 }
 
@@ -95,7 +89,6 @@ export function grouped<R>(
     return {
       source: `json_each(${ctx.b.bind(JSON.stringify(group.rows))}) ${j}`,
       index: group.index,
-      scan: group.scan,
       where: (row: R) => group.where(row, bind),
     }
   })
@@ -111,12 +104,8 @@ export function setOf<T extends Table>(
   const selects = grouped(ctx, at(table, 'x'), seeks).map((g) => {
     const x = ctx.a.next('x')
     const own = `${table.name} ${x}${g.index ? ` INDEXED BY ${g.index}` : ''}`
-    // The list drives one seek per value, or is read per row of a scan.
-    const from = !g.source
-      ? own
-      : g.scan
-        ? `${own} CROSS JOIN ${g.source}`
-        : `${g.source} CROSS JOIN ${own}`
+    // The list is the outer loop: one seek per value, as for a lone value (or the IN list of old).
+    const from = g.source ? `${g.source} CROSS JOIN ${own}` : own
     return `SELECT ${x}.pk AS pk FROM ${from} WHERE ${spIs(ctx, x, sps)} AND ${g.where(at(table, x))}`
   })
   return unionSet(selects)

@@ -266,8 +266,6 @@ function compileNumeric(
   // Point values (lo = hi = v) are sought by v; intervals (Range, comparator) are few.
   const seeks = tests.flatMap((t): Seek<NumericRow>[] => [
     {
-      // The primary key is (sp, code, system, v): without a unit the value cannot be sought.
-      scan: quantity && t.code === undefined,
       where: (n, bind) => {
         const range = pointRange(bind, t, n.v) ?? numberPredicate(bind, t, n.lo, n.hi)
         return `${n.lo} = ${n.hi} AND ${range}${units(bind, t, n)}`

@@ -109,7 +109,7 @@ function compileToken(
       ctx,
       TOKEN,
       sps,
-      values.map((v, i) => ({ where: alts[i]!, scan: v.code === undefined }))
+      alts.map((where) => ({ where }))
     ),
     probe,
     pkOnly: true,
@@ -170,7 +170,7 @@ function compileString(
       ctx,
       STRING,
       sps,
-      alts.map((where) => ({ where, scan: mode === 'contains' }))
+      alts.map((where) => ({ where }))
     ),
     probe: (r) => probeOf(ctx, STRING, sps, r, alts),
   }

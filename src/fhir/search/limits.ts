@@ -20,6 +20,12 @@ export const MAX_PARAMETERS = 40
 export const MAX_VALUES = 100
 /** Values of all the search parameters of one search together. */
 export const MAX_TOTAL_VALUES = 400
+/**
+ * Values whose seek no index narrows (a quantity without a unit, `system|`, `:contains`): each reads
+ * every value of its parameter, about 115,000 index rows for Observation.value-quantity at 100k
+ * resources, unless D1 has statistics that let it skip-scan.
+ */
+export const MAX_UNINDEXED_VALUES = 5
 /** Keys of `_sort`. */
 export const MAX_SORT_KEYS = 8
 /** `_include` and `_revinclude` parameters together. */

@@ -5,15 +5,8 @@
 
 import { badRequest } from '../../errors/outcome.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
-import { splitEscaped } from './escape.ts'
-import {
-  MAX_CHAIN_HOPS,
-  MAX_INCLUDES,
-  MAX_PARAMETERS,
-  MAX_TOTAL_VALUES,
-  MAX_VALUES,
-  tooCostly,
-} from './limits.ts'
+import { Budget } from './budget.ts'
+import { MAX_CHAIN_HOPS } from './limits.ts'
 import { parseFilter } from './parse-filter.ts'
 import {
   DEFAULT_COUNT,
@@ -143,7 +136,10 @@ export function parseSearch(
     budget.filter(key, raw)
     const parsed = parseFilter(ctx, types, key, raw)
     if ('ignored' in parsed) request.ignored.push({ name: key, reason: parsed.ignored })
-    else request.filters.push({ name: key, raw, filter: parsed.filter })
+    else {
+      budget.parsed(key, parsed.filter)
+      request.filters.push({ name: key, raw, filter: parsed.filter })
+    }
   }
   if (request.sort.length) control('_sort', sortText(request))
   if (request.total !== 'none') control('_total', request.total)
@@ -153,35 +149,6 @@ export function parseSearch(
   if (cursor !== undefined)
     request.cursor = decodeCursor(cursor, sortText(request), request.sort.length)
   return request
-}
-
-/** Counts what a search asks for against the limits (limits.ts), refusing the first parameter past one. */
-class Budget {
-  private parameters = 0
-  private values = 0
-  private includes = 0
-
-  filter(key: string, raw: string): void {
-    const values = splitEscaped(raw, ',').length
-    if (values > MAX_VALUES) {
-      throw tooCostly(`${key} has ${values} values; at most ${MAX_VALUES} are allowed`, [key])
-    }
-    if (++this.parameters > MAX_PARAMETERS) {
-      throw tooCostly(`A search takes at most ${MAX_PARAMETERS} search parameters`, [key])
-    }
-    this.values += values
-    if (this.values > MAX_TOTAL_VALUES) {
-      throw tooCostly(`A search takes at most ${MAX_TOTAL_VALUES} values over all its parameters`, [
-        key,
-      ])
-    }
-  }
-
-  include(key: string): void {
-    if (++this.includes > MAX_INCLUDES) {
-      throw tooCostly(`A search takes at most ${MAX_INCLUDES} _include and _revinclude`, [key])
-    }
-  }
 }
 
 /** The applied `_sort` as written back into links (and the order a cursor was made for). */
