@@ -153,6 +153,26 @@ describe('requireNoMatch: a create committed only if its criteria still match no
     expect(guarded).toHaveLength(statements.length + 1)
   })
 
+  it('criteria planned as a guarded statement (WITH …, no selective parameter) guard as well', async () => {
+    const family = uniqueId('Wg')
+    const criteria = new URLSearchParams({ family, gender: 'female' })
+    const match = matchQuery('Patient', criteria)
+    expect(match.sql).toMatch(/^WITH /)
+    const body = (id: string) => ({
+      resourceType: 'Patient',
+      id,
+      name: [{ family }],
+      gender: 'female',
+    })
+    const create = (id: string): WriteOp[] => [
+      ...planWrite('Patient', id, body(id), null, 'POST', Date.now()).ops,
+      { kind: 'requireNoMatch', type: 'Patient', match },
+    ]
+    await commit(db, create(uniqueId('wg-with')))
+    expect(await failure(commit(db, create(uniqueId('wg-with'))))).toBeInstanceOf(MatchConflict)
+    expect(await findIds(db, 'Patient', criteria, 10)).toHaveLength(1)
+  })
+
   it('criteria the search cannot apply are a 400, as for findIds', () => {
     let err: unknown
     try {
