@@ -4,6 +4,7 @@
 
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
+import { Binder } from '../../src/fhir/search/binder.ts'
 import { parseSearch } from '../../src/fhir/search/parse.ts'
 import { countQuery, pageQuery } from '../../src/fhir/search/plan.ts'
 import type { Cursor } from '../../src/fhir/search/request.ts'
@@ -79,6 +80,47 @@ const SHAPES: [string, string, string, RegExp[]][] = [
     [/USING PRIMARY KEY \(sp=\? AND key=\?\)/],
   ],
   ['_lastUpdated', 'Observation', '_lastUpdated=gt2026-01-01', [/resource_type_updated/]],
+  // OR-ed values as one json_each list that drives the same seek once per value (search.html#combining).
+  ['token list', 'Observation', 'code=a,b,c', [/SCAN j\d+ VIRTUAL TABLE/, /\(sp=\? AND code=\?\)/]],
+  [
+    'token system|code list',
+    'Observation',
+    'code=s%7Ca,s%7Cb&status=final',
+    [/SCAN j\d+ VIRTUAL TABLE/, /x\d+ USING PRIMARY KEY \(sp=\? AND code=\?\)/],
+  ],
+  ['string prefix list', 'Patient', 'name=a,b,c,d,e,f', [/\(sp=\? AND norm>\? AND norm<\?\)/]],
+  [
+    'date list of mixed prefixes',
+    'Observation',
+    'date=2010,2011,ge2012,ge2013',
+    [/\(sp=\? AND lo>\? AND lo<\?\)/, /ix_date_hi \(sp=\? AND hi>\?\)/],
+  ],
+  [
+    'quantity list with units',
+    'Observation',
+    'value-quantity=1%7Chttp://u.org%7Cmg,2%7Chttp://u.org%7Cmg',
+    [/\(sp=\? AND code=\? AND system=\? AND v>\? AND v<\?\)/, /ix_quantity_iv/],
+  ],
+  [
+    'composite list',
+    'Observation',
+    'component-code-value-quantity=8480-6$gt140,8462-4$lt90',
+    [/USING PRIMARY KEY \(sp=\? AND key=\?\)/],
+  ],
+  ['uri :below list', 'Questionnaire', 'url:below=http://a.org,http://b.org', [/uri>\? AND uri</]],
+  ['token :text list', 'Observation', 'code:text=abc,def', [/\(sp=\? AND norm>\? AND norm<\?\)/]],
+  [
+    '_lastUpdated list',
+    'Observation',
+    '_lastUpdated=2025,2026',
+    [/resource_type_updated \(type=\? AND last_updated>\? AND last_updated<\?\)/],
+  ],
+  [
+    'many AND-ed parameters',
+    'Patient',
+    Array.from({ length: 39 }, (_, i) => `name=n${i}`).join('&'),
+    [/ix_string_pk/],
+  ],
   ['no filter', 'Observation', '', [/resource_type_pk/]],
   ['sort -date', 'Observation', 'code=8867-4&_sort=-date', [/ix_date_hi/]],
   ['sort family (S2)', 'Patient', '_sort=family', [/USING PRIMARY KEY \(sp=\?\)/]],
@@ -120,6 +162,27 @@ describe('no full scans in the main query shapes (EXPLAIN QUERY PLAN)', () => {
       keys: [1_400_000_000_000],
     })
     expect(scans(previous)).toEqual([])
+  })
+
+  it('values past the 99th bound parameter travel in one JSON parameter and still drive seeks', async () => {
+    const b = new Binder()
+    const filler = Array.from({ length: 120 }, (_, i) => b.bind(`v${i}`))
+    const sp = b.bind(12345)
+    const code = b.bind('x')
+    expect([sp, code]).toEqual(['(?100 ->> 21)', '(?100 ->> 22)'])
+    expect(b.values).toHaveLength(100)
+    const { results } = await env.DB.prepare(
+      `EXPLAIN QUERY PLAN SELECT pk FROM ix_token WHERE sp = ${sp} AND code = ${code} AND ${filler[119]} = 'v119'`
+    )
+      .bind(...b.values)
+      .all<{ detail: string }>()
+    expect(results.map((r) => r.detail).join('\n')).toMatch(
+      /USING PRIMARY KEY \(sp=\? AND code=\?\)/
+    )
+    const row = await env.DB.prepare(`SELECT ${filler[0]} AS a, ${filler[119]} AS z, ${sp} AS n`)
+      .bind(...b.values)
+      .first()
+    expect(row).toEqual({ a: 'v0', z: 'v119', n: 12345 })
   })
 
   it('_total counts through the same seeks', async () => {

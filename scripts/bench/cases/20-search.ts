@@ -163,6 +163,17 @@ function shapes(ids: Map<string, FhirResource[]>): Shape[] {
       path: '/fhir/Observation?code=4548-4&_include=Observation:subject',
     },
     { name: 'token _total=accurate', path: '/fhir/Observation?code=4548-4&_total=accurate' },
+    // Lists of OR-ed values (docs/search.md "Limits"): one json_each-driven seek per value.
+    {
+      name: 'token list of 50 codes',
+      path: `/fhir/Observation?code=${['4548-4', '8867-4', ...Array.from({ length: 48 }, (_, i) => `x${i}`)].join(',')}`,
+    },
+    { name: 'quantity 1,2,3', path: '/fhir/Observation?value-quantity=1,2,3' },
+    {
+      name: 'string list of 6 names',
+      path: `/fhir/Patient?name=a,b,c,d,e,${encodeURIComponent(family.slice(0, 3))}`,
+    },
+    { name: 'date list of 6 years', path: '/fhir/Observation?date=2010,2011,2012,2013,2014,2015' },
   ]
 }
 

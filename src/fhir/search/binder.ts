@@ -1,26 +1,40 @@
-// Bound parameters of one statement: every value goes in as `?N`, never into the SQL text. D1 allows
-// at most 100 per statement, so lists go in as one JSON parameter read with json_each.
+// Bound parameters of one statement: every value goes in as a parameter, never into the SQL text. D1
+// takes at most 100 parameters (`?1` .. `?100`, limits.ts); the 100th and later values travel together
+// as one JSON array in the last parameter and are read as `(?100 ->> i)`, a constant expression that
+// index seeks use like a parameter. Lists go in as one JSON parameter read with json_each.
 
-import { badRequest } from '../../errors/outcome.ts'
+import { D1_MAX_BINDS } from './limits.ts'
 
-const MAX_BINDS = 100
+/** A bound value's place in SQL (`?N`); what alternative builders write values with (filter-sql.ts). */
+export type Bind = (value: string | number) => string
 
 export class Binder {
-  readonly values: unknown[] = []
+  private readonly direct: unknown[] = []
+  private readonly spilled: (string | number)[] = []
   private readonly known = new Map<string, string>()
 
+  /** The statement's parameters, in order. */
+  get values(): unknown[] {
+    return this.spilled.length ? [...this.direct, JSON.stringify(this.spilled)] : this.direct
+  }
+
   /** `?N` for `value`; the same string or number reuses its parameter. */
-  bind(value: string | number): string {
+  readonly bind: Bind = (value) => {
     const key = `${typeof value}:${value}`
     const existing = this.known.get(key)
     if (existing) return existing
-    this.values.push(value)
-    if (this.values.length > MAX_BINDS) {
-      throw badRequest(
-        `The search is too complex: it needs more than ${MAX_BINDS} values in one query`
-      )
+    let ref: string
+    if (this.direct.length < D1_MAX_BINDS - 1) {
+      this.direct.push(value)
+      ref = `?${this.direct.length}`
+    } else {
+      // JSON has no Infinity or NaN; parsing refuses such numbers (parse-values.ts).
+      if (typeof value === 'number' && !Number.isFinite(value)) {
+        throw new Error(`cannot pass ${value} as a JSON value`)
+      }
+      this.spilled.push(value)
+      ref = `(?${D1_MAX_BINDS} ->> ${this.spilled.length - 1})`
     }
-    const ref = `?${this.values.length}`
     this.known.set(key, ref)
     return ref
   }
@@ -32,8 +46,15 @@ export class Binder {
 
   /** `= ?` for one value, `IN (...)` for several. */
   isIn(values: readonly (string | number)[]): string {
-    return values.length === 1 ? `= ${this.bind(values[0]!)}` : `IN ${this.list(values)}`
+    return isIn(this.bind, values)
   }
+}
+
+/** `= ?` for one value, `IN (...)` for several (one JSON list), written with `bind`. */
+export function isIn(bind: Bind, values: readonly (string | number)[]): string {
+  return values.length === 1
+    ? `= ${bind(values[0]!)}`
+    : `IN (SELECT value FROM json_each(${bind(JSON.stringify(values))}))`
 }
 
 /** Fresh table aliases for one statement, so nested subqueries never capture each other's columns. */

@@ -2,19 +2,18 @@
 // #composite). A stored value is an interval [lo, hi]; each prefix is the spec's comparison of that
 // interval with the search value's range. Index seeks use bounds the comparison implies (docs/search.md).
 
+import { grouped, probeOf, setOf, type Alt, type Seek } from './alternatives.ts'
 import {
   anyOf,
-  probeBy,
-  spIs,
-  unionSet,
   PREFIX_END,
+  unionSet,
+  walkOn,
   type CompileContext,
   type Cond,
 } from './filter-sql.ts'
-import type { Binder } from './binder.ts'
+import { isIn, type Bind } from './binder.ts'
 import type { CompositeTest, LastTest, QuantityTest, RangeTest } from './request.ts'
 import {
-  at,
   INDEX_TABLES,
   LONG_DATE_MS as DAY,
   RESOURCE_INDEXES,
@@ -24,9 +23,9 @@ import {
 const { date: DATE, number: NUMBER, quantity: QUANTITY, composite: COMPOSITE } = INDEX_TABLES
 
 /** The spec's date comparison of a stored [lo, hi] with the search range (search.html#prefix). */
-function datePredicate(b: Binder, t: RangeTest, lo: string, hi: string): string {
-  const qlo = b.bind(t.lo)
-  const qhi = b.bind(t.hi)
+function datePredicate(bind: Bind, t: RangeTest, lo: string, hi: string): string {
+  const qlo = bind(t.lo)
+  const qhi = bind(t.hi)
   switch (t.prefix) {
     case 'eq':
       return `${lo} >= ${qlo} AND ${hi} <= ${qhi}`
@@ -93,83 +92,110 @@ function dateBounds(tests: RangeTest[]): Bounds {
   return out
 }
 
-function between(b: Binder, col: string, lo: number | undefined, hi: number | undefined): string {
+function between(bind: Bind, col: string, lo: number | undefined, hi: number | undefined): string {
   const parts: string[] = []
-  if (lo !== undefined) parts.push(`${col} >= ${b.bind(lo)}`)
-  if (hi !== undefined) parts.push(`${col} <= ${b.bind(hi)}`)
+  if (lo !== undefined) parts.push(`${col} >= ${bind(lo)}`)
+  if (hi !== undefined) parts.push(`${col} <= ${bind(hi)}`)
   return parts.join(' AND ')
 }
 
+type DateRow = Qualified<typeof DATE>
+
 /** All tests of one alternative on a date row `d`. */
-function dateTests(b: Binder, tests: RangeTest[], d: { lo: string; hi: string }): string {
-  return tests.map((t) => datePredicate(b, t, d.lo, d.hi)).join(' AND ')
+function dateTests(bind: Bind, tests: RangeTest[], d: { lo: string; hi: string }): string {
+  return tests.map((t) => datePredicate(bind, t, d.lo, d.hi)).join(' AND ')
 }
 
-/** The index seek for one alternative of a date filter on ix_date (see docs/search.md "Dates"). */
-function dateSelect(
-  ctx: CompileContext,
-  sps: number[],
-  tests: RangeTest[]
-): { sql: string; bounded: boolean } {
-  const b = ctx.b
+/** The index seeks for one alternative of a date filter on ix_date (see docs/search.md "Dates"). */
+function dateSeeks(tests: RangeTest[]): { seeks: Seek<DateRow>[]; bounded: boolean } {
   const { loMin, loMax, hiMin, hiMax } = dateBounds(tests)
-  const d = at(DATE, 'd')
-  const select = (index: string, range: string) =>
-    `SELECT pk FROM ${DATE.name} d${index ? ` INDEXED BY ${index}` : ''} ` +
-    `WHERE ${spIs(ctx, 'd', sps)} AND ${dateTests(b, tests, d)}${range ? ` AND ${range}` : ''}`
+  const seek = (index: string | undefined, range: (d: DateRow, bind: Bind) => string) => ({
+    index,
+    where: (d: DateRow, bind: Bind) => {
+      const r = range(d, bind)
+      return `${dateTests(bind, tests, d)}${r ? ` AND ${r}` : ''}`
+    },
+  })
   if (loMin !== undefined && loMax !== undefined) {
-    return { sql: select('', between(b, d.lo, loMin, loMax)), bounded: true }
+    return { seeks: [seek(undefined, (d, b) => between(b, d.lo, loMin, loMax))], bounded: true }
   }
   if (hiMin !== undefined && hiMax !== undefined) {
-    return { sql: select(DATE.byHi, between(b, d.hi, hiMin, hiMax)), bounded: true }
+    return { seeks: [seek(DATE.byHi, (d, b) => between(b, d.hi, hiMin, hiMax))], bounded: true }
   }
   if (loMax !== undefined && hiMin !== undefined) {
     // Overlap with [hiMin, loMax]: short values start at most a day before hiMin; long ones are few.
     const shortLo = max(loMin, hiMin - DAY + 1)
-    const short = select('', `${between(b, d.lo, shortLo, loMax)} AND ${d.hi} - ${d.lo} < ${DAY}`)
-    const long = select(
-      DATE.long,
-      `${d.hi} - ${d.lo} >= ${DAY} AND ${between(b, d.lo, loMin, loMax)}`
+    const short = seek(
+      undefined,
+      (d, b) => `${between(b, d.lo, shortLo, loMax)} AND ${d.hi} - ${d.lo} < ${DAY}`
     )
-    return { sql: unionSet([short, long]), bounded: true }
+    const long = seek(
+      DATE.long,
+      (d, b) => `${d.hi} - ${d.lo} >= ${DAY} AND ${between(b, d.lo, loMin, loMax)}`
+    )
+    return { seeks: [short, long], bounded: true }
   }
   if (loMin !== undefined || loMax !== undefined) {
-    return { sql: select('', between(b, d.lo, loMin, loMax)), bounded: false }
+    return { seeks: [seek(undefined, (d, b) => between(b, d.lo, loMin, loMax))], bounded: false }
   }
   if (hiMin !== undefined || hiMax !== undefined) {
-    return { sql: select(DATE.byHi, between(b, d.hi, hiMin, hiMax)), bounded: false }
+    return { seeks: [seek(DATE.byHi, (d, b) => between(b, d.hi, hiMin, hiMax))], bounded: false }
   }
-  return { sql: select('', ''), bounded: false }
+  return { seeks: [seek(undefined, () => '')], bounded: false }
 }
 
 export function compileDate(sps: number[], ranges: RangeTest[][], ctx: CompileContext): Cond {
-  const selects = ranges.map((tests) => dateSelect(ctx, sps, tests))
+  const alternatives = ranges.map(dateSeeks)
+  const tests = ranges.map(
+    (t): Alt<DateRow> =>
+      (d, bind) =>
+        dateTests(bind, t, d)
+  )
   return {
-    rank: selects.every((s) => s.bounded) ? 4 : 6,
+    rank: alternatives.every((s) => s.bounded) ? 4 : 6,
     pkOnly: true,
-    set: unionSet(selects.map((s) => s.sql)),
-    probe: (r) =>
-      probeBy(ctx, DATE, sps, r, (d) => anyOf(ranges.map((tests) => dateTests(ctx.b, tests, d)))),
+    set: setOf(
+      ctx,
+      DATE,
+      sps,
+      alternatives.flatMap((a) => a.seeks)
+    ),
+    probe: (r) => probeOf(ctx, DATE, sps, r, tests),
   }
 }
 
 /** `_lastUpdated` reads resource.last_updated (an instant: lo = hi) through resource_type_updated. */
 export function compileLastUpdated(ranges: RangeTest[][], ctx: CompileContext): Cond {
   const b = ctx.b
-  const pred = (c: string, tests: RangeTest[]) =>
-    tests.map((t) => datePredicate(b, t, c, c)).join(' AND ')
-  const selects = ranges.map((tests) => {
-    const { loMin, loMax, hiMin, hiMax } = dateBounds(tests)
-    const range = between(b, 'last_updated', max(loMin, hiMin), min(loMax, hiMax))
+  type Row = { at: string }
+  const pred = (c: string, bind: Bind, tests: RangeTest[]) =>
+    tests.map((t) => datePredicate(bind, t, c, c)).join(' AND ')
+  const seeks = ranges.map((tests): Seek<Row> => ({
+    where: (row, bind) => {
+      const { loMin, loMax, hiMin, hiMax } = dateBounds(tests)
+      const range = between(bind, row.at, max(loMin, hiMin), min(loMax, hiMax))
+      return `${pred(row.at, bind, tests)}${range ? ` AND ${range}` : ''}`
+    },
+  }))
+  const selects = grouped(ctx, { at: 'x.last_updated' }, seeks).map((g) => {
+    const x = ctx.a.next('x')
+    const own = `resource ${x} INDEXED BY ${RESOURCE_INDEXES.byTypeUpdated}`
     return (
-      `SELECT pk FROM resource INDEXED BY ${RESOURCE_INDEXES.byTypeUpdated} WHERE type ${b.isIn(ctx.types)} AND ` +
-      `${pred('last_updated', tests)}${range ? ` AND ${range}` : ''}`
+      `SELECT ${x}.pk AS pk FROM ${g.source ? `${g.source} CROSS JOIN ${own}` : own} ` +
+      `WHERE ${x}.type ${b.isIn(ctx.types)} AND ${g.where({ at: `${x}.last_updated` })}`
     )
   })
+  const tests = ranges.map((t): Seek<Row> => ({ where: (row, bind) => pred(row.at, bind, t) }))
   return {
     rank: 4,
     set: unionSet(selects),
-    probe: (r) => anyOf(ranges.map((tests) => pred(`${r}.last_updated`, tests))),
+    probe: (r) =>
+      anyOf(
+        grouped(ctx, { at: 'x.last_updated' }, tests).map((g) => {
+          const at = { at: `${r}.last_updated` }
+          return g.source ? `EXISTS (SELECT 1 FROM ${g.source} WHERE ${g.where(at)})` : g.where(at)
+        })
+      ),
   }
 }
 
@@ -178,13 +204,13 @@ export function compileLastUpdated(ranges: RangeTest[][], ctx: CompileContext): 
  * value) against the search value q and its precision range [qlo, qhi): `eq` is containment in the
  * precision range, `gt`/`lt`/`ge`/`le` compare with q exactly, `sa`/`eb` with the precision range.
  */
-function numberPredicate(b: Binder, t: RangeTest, lo: string, hi: string): string {
-  const q = () => b.bind(t.q)
+function numberPredicate(bind: Bind, t: RangeTest, lo: string, hi: string): string {
+  const q = () => bind(t.q)
   switch (t.prefix) {
     case 'eq':
-      return `${lo} >= ${b.bind(t.lo)} AND ${hi} < ${b.bind(t.hi)}`
+      return `${lo} >= ${bind(t.lo)} AND ${hi} < ${bind(t.hi)}`
     case 'ne':
-      return `(${lo} < ${b.bind(t.lo)} OR ${hi} >= ${b.bind(t.hi)})`
+      return `(${lo} < ${bind(t.lo)} OR ${hi} >= ${bind(t.hi)})`
     case 'gt':
       return `${hi} > ${q()}`
     case 'lt':
@@ -194,30 +220,30 @@ function numberPredicate(b: Binder, t: RangeTest, lo: string, hi: string): strin
     case 'le':
       return `${lo} <= ${q()}`
     case 'sa':
-      return `${lo} >= ${b.bind(t.hi)}`
+      return `${lo} >= ${bind(t.hi)}`
     case 'eb':
-      return `${hi} < ${b.bind(t.lo)}`
+      return `${hi} < ${bind(t.lo)}`
     case 'ap':
-      return `${lo} <= ${b.bind(t.hi)} AND ${hi} >= ${b.bind(t.lo)}`
+      return `${lo} <= ${bind(t.hi)} AND ${hi} >= ${bind(t.lo)}`
   }
 }
 
 /** The same comparison for a point value v (lo = hi = v), as a seekable range on v. */
-function pointRange(b: Binder, t: RangeTest, v: string): string | undefined {
+function pointRange(bind: Bind, t: RangeTest, v: string): string | undefined {
   switch (t.prefix) {
     case 'ne':
       return undefined
     case 'ap':
-      return `${v} >= ${b.bind(t.lo)} AND ${v} <= ${b.bind(t.hi)}`
+      return `${v} >= ${bind(t.lo)} AND ${v} <= ${bind(t.hi)}`
   }
-  return numberPredicate(b, t, v, v)
+  return numberPredicate(bind, t, v, v)
 }
 
 /** The unit tests of a quantity value on a row's code and system columns. */
-function unitTerms(b: Binder, t: QuantityTest, row: { code: string; system: string }): string {
+function unitTerms(bind: Bind, t: QuantityTest, row: { code: string; system: string }): string {
   const parts: string[] = []
-  if (t.code !== undefined) parts.push(` AND ${row.code} = ${b.bind(t.code)}`)
-  if (t.system !== undefined) parts.push(` AND ${row.system} = ${b.bind(t.system)}`)
+  if (t.code !== undefined) parts.push(` AND ${row.code} = ${bind(t.code)}`)
+  if (t.system !== undefined) parts.push(` AND ${row.system} = ${bind(t.system)}`)
   return parts.join('')
 }
 
@@ -230,27 +256,29 @@ function compileNumeric(
   tests: QuantityTest[],
   ctx: CompileContext
 ): Cond {
-  const b = ctx.b
   const quantity = table === QUANTITY
-  const units = (t: QuantityTest, n: NumericRow) => (quantity ? unitTerms(b, t, n) : '')
-  const test = (n: NumericRow, t: QuantityTest) =>
-    `${numberPredicate(b, t, n.lo, n.hi)}${units(t, n)}`
+  const units = (bind: Bind, t: QuantityTest, n: NumericRow) =>
+    quantity ? unitTerms(bind, t, n) : ''
+  const test =
+    (t: QuantityTest): Alt<NumericRow> =>
+    (n, bind) =>
+      `${numberPredicate(bind, t, n.lo, n.hi)}${units(bind, t, n)}`
   // Point values (lo = hi = v) are sought by v; intervals (Range, comparator) are few.
-  const n = at(table, 'n')
-  const selects = tests.flatMap((t) => {
-    const range = pointRange(b, t, n.v) ?? numberPredicate(b, t, n.lo, n.hi)
-    return [
-      `SELECT pk FROM ${table.name} n WHERE ${spIs(ctx, 'n', sps)} AND ${n.lo} = ${n.hi} AND ${range}${units(t, n)}`,
-      `SELECT pk FROM ${table.name} n INDEXED BY ${table.intervals} ` +
-        `WHERE ${spIs(ctx, 'n', sps)} AND ${n.lo} < ${n.hi} AND ${test(n, t)}`,
-    ]
-  })
+  const seeks = tests.flatMap((t): Seek<NumericRow>[] => [
+    {
+      where: (n, bind) => {
+        const range = pointRange(bind, t, n.v) ?? numberPredicate(bind, t, n.lo, n.hi)
+        return `${n.lo} = ${n.hi} AND ${range}${units(bind, t, n)}`
+      },
+    },
+    { index: table.intervals, where: (n, bind) => `${n.lo} < ${n.hi} AND ${test(t)(n, bind)}` },
+  ])
   const seekable = !quantity || tests.every((t) => t.code !== undefined)
   return {
     rank: tests.some((t) => t.prefix === 'ne') ? 6 : seekable ? 4 : 5,
     pkOnly: true,
-    set: unionSet(selects),
-    probe: (r) => probeBy(ctx, table, sps, r, (row) => anyOf(tests.map((t) => test(row, t)))),
+    set: setOf(ctx, table, sps, seeks),
+    probe: (r) => probeOf(ctx, table, sps, r, tests.map(test)),
   }
 }
 
@@ -260,53 +288,52 @@ export const compileQuantity = (sps: number[], tests: QuantityTest[], ctx: Compi
   compileNumeric(QUANTITY, sps, tests, ctx)
 
 /** The test on a composite row's last component (columns a, b, v, lo, hi of ix_composite). */
-function lastPredicate(b: Binder, last: LastTest, c: Qualified<typeof COMPOSITE>): string {
+function lastPredicate(bind: Bind, last: LastTest, c: Qualified<typeof COMPOSITE>): string {
   switch (last.kind) {
     case 'token': {
       const parts: string[] = []
-      if (last.value.code !== undefined) parts.push(`${c.a} = ${b.bind(last.value.code)}`)
-      if (last.value.system !== undefined) parts.push(`${c.b} = ${b.bind(last.value.system)}`)
+      if (last.value.code !== undefined) parts.push(`${c.a} = ${bind(last.value.code)}`)
+      if (last.value.system !== undefined) parts.push(`${c.b} = ${bind(last.value.system)}`)
       return parts.join(' AND ')
     }
     case 'string':
-      return `${c.a} >= ${b.bind(last.norm)} AND ${c.a} < ${b.bind(last.norm + PREFIX_END)}`
+      return `${c.a} >= ${bind(last.norm)} AND ${c.a} < ${bind(last.norm + PREFIX_END)}`
     case 'uri':
-      return `${c.a} = ${b.bind(last.value)}`
+      return `${c.a} = ${bind(last.value)}`
     case 'reference':
-      return `${c.a} ${b.isIn(last.targets)}`
+      return `${c.a} ${isIn(bind, last.targets)}`
     case 'date':
-      return datePredicate(b, last.test, c.lo, c.hi)
+      return datePredicate(bind, last.test, c.lo, c.hi)
     case 'number':
-      return numberPredicate(b, last.test, c.lo, c.hi)
+      return numberPredicate(bind, last.test, c.lo, c.hi)
     case 'quantity':
       return (
-        numberPredicate(b, last.test, c.lo, c.hi) +
-        unitTerms(b, last.test, { code: c.a, system: c.b })
+        numberPredicate(bind, last.test, c.lo, c.hi) +
+        unitTerms(bind, last.test, { code: c.a, system: c.b })
       )
   }
 }
 
 export function compileComposite(sps: number[], tests: CompositeTest[], ctx: CompileContext): Cond {
-  const b = ctx.b
-  const where = (c: string, t: CompositeTest) => {
-    const row = at(COMPOSITE, c)
-    return `${spIs(ctx, c, sps)} AND ${row.key} = ${b.bind(t.key)} AND ${lastPredicate(b, t.last, row)}`
-  }
+  const alts = tests.map(
+    (t): Alt<Qualified<typeof COMPOSITE>> =>
+      (c, bind) =>
+        `${c.key} = ${bind(t.key)} AND ${lastPredicate(bind, t.last, c)}`
+  )
   const cond: Cond = {
     rank: 2,
     pkOnly: true,
-    set: unionSet(tests.map((t) => `SELECT pk FROM ${COMPOSITE.name} c WHERE ${where('c', t)}`)),
-    probe: (r) =>
-      anyOf(
-        tests.map((t) => {
-          const c = ctx.a.next('c')
-          return `EXISTS (SELECT 1 FROM ${COMPOSITE.name} ${c} WHERE ${c}.pk = ${r}.pk AND ${where(c, t)})`
-        })
-      ),
+    set: setOf(
+      ctx,
+      COMPOSITE,
+      sps,
+      alts.map((where) => ({ where }))
+    ),
+    // No by-resource index on ix_composite: each value seeks (sp, key, pk).
+    probe: (r) => probeOf(ctx, COMPOSITE, sps, r, alts),
   }
   if (sps.length === 1 && tests.length === 1) {
-    const d = ctx.a.next('d')
-    cond.walk = { from: `${COMPOSITE.name} ${d}`, where: where(d, tests[0]!), alias: d }
+    cond.walk = walkOn(ctx, COMPOSITE, sps[0]!, (c) => alts[0]!(c, ctx.b.bind))
   }
   return cond
 }

@@ -14,18 +14,9 @@ import {
 } from './cond-range.ts'
 import { compileChain, compileHas } from './cond-link.ts'
 import { normalizeText } from '../index/normalize.ts'
-import { at, INDEX_TABLES } from '../index/tables.ts'
-import {
-  anyOf,
-  PREFIX_END,
-  probeBy,
-  selectPks,
-  spIs,
-  unionSet,
-  walkOn,
-  type CompileContext,
-  type Cond,
-} from './filter-sql.ts'
+import { INDEX_TABLES } from '../index/tables.ts'
+import { probeOf, setOf, type Alt } from './alternatives.ts'
+import { PREFIX_END, walkOn, type CompileContext, type Cond } from './filter-sql.ts'
 import type { Filter, TokenValue } from './request.ts'
 
 const { token: TOKEN, tokenText: TEXT, string: STRING, ref: REF, uri: URI } = INDEX_TABLES
@@ -75,26 +66,31 @@ function compileId(values: string[], ctx: CompileContext): Cond {
 /** `:missing` reads the resource row's `present` list (',sp,sp,'): no index rows (docs/search.md). */
 function compileMissing(sps: number[], missing: boolean, ctx: CompileContext): Cond {
   if (!sps.length) return { rank: 9, probe: () => (missing ? '0' : '1') }
-  const tests = sps.map((sp) => ctx.b.bind(`,${sp},`))
+  const marks = sps.map((sp) => `,${sp},`)
   return {
     rank: 9,
     probe: (r) => {
-      const present = tests.map((t) => `instr(coalesce(${r}.present, ''), ${t}) > 0`)
-      return missing ? `NOT ${anyOf(present)}` : anyOf(present)
+      const present = `coalesce(${r}.present, '')`
+      // Several parameters (a system search): one list rather than a term per type.
+      const any =
+        marks.length === 1
+          ? `instr(${present}, ${ctx.b.bind(marks[0]!)}) > 0`
+          : `EXISTS (SELECT 1 FROM ${ctx.b.list(marks)} WHERE instr(${present}, value) > 0)`
+      return missing ? `NOT ${any}` : any
     },
   }
 }
 
-function tokenAtom(
-  ctx: CompileContext,
-  t: { code: string; system: string },
-  value: TokenValue
-): string {
-  const parts: string[] = []
-  if (value.code !== undefined) parts.push(`${t.code} = ${ctx.b.bind(value.code)}`)
-  if (value.system !== undefined) parts.push(`${t.system} = ${ctx.b.bind(value.system)}`)
-  return parts.join(' AND ')
-}
+type TokenRow = { code: string; system: string }
+
+const tokenAtom =
+  (value: TokenValue): Alt<TokenRow> =>
+  (t, bind) => {
+    const parts: string[] = []
+    if (value.code !== undefined) parts.push(`${t.code} = ${bind(value.code)}`)
+    if (value.system !== undefined) parts.push(`${t.system} = ${bind(value.system)}`)
+    return parts.join(' AND ')
+  }
 
 function compileToken(
   sps: number[],
@@ -103,51 +99,53 @@ function compileToken(
   rank: number,
   ctx: CompileContext
 ): Cond {
-  const atoms = (t: { code: string; system: string }) =>
-    anyOf(values.map((v) => tokenAtom(ctx, t, v)))
-  const probe = (r: string) => probeBy(ctx, TOKEN, sps, r, atoms)
+  const alts = values.map(tokenAtom)
+  const probe = (r: string) => probeOf(ctx, TOKEN, sps, r, alts)
   if (not) return { rank: 9, probe: (r) => `NOT ${probe(r)}` }
-  // Values with a code and no system share one `code IN (...)` seek; the others seek one by one.
-  const codesOnly = values.filter((v) => v.system === undefined).map((v) => v.code!)
-  const selects = values
-    .filter((v) => v.system !== undefined)
-    .map((v) => selectPks(ctx, TOKEN, sps, (t) => tokenAtom(ctx, t, v)))
-  if (codesOnly.length) {
-    selects.unshift(selectPks(ctx, TOKEN, sps, (t) => `${t.code} ${ctx.b.isIn(codesOnly)}`))
-  }
   const systemOnly = values.some((v) => v.code === undefined)
-  const cond: Cond = { rank: systemOnly ? 5 : rank, set: unionSet(selects), probe, pkOnly: true }
+  const cond: Cond = {
+    rank: systemOnly ? 5 : rank,
+    set: setOf(
+      ctx,
+      TOKEN,
+      sps,
+      alts.map((where) => ({ where }))
+    ),
+    probe,
+    pkOnly: true,
+  }
   const single = values[0]!
   if (sps.length === 1 && values.length === 1 && single.code !== undefined) {
-    cond.walk = walkOn(ctx, TOKEN, sps[0]!, (d) => tokenAtom(ctx, d, single))
+    cond.walk = walkOn(ctx, TOKEN, sps[0]!, (d) => tokenAtom(single)(d, ctx.b.bind))
   }
   return cond
 }
 
+/** A prefix range on a normalised column: every string starting with `v` (search.html#string). */
+const prefixOf =
+  (v: string): Alt<{ norm: string }> =>
+  (t, bind) =>
+    `${t.norm} >= ${bind(v)} AND ${t.norm} < ${bind(v + PREFIX_END)}`
+
 /** Token `:text` (search.html#token): the text or display starts with the value, like a string. */
 function compileText(sps: number[], values: string[], ctx: CompileContext): Cond {
-  const atoms = (t: { norm: string }) =>
-    anyOf(
-      values.map(
-        (v) => `${t.norm} >= ${ctx.b.bind(v)} AND ${t.norm} < ${ctx.b.bind(v + PREFIX_END)}`
-      )
-    )
+  const alts = values.map(prefixOf)
   return {
     rank: 4,
     pkOnly: true,
-    set: selectPks(ctx, TEXT, sps, atoms),
+    set: setOf(
+      ctx,
+      TEXT,
+      sps,
+      alts.map((where) => ({ where }))
+    ),
     // No by-resource index on ix_token_text: the probe reads the prefix's range for that resource.
-    probe: (r) => {
-      const x = ctx.a.next('x')
-      return (
-        `EXISTS (SELECT 1 FROM ${TEXT.name} ${x} ` +
-        `WHERE ${spIs(ctx, x, sps)} AND ${x}.pk = ${r}.pk AND ${atoms(at(TEXT, x))})`
-      )
-    },
+    probe: (r) => probeOf(ctx, TEXT, sps, r, alts),
   }
 }
 
 type StringMode = 'prefix' | 'exact' | 'contains'
+type StringRow = { norm: string; exact: string }
 
 /** String (search.html#string): normalised prefix, `:exact` (as written), `:contains` (anywhere). */
 function compileString(
@@ -156,36 +154,43 @@ function compileString(
   values: string[],
   ctx: CompileContext
 ): Cond {
-  const b = ctx.b
-  const atom = (s: { norm: string; exact: string }, v: string) => {
-    if (mode === 'exact')
-      return `${s.norm} = ${b.bind(normalizeText(v))} AND ${s.exact} = ${b.bind(v)}`
-    if (mode === 'contains') return `instr(${s.norm}, ${b.bind(v)}) > 0`
-    return `${s.norm} >= ${b.bind(v)} AND ${s.norm} < ${b.bind(v + PREFIX_END)}`
-  }
-  const atoms = (s: { norm: string; exact: string }) => anyOf(values.map((v) => atom(s, v)))
+  const atom =
+    (v: string): Alt<StringRow> =>
+    (s, bind) => {
+      if (mode === 'exact')
+        return `${s.norm} = ${bind(normalizeText(v))} AND ${s.exact} = ${bind(v)}`
+      if (mode === 'contains') return `instr(${s.norm}, ${bind(v)}) > 0`
+      return prefixOf(v)(s, bind)
+    }
+  const alts = values.map(atom)
   const cond: Cond = {
     rank: mode === 'exact' ? 2 : mode === 'prefix' ? 4 : 5,
     pkOnly: true,
-    set: unionSet(values.map((v) => selectPks(ctx, STRING, sps, (s) => atom(s, v)))),
-    probe: (r) => probeBy(ctx, STRING, sps, r, atoms),
+    set: setOf(
+      ctx,
+      STRING,
+      sps,
+      alts.map((where) => ({ where }))
+    ),
+    probe: (r) => probeOf(ctx, STRING, sps, r, alts),
   }
   if (mode === 'exact' && sps.length === 1 && values.length === 1) {
-    cond.walk = walkOn(ctx, STRING, sps[0]!, atoms)
+    cond.walk = walkOn(ctx, STRING, sps[0]!, (s) => alts[0]!(s, ctx.b.bind))
   }
   return cond
 }
 
 function compileReference(sps: number[], targets: string[], ctx: CompileContext): Cond {
   const isTarget = ctx.b.isIn(targets)
-  const where = (x: { target: string }) => `${x.target} ${isTarget}`
+  const alt: Alt<{ target: string }> = (x) => `${x.target} ${isTarget}`
   const cond: Cond = {
     rank: targets.length === 1 ? 1 : 3,
     pkOnly: true,
-    set: selectPks(ctx, REF, sps, where),
-    probe: (r) => probeBy(ctx, REF, sps, r, where),
+    set: setOf(ctx, REF, sps, [{ where: alt }]),
+    probe: (r) => probeOf(ctx, REF, sps, r, [alt]),
   }
-  if (sps.length === 1 && targets.length === 1) cond.walk = walkOn(ctx, REF, sps[0]!, where)
+  if (sps.length === 1 && targets.length === 1)
+    cond.walk = walkOn(ctx, REF, sps[0]!, (x) => alt(x, ctx.b.bind))
   return cond
 }
 
@@ -201,20 +206,25 @@ type UriMode = 'eq' | 'below' | 'above'
 
 function compileUri(sps: number[], mode: UriMode, values: string[], ctx: CompileContext): Cond {
   const b = ctx.b
-  const atom = (u: { uri: string }) => {
-    if (mode === 'eq') return `${u.uri} ${b.isIn(values)}`
-    if (mode === 'above') return `${u.uri} ${b.isIn(values.flatMap(uriPrefixes))}`
-    return anyOf(
-      values.map((v) => `${u.uri} >= ${b.bind(v)} AND ${u.uri} < ${b.bind(v + PREFIX_END)}`)
-    )
-  }
+  // `eq` and `:above` are one IN list; `:below` is a range per value.
+  const alts: Alt<{ uri: string }>[] =
+    mode === 'below'
+      ? values.map(
+          (v) => (u, bind) => `${u.uri} >= ${bind(v)} AND ${u.uri} < ${bind(v + PREFIX_END)}`
+        )
+      : [(u) => `${u.uri} ${b.isIn(mode === 'eq' ? values : values.flatMap(uriPrefixes))}`]
   const cond: Cond = {
     rank: mode === 'eq' ? 2 : mode === 'above' ? 3 : 4,
     pkOnly: true,
-    set: selectPks(ctx, URI, sps, atom),
-    probe: (r) => probeBy(ctx, URI, sps, r, atom),
+    set: setOf(
+      ctx,
+      URI,
+      sps,
+      alts.map((where) => ({ where }))
+    ),
+    probe: (r) => probeOf(ctx, URI, sps, r, alts),
   }
   if (mode === 'eq' && sps.length === 1 && values.length === 1)
-    cond.walk = walkOn(ctx, URI, sps[0]!, atom)
+    cond.walk = walkOn(ctx, URI, sps[0]!, (u) => alts[0]!(u, b.bind))
   return cond
 }

@@ -1,11 +1,14 @@
-// What a compiled filter is (Cond) and the SQL fragments every filter compiler builds it from: a set
-// of pks read from an index table, a probe of one resource through the table's by-resource index, a
-// pk-ordered walk of one index range. Every index table starts with `sp` and ends with `pk`
-// (index/tables.ts); table and index names come from that catalogue, values are always bound.
+// What a compiled filter is (Cond) and the SQL fragments every filter compiler shares: the `sp` test,
+// AND and OR as balanced trees and unions nested a few SELECTs at a time (D1's expression depth and
+// compound SELECT limits, limits.ts), and the pk-ordered walk of one index range. Sets and probes
+// over the values of a filter are built in alternatives.ts. Every index table starts with `sp` and
+// ends with `pk` (index/tables.ts); table and index names come from that catalogue, values are
+// always bound.
 
 import type { Aliases, Binder } from './binder.ts'
 import type { Filter } from './request.ts'
 import { at, type Qualified } from '../index/tables.ts'
+import { D1_MAX_COMPOUND } from './limits.ts'
 
 export interface Cond {
   /** How few resources the filter is expected to match: 0-1 a handful, 3 some, 9 cannot drive. */
@@ -34,8 +37,6 @@ export type CompileFilter = (filter: Filter, ctx: CompileContext) => Cond
 
 /** An index table as the catalogue describes it. */
 type Table = { name: string; columns: readonly string[] }
-/** A table with a by-resource (pk, sp) index. */
-type ProbedTable = Table & { byPk: string }
 
 /** The end of a prefix range: every string starting with `prefix` sorts below it (BINARY collation). */
 export const PREFIX_END = '\u{10FFFF}'
@@ -45,44 +46,39 @@ export function spIs(ctx: CompileContext, alias: string, sps: readonly number[])
   return `${alias}.sp ${ctx.b.isIn(sps)}`
 }
 
-/** A set that is the union of per-alternative SELECTs. */
-export function unionSet(selects: string[]): string {
-  return selects.length === 1
-    ? selects[0]!
-    : selects.map((s) => `SELECT pk FROM (${s})`).join(' UNION ALL ')
+/** Terms joined by `op` as a balanced tree, so D1's expression depth limit grows with log2(n). */
+function balanced(terms: readonly string[], op: 'AND' | 'OR'): string {
+  if (terms.length === 1) return terms[0]!
+  const mid = Math.ceil(terms.length / 2)
+  const side = (part: readonly string[]) =>
+    part.length === 1 ? `(${part[0]})` : `(${balanced(part, op)})`
+  return `${side(terms.slice(0, mid))} ${op} ${side(terms.slice(mid))}`
 }
 
 /** OR of alternatives, parenthesised. */
-export const anyOf = (terms: string[]) =>
-  terms.length === 1 ? terms[0]! : `(${terms.map((t) => `(${t})`).join(' OR ')})`
+export const anyOf = (terms: readonly string[]) =>
+  terms.length === 1 ? terms[0]! : `(${balanced(terms, 'OR')})`
+
+/** AND of conditions, parenthesised. */
+export const allOf = (terms: readonly string[]) =>
+  terms.length === 1 ? terms[0]! : `(${balanced(terms, 'AND')})`
+
+/** UNION ALL terms per compound SELECT: D1 accepts D1_MAX_COMPOUND, one is kept in reserve. */
+const UNION_FAN = D1_MAX_COMPOUND - 1
+
+/** A set that is the union of per-alternative SELECTs, nested so no compound is longer than UNION_FAN. */
+export function unionSet(selects: readonly string[]): string {
+  if (selects.length === 1) return selects[0]!
+  if (selects.length <= UNION_FAN)
+    return selects.map((s) => `SELECT pk FROM (${s})`).join(' UNION ALL ')
+  const size = Math.ceil(selects.length / UNION_FAN)
+  const parts: string[] = []
+  for (let i = 0; i < selects.length; i += size) parts.push(unionSet(selects.slice(i, i + size)))
+  return parts.map((s) => `SELECT pk FROM (${s})`).join(' UNION ALL ')
+}
 
 /** A condition on the columns of one index row. */
 export type Where<T extends Table> = (row: Qualified<T>) => string
-
-/** `SELECT pk FROM table WHERE sp ... AND where` (an index set). */
-export function selectPks<T extends Table>(
-  ctx: CompileContext,
-  table: T,
-  sps: readonly number[],
-  where: Where<T>
-): string {
-  return `SELECT pk FROM ${table.name} x WHERE ${spIs(ctx, 'x', sps)} AND ${where(at(table, 'x'))}`
-}
-
-/** EXISTS over the rows of resource `r` in `table`, sought through its by-resource index. */
-export function probeBy<T extends ProbedTable>(
-  ctx: CompileContext,
-  table: T,
-  sps: readonly number[],
-  r: string,
-  where: Where<T>
-): string {
-  const a = ctx.a.next('w')
-  return (
-    `EXISTS (SELECT 1 FROM ${table.name} ${a} INDEXED BY ${table.byPk} ` +
-    `WHERE ${a}.pk = ${r}.pk AND ${spIs(ctx, a, sps)} AND ${where(at(table, a))})`
-  )
-}
 
 /** A pk-ordered walk of one (sp, value) range of `table`. */
 export function walkOn<T extends Table>(

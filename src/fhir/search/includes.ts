@@ -4,6 +4,8 @@
 // lists travel as one JSON parameter each. Every resource appears once in the Bundle.
 
 import { Binder } from './binder.ts'
+import { unionSet } from './filter-sql.ts'
+import { MAX_INCLUDED, MAX_ITERATE } from './limits.ts'
 import type { IncludeSpec, SearchRequest } from './request.ts'
 import type { SearchRow } from './search-result.ts'
 import { at, INDEX_TABLES } from '../index/tables.ts'
@@ -11,11 +13,6 @@ import { at, INDEX_TABLES } from '../index/tables.ts'
 const REF = INDEX_TABLES.ref
 /** The index row of a reference, under alias x. */
 const x = at(REF, 'x')
-
-/** Included resources per page at most; beyond that the Bundle says it stopped. */
-const MAX_INCLUDED = 1000
-/** Levels of `:iterate` after the first. */
-const MAX_ITERATE = 3
 
 type Raw = { pk: number; type: string; id: string; body: string }
 
@@ -75,7 +72,7 @@ export async function runIncludes(
     if (!selects.length) break
     const left = MAX_INCLUDED - out.length
     const sql =
-      `SELECT pk, type, id, body FROM resource WHERE pk IN (${selects.join(' UNION ALL ')}) ` +
+      `SELECT pk, type, id, body FROM resource WHERE pk IN (${unionSet(selects)}) ` +
       `ORDER BY pk LIMIT ${b.bind(left + 1)}`
     const { results } = await db
       .prepare(sql)

@@ -4,6 +4,7 @@
 
 import { FhirError } from '../../errors/outcome.ts'
 import { splitEscaped, unescapeValue } from './escape.ts'
+import { MAX_CHAIN_DEPTH, MAX_CHAIN_HOPS, tooCostly } from './limits.ts'
 import { normalizeText } from '../index/normalize.ts'
 import {
   malformed,
@@ -25,13 +26,23 @@ import {
 import type { CompositeTest, Filter, LastTest } from './request.ts'
 import type { SearchParamDef } from '../index/types.ts'
 
-/** Longest chain: `subject:Patient.organization.partof.name` is three hops; `_has` counts as one. */
-const MAX_CHAIN_DEPTH = 3
-
 export interface FilterContext {
   /** This server's public base URL, so absolute references to it match local ones. */
   base?: string
   now: number
+  /** Resource types chains and `_has` may still search through in this search (MAX_CHAIN_HOPS). */
+  hops: { left: number }
+}
+
+/** Counts one hop of a chain or `_has` into a resource type against the search's budget. */
+function hop(ctx: FilterContext, key: string): void {
+  if (--ctx.hops.left < 0) {
+    throw tooCostly(
+      `Chains and _has in one search may go through at most ${MAX_CHAIN_HOPS} resource types; ` +
+        `name the type to follow (as in subject:Patient.name)`,
+      [key]
+    )
+  }
 }
 
 export type ParsedFilter = { filter: Filter } | { ignored: string }
@@ -90,16 +101,17 @@ export function parseFilter(
   types: readonly string[],
   key: string,
   raw: string,
-  depth = 0
+  depth = 0,
+  top = key
 ): ParsedFilter {
-  if (key.startsWith('_has:')) return parseHas(ctx, types, key, raw, depth)
+  if (key.startsWith('_has:')) return parseHas(ctx, types, key, raw, depth, top)
   const dot = key.indexOf('.')
   const head = dot < 0 ? key : key.slice(0, dot)
   const [name, modifier, ...extra] = head.split(':')
   if (extra.length || !name) throw malformed(key, 'invalid parameter name')
   const defs = defsFor(types, name)
   if (typeof defs === 'string') return { ignored: defs }
-  if (dot >= 0) return parseChain(ctx, defs, key, modifier, key.slice(dot + 1), raw, depth)
+  if (dot >= 0) return parseChain(ctx, defs, key, modifier, key.slice(dot + 1), raw, depth, top)
   if (modifier === 'missing') {
     if (raw !== 'true' && raw !== 'false') throw malformed(key, ':missing takes true or false')
     const sps = COLUMN_PARAMS.has(name) ? [] : defs.map((d) => d.sp)
@@ -239,7 +251,8 @@ function parseChain(
   modifier: string | undefined,
   rest: string,
   raw: string,
-  depth: number
+  depth: number,
+  top: string
 ): ParsedFilter {
   const def = defs[0]!
   if (def.type !== 'reference') {
@@ -257,7 +270,9 @@ function parseChain(
   }
   const hops: { type: string; inner: Filter }[] = []
   for (const type of types) {
-    const inner = parseFilter(ctx, [type], rest, raw, depth + 1)
+    if (!searchParam(type, rest.split(/[.:]/)[0]!) && !rest.startsWith('_has:')) continue
+    hop(ctx, top)
+    const inner = parseFilter(ctx, [type], rest, raw, depth + 1, top)
     if ('filter' in inner) hops.push({ type, inner: inner.filter })
   }
   if (!hops.length)
@@ -270,7 +285,8 @@ function parseHas(
   types: readonly string[],
   key: string,
   raw: string,
-  depth: number
+  depth: number,
+  top: string
 ): ParsedFilter {
   const [, type, param, ...rest] = key.split(':')
   if (!type || !param || !rest.length) {
@@ -288,7 +304,8 @@ function parseHas(
   if (def.targets?.length && !def.targets.includes(targetType)) {
     throw malformed(key, `${type}.${param} does not refer to ${targetType}`)
   }
-  const inner = parseFilter(ctx, [type], rest.join(':'), raw, depth + 1)
+  hop(ctx, top)
+  const inner = parseFilter(ctx, [type], rest.join(':'), raw, depth + 1, top)
   if ('ignored' in inner) return inner
   return { filter: { kind: 'has', type, sps: [def.sp], targetType, inner: inner.filter } }
 }

@@ -4,12 +4,12 @@
 
 import { badRequest } from '../../errors/outcome.ts'
 import { isSearchable } from './parse-filter.ts'
+import { MAX_COUNT, MAX_SORT_KEYS, tooCostly } from './limits.ts'
 import { isResourceType, searchParam, searchParamsFor } from '../index/registry.ts'
 import type { IncludeSpec, SortKey, SummaryMode } from './request.ts'
 import type { SearchParamDef } from '../index/types.ts'
 
 export const DEFAULT_COUNT = 20
-const MAX_COUNT = 1000
 
 export function parseCount(raw: string): number {
   if (!/^\d{1,9}$/.test(raw)) {
@@ -29,7 +29,11 @@ export function parseSort(
   ignored: { name: string; reason: string }[]
 ): SortKey[] {
   const keys: SortKey[] = []
-  for (const item of raw.split(',')) {
+  const items = raw.split(',')
+  if (items.length > MAX_SORT_KEYS) {
+    throw tooCostly(`_sort takes at most ${MAX_SORT_KEYS} keys (${items.length} given)`, ['_sort'])
+  }
+  for (const item of items) {
     const desc = item.startsWith('-')
     const name = desc ? item.slice(1) : item
     if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) {

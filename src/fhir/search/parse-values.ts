@@ -48,6 +48,9 @@ export function parseNumberTest(key: string, text: string): RangeTest {
   const [prefix, number] = splitPrefix(key, text)
   const r = decimalRange(number)
   if (!r) throw malformed(key, `"${number}" is not a number`)
+  if (![r.v, r.lo, r.hi].every(Number.isFinite)) {
+    throw malformed(key, `"${number}" is out of range (a finite double)`)
+  }
   if (prefix === 'ap') {
     const delta = Math.abs(r.v) * 0.1
     return { prefix, q: r.v, lo: r.v - delta, hi: r.v + delta }

@@ -5,6 +5,8 @@
 
 import { badRequest } from '../../errors/outcome.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
+import { Budget } from './budget.ts'
+import { MAX_CHAIN_HOPS } from './limits.ts'
 import { parseFilter } from './parse-filter.ts'
 import {
   DEFAULT_COUNT,
@@ -62,10 +64,11 @@ export function parseSearch(
     controls: [],
     ignored: [],
   }
-  const ctx = { base: options.base, now: options.now ?? Date.now() }
+  const ctx = { base: options.base, now: options.now ?? Date.now(), hops: { left: MAX_CHAIN_HOPS } }
   let cursor: string | undefined
   const seen = new Set<string>()
   const control = (key: string, raw: string) => request.controls.push([key, raw])
+  const budget = new Budget()
   for (const [key, raw] of query) {
     const colon = key.indexOf(':')
     const name = colon < 0 ? key : key.slice(0, colon)
@@ -111,6 +114,7 @@ export function parseSearch(
         continue
       case '_include':
       case '_revinclude': {
+        budget.include(key)
         const specs = parseInclude(name, modifier, raw, types)
         if (typeof specs === 'string')
           request.ignored.push({ name: `${key}=${raw}`, reason: specs })
@@ -129,9 +133,13 @@ export function parseSearch(
       request.ignored.push({ name: key, reason: 'the parameter has no value' })
       continue
     }
+    budget.filter(key, raw)
     const parsed = parseFilter(ctx, types, key, raw)
     if ('ignored' in parsed) request.ignored.push({ name: key, reason: parsed.ignored })
-    else request.filters.push({ name: key, raw, filter: parsed.filter })
+    else {
+      budget.parsed(key, parsed.filter)
+      request.filters.push({ name: key, raw, filter: parsed.filter })
+    }
   }
   if (request.sort.length) control('_sort', sortText(request))
   if (request.total !== 'none') control('_total', request.total)

@@ -2,7 +2,7 @@
 // filters of a request, the columns a page returns, the type test and the probes, the walk over a
 // type's rows, and the guards that let exactly one of several alternative branches read rows.
 
-import type { CompileContext, Cond } from './filter-sql.ts'
+import { allOf, type CompileContext, type Cond } from './filter-sql.ts'
 import { RESOURCE_INDEXES } from '../index/tables.ts'
 
 export interface Query {
@@ -32,12 +32,10 @@ export function typeIs(c: Compiled, r: string): string {
   return `${r}.type ${c.ctx.b.isIn(c.ctx.types)}`
 }
 
-/** Probes of every filter except `except`, each prefixed with AND. */
+/** Probes of every filter except `except`, as one balanced AND prefixed with AND ('' if none). */
 export function probes(c: Compiled, r: string, except?: Cond): string {
-  return c.conds
-    .filter((x) => x !== except)
-    .map((x) => ` AND ${x.probe(r)}`)
-    .join('')
+  const terms = c.conds.filter((x) => x !== except).map((x) => x.probe(r))
+  return terms.length ? ` AND ${allOf(terms)}` : ''
 }
 
 /** The type's rows in pk order (M3): the type index for one type, the table itself for several. */

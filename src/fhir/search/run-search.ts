@@ -3,13 +3,12 @@
 // and _revinclude. Returns rows with their stored JSON text, which the Bundle splices in unparsed.
 
 import { runIncludes } from './includes.ts'
+import { asTooCostly, StatementTooLong } from './too-costly.ts'
+import { D1_MAX_SQL_BYTES, TOTAL_CAP } from './limits.ts'
 import { countQuery, isSegmented, pageQuery } from './plan.ts'
 import type { Query, Segment } from './query-parts.ts'
 import type { Cursor, SearchRequest } from './request.ts'
 import type { SearchResult, SearchRow } from './search-result.ts'
-
-/** Counts stop here: a larger total is not given (every counted row is a billed read). */
-const TOTAL_CAP = 10_000
 
 type Raw = Record<string, unknown> & { pk: number; type: string; id: string; body: string }
 
@@ -19,7 +18,10 @@ function toRow(raw: Raw, keyCount: number): SearchRow {
   return { pk: raw.pk, type: raw.type, id: raw.id, body: raw.body, keys }
 }
 
-const statement = (db: D1Database, q: Query) => db.prepare(q.sql).bind(...q.params)
+function statement(db: D1Database, q: Query): D1PreparedStatement {
+  if (q.sql.length > D1_MAX_SQL_BYTES) throw new StatementTooLong()
+  return db.prepare(q.sql).bind(...q.params)
+}
 
 /** The page rows in display order, and whether more rows follow in the direction read. */
 async function readPage(
@@ -62,7 +64,19 @@ async function readPage(
   return { rows: page, more: hasMore, total }
 }
 
+/**
+ * Runs `request`. A statement D1 refuses for its size (limits.ts: a search within the limits never
+ * builds one) is the client's 400 naming the search parameters, not a server error.
+ */
 export async function runSearch(db: D1Database, request: SearchRequest): Promise<SearchResult> {
+  try {
+    return await run(db, request)
+  } catch (err) {
+    throw asTooCostly(err, request) ?? err
+  }
+}
+
+async function run(db: D1Database, request: SearchRequest): Promise<SearchResult> {
   const warnings: string[] = []
   // _count=0 is read as _summary=count (search.html#count): the total, no entries.
   const countOnly = request.summary === 'count' || request.count === 0

@@ -4,12 +4,13 @@
 // So the rows of every new resource, their first history rows, and each index table's new rows go in
 // as ONE statement each (a bound JSON array read with json_each, chunked to stay well inside D1's value
 // size limit). Ops that must run as written (optimistic-lock history inserts and updates of existing
-// resources, index deletes) stay single statements and run first, in plan order. Table and column
-// names come from the index catalogue (index/tables.ts).
+// resources, index deletes) stay single statements and run first, in plan order, after the guards of
+// conditional creates (`requireNoMatch`), which fail the batch when their criteria match. Table and
+// column names come from the index catalogue (index/tables.ts).
 
 import { INDEX_TABLES, type IndexKind, type IndexRow } from '../index/tables.ts'
-import { asWriteConflict } from './write-conflict.ts'
-import type { WriteOp } from './write-ops.ts'
+import { asCommitError } from './write-conflict.ts'
+import type { RequireNoMatch, WriteOp } from './write-ops.ts'
 
 /**
  * Largest JSON parameter per grouped statement, in UTF-8 bytes. D1 caps a string value at 2,000,000
@@ -97,11 +98,25 @@ function single(db: D1Database, op: WriteOp): D1PreparedStatement[] {
 }
 
 /**
- * The statements for `ops`: single statements first in plan order, then new resource rows, their
+ * A requireNoMatch guard: inserts NULL into the NOT NULL column of the empty conditional_guard table
+ * when the criteria match, which fails the batch (migrations/0004_conditional_guard.sql); inserts
+ * nothing otherwise. The match query's parameters are the statement's own.
+ */
+function guard(db: D1Database, op: RequireNoMatch): D1PreparedStatement {
+  return db
+    .prepare(`INSERT INTO conditional_guard (no_match) SELECT NULL WHERE EXISTS (${op.match.sql})`)
+    .bind(...op.match.params)
+}
+
+/**
+ * The statements for `ops`: guards, then single statements in plan order, then new resource rows, their
  * history rows (pk looked up by type and id), and index rows grouped per table.
  */
 export function toStatements(db: D1Database, ops: readonly WriteOp[]): D1PreparedStatement[] {
-  const statements: D1PreparedStatement[] = []
+  // Guards first: they test what other writers committed, before this batch changes anything.
+  const statements: D1PreparedStatement[] = ops.flatMap((op) =>
+    op.kind === 'requireNoMatch' ? [guard(db, op)] : []
+  )
   const resources: unknown[][] = []
   const history: unknown[][] = []
   const byPk = new Map<IndexKind, unknown[][]>()
@@ -181,12 +196,15 @@ export function toStatements(db: D1Database, ops: readonly WriteOp[]): D1Prepare
   return statements
 }
 
-/** Runs planned ops as one atomic batch; WriteConflict when a version or id was taken. */
+/**
+ * Runs planned ops as one atomic batch; WriteConflict when a version or id was taken, MatchConflict
+ * when a `requireNoMatch` guard found a match.
+ */
 export async function commit(db: D1Database, ops: readonly WriteOp[]): Promise<void> {
   if (!ops.length) return
   try {
     await db.batch(toStatements(db, ops))
   } catch (err) {
-    throw asWriteConflict(err)
+    throw asCommitError(err)
   }
 }

@@ -75,6 +75,25 @@ export type DeleteIndexRows = {
   [K in IndexKind]: { kind: 'deleteIndexRows'; table: K; pk: number; rows: IndexRows[K] }
 }[IndexKind]
 
+/**
+ * A condition of the whole batch: no current resource of `type` may match the criteria `match`
+ * tests (a conditional create's If-None-Exist, a conditional update that found no match;
+ * R4 http.html#ccreate). `match` is a SELECT that returns a row when one matches, with its bound
+ * parameters, as the search compiler builds it (search/find.ts `matchQuery`). Checked before
+ * every other statement of the batch, so it sees what other writers committed, not this batch.
+ */
+export interface RequireNoMatch {
+  kind: 'requireNoMatch'
+  type: string
+  match: { sql: string; params: readonly unknown[] }
+}
+
 /** One step of a planned write. */
 export type WriteOp =
-  InsertResource | UpdateResource | MarkDeleted | InsertHistory | InsertIndexRows | DeleteIndexRows
+  | InsertResource
+  | UpdateResource
+  | MarkDeleted
+  | InsertHistory
+  | InsertIndexRows
+  | DeleteIndexRows
+  | RequireNoMatch
