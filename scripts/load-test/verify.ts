@@ -14,11 +14,11 @@ export interface Verification {
 }
 
 /**
- * Known open: concurrent conditional updates with the same criteria can each find no match and
- * each create (docs/rest.md says so of conditional creates). Set to false once fixed: duplicates
- * then fail the run.
+ * Concurrent conditional updates with the same criteria used to each find no match and each create;
+ * fixed by the no-match guard committed with the create (1c8e4e1). Duplicates fail the run; set to
+ * true only to isolate a regression.
  */
-const KNOWN_OPEN_CONDITIONAL_DUPLICATES = true
+const KNOWN_OPEN_CONDITIONAL_DUPLICATES = false
 
 async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>) {
   let next = 0

@@ -13,10 +13,10 @@ import { searchParamsFor } from '../../src/fhir/index/registry.ts'
 /**
  * Request classes the generators leave out (true) because they hit known open holes (issue 10's
  * outside review, and what these fuzz tests found). Set a switch to false once its fix is on
- * main: the fuzz tests then generate that class and hold it to every invariant. The false ones
- * were fixed by 56f1376 ("Authorise every type a request reads") and bd536b2 (JSON nesting
- * capped at 64 levels); they stay as switches so a regression can be isolated by turning one
- * back on.
+ * main: the fuzz tests then generate that class and hold it to every invariant. All are fixed
+ * now (56f1376: every type a request reads is authorised; bd536b2: JSON nesting capped at 64
+ * levels; 6546da0: searches within D1's statement limits); they stay as switches so a regression
+ * can be isolated by turning one back on.
  */
 const KNOWN_OPEN = {
   /** `_include` / `_revinclude` (and `:iterate`) returned types the client may not read. */
@@ -35,14 +35,14 @@ const KNOWN_OPEN = {
    * values through a chain or _has (`Observation?has-member.value-quantity=120,121,122`).
    * While true, a parameter carries at most 2 values and a search at most 5 parameters.
    */
-  manyValues: true,
+  manyValues: false,
   /**
    * An untyped chain (`ref.param`, no `:Type`) through a reference with several target types
    * answers 500 with one value (the same "too many terms in compound SELECT"):
    * `Observation?performer._id=x`, `Observation?focus.email=x`, also inside `_has`
    * (`Patient?_has:Observation:subject:performer._id=x`). While true, chains name their type.
    */
-  untypedChains: true,
+  untypedChains: false,
   /**
    * Deeply nested JSON answered 500 (stack overflow) for an authorised caller: a JSON Patch
    * value nested 3,000 deep, a transaction entry's resource, a Client body or a test-policy

@@ -6,8 +6,9 @@
 
 import { commit } from '../storage/commit.ts'
 import { readResources, resourceKey, type StoredRow } from '../storage/resources.ts'
-import { WriteConflict } from '../storage/write-conflict.ts'
+import { MatchConflict, WriteConflict } from '../storage/write-conflict.ts'
 import type { WriteOp } from '../storage/write-ops.ts'
+import { matchQuery } from '../search/find.ts'
 import {
   badRequest,
   conflict,
@@ -56,6 +57,8 @@ interface Target {
   existing: boolean
   /** A conditional update without a match, at the body's id, which must not be live. */
   mustBeNew: boolean
+  /** Criteria that matched nothing: the create commits only if they still match nothing. */
+  noMatch?: URLSearchParams
 }
 
 async function inEntry<T>(entry: Entry, run: () => T | Promise<T>): Promise<T> {
@@ -96,7 +99,7 @@ export async function runTransaction(
       results = plan.results
       break
     } catch (err) {
-      if (!(err instanceof WriteConflict)) throw err
+      if (!(err instanceof WriteConflict) && !(err instanceof MatchConflict)) throw err
       if (attempt === MAX_ATTEMPTS) {
         throw conflict(
           'Resources of this transaction are being changed by other requests at the same time; try again'
@@ -158,13 +161,10 @@ async function resolveTarget(db: D1Database, entry: Entry, access: SearchAccess)
     case 'create': {
       checkCreateBody(entryType, entry.resource!)
       if (entry.ifNoneExist !== undefined) {
-        const id = await matchOne(
-          db,
-          entryType,
-          ifNoneExistCriteria(entryType, entry.ifNoneExist),
-          access
-        )
+        const noMatch = ifNoneExistCriteria(entryType, entry.ifNoneExist)
+        const id = await matchOne(db, entryType, noMatch, access)
         if (id) return target(entryType, id, { existing: true })
+        return target(entryType, crypto.randomUUID(), { fresh: true, noMatch })
       }
       return target(entryType, crypto.randomUUID(), { fresh: true })
     }
@@ -173,7 +173,8 @@ async function resolveTarget(db: D1Database, entry: Entry, access: SearchAccess)
       return target(entryType, entryId)
     case 'conditional-update': {
       const body = entry.resource!
-      const matched = await matchOne(db, entryType, criteria(entryType, entry.query), access)
+      const noMatch = criteria(entryType, entry.query)
+      const matched = await matchOne(db, entryType, noMatch, access)
       if (matched) {
         if (body.id !== undefined && body.id !== matched) {
           throw badRequest(
@@ -183,10 +184,11 @@ async function resolveTarget(db: D1Database, entry: Entry, access: SearchAccess)
         }
         return target(entryType, matched)
       }
-      if (body.id === undefined) return target(entryType, crypto.randomUUID(), { fresh: true })
+      if (body.id === undefined)
+        return target(entryType, crypto.randomUUID(), { fresh: true, noMatch })
       if (typeof body.id !== 'string') throw badRequest('The resource id must be a string', ['id'])
       checkFhirId(body.id)
-      return target(entryType, body.id, { mustBeNew: true })
+      return target(entryType, body.id, { mustBeNew: true, noMatch })
     }
     case 'patch':
     case 'delete':
@@ -268,6 +270,8 @@ async function planTransaction(
   for (const t of targets) {
     const plan = await inEntry(t.entry, () => planEntry(t, rowOf, references, now))
     ops.push(...plan.ops)
+    if (t.noMatch)
+      ops.push({ kind: 'requireNoMatch', type: t.type, match: matchQuery(t.type, t.noMatch) })
     results.set(t.entry.index, plan.result)
   }
   for (const e of reads) await inEntry(e, () => checkReadable(e, owner, results, rowOf))

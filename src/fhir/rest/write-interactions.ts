@@ -5,7 +5,9 @@
 import { commit } from '../storage/commit.ts'
 import { nextTimestamp } from '../storage/plan-write.ts'
 import { readResource, type StoredRow } from '../storage/resources.ts'
-import { WriteConflict } from '../storage/write-conflict.ts'
+import { MatchConflict, WriteConflict } from '../storage/write-conflict.ts'
+import type { WriteOp } from '../storage/write-ops.ts'
+import { matchQuery } from '../search/find.ts'
 import { badRequest, conflict, notFound, preconditionFailed } from '../../errors/outcome.ts'
 import { checkCreateBody, checkFhirId, checkUpdateBody } from '../resource-input.ts'
 import { criteria, ifNoneExistCriteria, matchOne } from './conditional.ts'
@@ -23,6 +25,34 @@ import {
 
 /** Reads and writes tried per write without If-Match before answering 409. */
 const MAX_WRITE_ATTEMPTS = 10
+/** Times a conditional create searches again after a match appeared before its commit (then 409). */
+const MAX_MATCH_ATTEMPTS = 3
+
+/** The guard that commits a create only if `query` still matches no current `type` (http.html#ccreate). */
+const noMatch = (type: string, query: URLSearchParams): WriteOp => ({
+  kind: 'requireNoMatch',
+  type,
+  match: matchQuery(type, query),
+})
+
+/**
+ * Runs a conditional interaction again from its search when its create lost the race to another
+ * request's matching create (MatchConflict): the next run finds that match.
+ */
+async function untilNoRace(what: string, run: () => Promise<RestResult>): Promise<RestResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run()
+    } catch (err) {
+      if (!(err instanceof MatchConflict)) throw err
+      if (attempt === MAX_MATCH_ATTEMPTS) {
+        throw conflict(
+          `Resources matching ${what} are being created by other requests at the same time; try again`
+        )
+      }
+    }
+  }
+}
 
 export interface WriteOptions {
   ifMatch?: string
@@ -77,17 +107,29 @@ export async function create(
   { ifNoneExist, access }: { ifNoneExist?: string; access: SearchAccess }
 ): Promise<RestResult> {
   checkCreateBody(type, body)
-  if (ifNoneExist !== undefined) {
-    const id = await matchOne(db, type, ifNoneExistCriteria(type, ifNoneExist), access)
+  if (ifNoneExist === undefined) return createNew(db, type, body)
+  const query = ifNoneExistCriteria(type, ifNoneExist)
+  return untilNoRace('If-None-Exist', async () => {
+    const id = await matchOne(db, type, query, access)
     const existing = id ? await readResource(db, type, id) : null
     if (id && existing && !existing.deleted) {
       const message = `${type}/${id} matches If-None-Exist; nothing was created`
       return { status: 200, version: currentVersion(type, id, existing), message }
     }
-  }
+    return createNew(db, type, body, noMatch(type, query))
+  })
+}
+
+/** A create at a new server id; with `guard`, committed only if its criteria still match nothing. */
+async function createNew(
+  db: D1Database,
+  type: string,
+  body: Record<string, unknown>,
+  guard?: WriteOp
+): Promise<RestResult> {
   const { ops, result } = planCreate(type, crypto.randomUUID(), body, Date.now())
   try {
-    await commit(db, ops)
+    await commit(db, guard ? [...ops, guard] : ops)
   } catch (err) {
     if (err instanceof WriteConflict)
       throw conflict('The server-assigned id is already taken; try again')
@@ -121,7 +163,18 @@ export async function conditionalUpdate(
   body: Record<string, unknown>,
   options: ConditionalOptions
 ): Promise<RestResult> {
-  const matched = await matchOne(db, type, criteria(type, query), options.access)
+  const where = criteria(type, query)
+  return untilNoRace(query.toString(), () => conditionalUpdateOnce(db, type, where, body, options))
+}
+
+async function conditionalUpdateOnce(
+  db: D1Database,
+  type: string,
+  query: URLSearchParams,
+  body: Record<string, unknown>,
+  options: ConditionalOptions
+): Promise<RestResult> {
+  const matched = await matchOne(db, type, query, options.access)
   if (matched) {
     if (body.id !== undefined && body.id !== matched) {
       throw badRequest(
@@ -131,7 +184,10 @@ export async function conditionalUpdate(
     }
     return update(db, type, matched, { ...body, id: matched }, options)
   }
-  if (body.id === undefined) return create(db, type, body, { access: options.access })
+  if (body.id === undefined) {
+    checkCreateBody(type, body)
+    return createNew(db, type, body, noMatch(type, query))
+  }
   if (typeof body.id !== 'string') throw badRequest('The resource id must be a string', ['id'])
   checkFhirId(body.id)
   const id = body.id
@@ -142,7 +198,8 @@ export async function conditionalUpdate(
         `${type}/${id} exists but does not match the criteria of the conditional update`
       )
     }
-    return planUpdate(type, id, body, current, options.ifMatch, now)
+    const plan = planUpdate(type, id, body, current, options.ifMatch, now)
+    return { ...plan, ops: [...plan.ops, noMatch(type, query)] }
   })
 }
 
