@@ -17,7 +17,7 @@ const MAX_FORM_BYTES = 64 * 1024
  * Deepest nesting of arrays and objects in a JSON body (FHIR resources nest a dozen levels or so).
  * A Bundle may nest 3 more: the Bundle, `entry`, and the entry around each resource.
  */
-const MAX_JSON_DEPTH = 64
+export const MAX_JSON_DEPTH = 64
 const BUNDLE_WRAPPING = 3
 
 export const JSON_PATCH = 'application/json-patch+json'

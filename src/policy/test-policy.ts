@@ -9,6 +9,8 @@ import { badRequest } from '../errors/outcome.ts'
 import { getClient } from '../config/store.ts'
 import { routingPath } from '../http/route-matcher.ts'
 import { fromBase64Url } from '../lib/crypto.ts'
+import { nestsDeeperThan } from '../lib/json-depth.ts'
+import { MAX_JSON_DEPTH } from '../http/body.ts'
 import type { Log } from '../lib/log.ts'
 import { invalidPolicy } from './invalid-policy.ts'
 import {
@@ -133,8 +135,14 @@ function bearerClaims(authorization: unknown): unknown {
   const m = BEARER_JWT.exec(authorization.trim())
   const bytes = m ? fromBase64Url(m[1]!) : null
   if (!bytes) return undefined
+  const text = new TextDecoder().decode(bytes)
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw badRequest(`The JWT's claims nest deeper than ${MAX_JSON_DEPTH} levels`, [
+      'request.headers.authorization',
+    ])
+  }
   try {
-    const claims: unknown = JSON.parse(new TextDecoder().decode(bytes))
+    const claims: unknown = JSON.parse(text)
     return isObject(claims) ? claims : undefined
   } catch {
     return undefined

@@ -119,6 +119,37 @@ describe('a search reads only types the caller may search', () => {
   })
 })
 
+describe('an _include brings in only the types it may (and was authorised for)', () => {
+  it('a stored reference to another type than the parameter allows is not followed', async () => {
+    const id = uniqueId('az-client2')
+    await registerClient(id, 'pw-reach-5678')
+    await policy(id, { uri: '#^/fhir/(Patient|Organization)' })
+    const auth = basic(id, 'pw-reach-5678')
+    const obs = uniqueId('az-hidden')
+    await call('PUT', `/fhir/Observation/${obs}`, {
+      auth: ROOT,
+      body: { resourceType: 'Observation', id: obs, status: 'final', code: { text: 'hidden' } },
+    })
+    const pt = uniqueId('az-offtarget')
+    // Patient.managingOrganization may refer to an Organization only; this one names an Observation.
+    await call('PUT', `/fhir/Patient/${pt}`, {
+      auth: ROOT,
+      body: {
+        resourceType: 'Patient',
+        id: pt,
+        managingOrganization: { reference: `Observation/${obs}` },
+      },
+    })
+    const res = await call('GET', `/fhir/Patient?_id=${pt}&_include=Patient:organization`, { auth })
+    expect(res.status).toBe(200)
+    expect((await json(res)).entry.map((e: any) => e.resource.resourceType)).toEqual(['Patient'])
+    // Patient:* names every reference parameter, and so types this client may not search.
+    expect((await call('GET', `/fhir/Patient?_id=${pt}&_include=Patient:*`, { auth })).status).toBe(
+      403
+    )
+  })
+})
+
 describe('criteria are searches: conditional writes and references authorise what they search', () => {
   const transaction = (entry: unknown[]) =>
     call('POST', '/fhir', {

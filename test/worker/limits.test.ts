@@ -181,3 +181,188 @@ describe('ids are never . or ..', () => {
     expect(res.status).toBe(400)
   })
 })
+
+describe('a patch builds no more than a request may carry', () => {
+  const patchOf = (id: string, ops: unknown[]) =>
+    call('PATCH', `/fhir/Patient/${id}`, {
+      auth: ROOT,
+      body: ops,
+      headers: { 'content-type': 'application/json-patch+json' },
+    })
+
+  it('copies that would grow a resource past 1 MiB are a 413, and nothing is written', async () => {
+    const id = uniqueId('copy')
+    await call('PUT', `/fhir/Patient/${id}`, { auth: ROOT, body: { resourceType: 'Patient', id } })
+    const ops = [
+      { op: 'add', path: '/x', value: ['y'.repeat(1000)] },
+      ...Array.from({ length: 14 }, () => ({ op: 'copy', from: '/x', path: '/x/-' })),
+    ]
+    const res = await patchOf(id, ops)
+    expect(res.status).toBe(413)
+    expect(
+      (await json(await call('GET', `/fhir/Patient/${id}`, { auth: ROOT }))).meta.versionId
+    ).toBe('1')
+  })
+
+  it('patches that nest a resource deeper than 64 levels are a 422', async () => {
+    const id = uniqueId('deepen')
+    await call('PUT', `/fhir/Patient/${id}`, { auth: ROOT, body: deepPatient(id, 60) })
+    // The innermost array of `x` is 60 levels down; 10 more below it make 70.
+    const innermost = `/x${'/0'.repeat(58)}/-`
+    const res = await patchOf(id, [{ op: 'add', path: innermost, value: JSON.parse(nested(10)) }])
+    expect(res.status).toBe(422)
+    expect((await json(res)).issue[0].diagnostics).toMatch(/deeper than 64 levels/)
+    const shallow = await patchOf(id, [
+      { op: 'add', path: innermost, value: JSON.parse(nested(4)) },
+    ])
+    expect(shallow.status).toBe(200)
+  })
+})
+
+describe('what one Bundle may write and search', () => {
+  it('answers write entries without their representation once the Bundle carries 8 MiB', async () => {
+    const id = uniqueId('bigw')
+    const div = `<div xmlns="http://www.w3.org/1999/xhtml">${'x'.repeat(900_000)}</div>`
+    await call('PUT', `/fhir/Patient/${id}`, {
+      auth: ROOT,
+      body: { resourceType: 'Patient', id, text: { status: 'generated', div } },
+    })
+    const noOp = {
+      resourceType: 'Binary',
+      contentType: 'application/json-patch+json',
+      data: btoa('[]'),
+    }
+    const res = await call('POST', '/fhir', {
+      auth: ROOT,
+      body: {
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: Array.from({ length: 12 }, () => ({
+          resource: noOp,
+          request: { method: 'PATCH', url: `Patient/${id}` },
+        })),
+      },
+    })
+    expect(res.status).toBe(200)
+    const text = await res.text()
+    expect(text.length).toBeLessThan(9 * 1024 * 1024)
+    const entries = JSON.parse(text).entry
+    expect(entries.every((e: any) => e.response.status === '200 OK')).toBe(true)
+    expect(entries.filter((e: any) => e.resource).length).toBe(9)
+  })
+
+  it('counts conditional criteria as searches: the 101st conditional delete of a batch is 413', async () => {
+    const entry = (i: number) => ({
+      request: { method: 'DELETE', url: `Patient?identifier=urn:budget|none-${i}` },
+    })
+    const res = await call('POST', '/fhir', {
+      auth: ROOT,
+      body: {
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: Array.from({ length: 101 }, (_, i) => entry(i)),
+      },
+    })
+    const statuses = (await json(res)).entry.map((e: any) => e.response.status)
+    expect(statuses.slice(0, 100).every((s: string) => s === '204 No Content')).toBe(true)
+    expect(statuses[100]).toBe('413 Content Too Large')
+  })
+
+  it('counts conditional references as searches: a transaction with 101 of them is 413 before it writes', async () => {
+    const id = uniqueId('refs')
+    const references = Array.from({ length: 101 }, (_, i) => ({
+      reference: `Practitioner?identifier=urn:budget|r-${i}`,
+    }))
+    const res = await call('POST', '/fhir', {
+      auth: ROOT,
+      body: {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          {
+            resource: { resourceType: 'Patient', id, generalPractitioner: references },
+            request: { method: 'PUT', url: `Patient/${id}` },
+          },
+        ],
+      },
+    })
+    expect(res.status).toBe(413)
+    expect((await call('GET', `/fhir/Patient/${id}`, { auth: ROOT })).status).toBe(404)
+  })
+})
+
+describe('conditional interactions select one resource, and only by criteria', () => {
+  it('two entries of one transaction that create on the same criteria are a 400 naming both', async () => {
+    const value = uniqueId('twice')
+    const body = { resourceType: 'Patient', identifier: [{ system: 'urn:twice', value }] }
+    const res = await call('POST', '/fhir', {
+      auth: ROOT,
+      body: {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          {
+            resource: body,
+            request: { method: 'PUT', url: `Patient?identifier=urn:twice|${value}` },
+          },
+          {
+            resource: body,
+            request: {
+              method: 'POST',
+              url: 'Patient',
+              ifNoneExist: `identifier=urn:twice|${value}`,
+            },
+          },
+        ],
+      },
+    })
+    expect(res.status).toBe(400)
+    expect((await json(res)).issue[0].diagnostics).toMatch(
+      /Bundle\.entry\[[01]\] and Bundle\.entry\[[01]\] both create/
+    )
+    const found = await json(
+      await call('GET', `/fhir/Patient?identifier=urn:twice|${value}&_total=accurate`, {
+        auth: ROOT,
+      })
+    )
+    expect(found.total).toBe(0)
+  })
+
+  it.each(['_cursor=abc', '_sort=name', '_count=1', '_include=Patient:link'])(
+    'criteria with %s are a 400, never a way to pick one of several matches',
+    async (param) => {
+      const value = uniqueId('pick')
+      for (let i = 0; i < 2; i++) {
+        await call('POST', '/fhir/Patient', {
+          auth: ROOT,
+          body: { resourceType: 'Patient', identifier: [{ system: 'urn:pick', value }] },
+        })
+      }
+      const res = await call('DELETE', `/fhir/Patient?identifier=urn:pick|${value}&${param}`, {
+        auth: ROOT,
+      })
+      expect(res.status).toBe(400)
+      const left = await json(
+        await call('GET', `/fhir/Patient?identifier=urn:pick|${value}&_total=accurate`, {
+          auth: ROOT,
+        })
+      )
+      expect(left.total).toBe(2)
+    }
+  )
+
+  it('a JWT in /auth/test-policy nested deeper than 64 levels is a 400', async () => {
+    const claims = btoa(`{"a":${nested(5000)}}`)
+      .replace(/=+$/, '')
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+    const res = await call('POST', '/auth/test-policy', {
+      auth: ROOT,
+      body: {
+        request: { uri: '/fhir/Patient', headers: { authorization: `Bearer e30.${claims}.sig` } },
+        policy: { engine: 'allow' },
+      },
+    })
+    expect(res.status).toBe(400)
+  })
+})

@@ -4,10 +4,11 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { applyPatch, parsePatch } from '../../src/fhir/rest/json-patch.ts'
 import { FhirError } from '../../src/errors/outcome.ts'
+import { MAX_BODY_BYTES } from '../../src/http/body.ts'
 import { allowedClient, call, json, uniqueId } from './helpers.ts'
 import { patient, privateIdentifier, versions } from './rest-helpers.ts'
 
-const apply = (doc: unknown, ops: unknown) => applyPatch(doc, parsePatch(ops))
+const apply = (doc: unknown, ops: unknown) => applyPatch(doc, parsePatch(ops), MAX_BODY_BYTES)
 
 function statusOf(run: () => unknown): number | 'ok' {
   try {

@@ -33,13 +33,11 @@ export async function runBatch(
       if ('error' in entry) throw entry.error
       await authorizeEntry(call, entry)
       const read = isRead(entry)
-      if (read) {
-        budget.count(entry)
-        budget.admit()
-      }
+      budget.count(entry)
+      if (read) budget.admit()
       const result = await entry.interaction.handler(entryCall(call, entry, current))
       const answer = entryResponse(call.base, entry, result, prefer)
-      response.push(read ? budget.charge(answer) : answer)
+      response.push(read ? budget.charge(answer) : budget.chargeWrite(answer))
     } catch (err) {
       response.push(failedEntry(err, entry.index, call.log))
     }

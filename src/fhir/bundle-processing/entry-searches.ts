@@ -25,12 +25,16 @@ export async function authorizeEntrySearches(call: FhirCall, entry: Entry): Prom
     case 'conditional-delete':
       await authorizeCriteria(type, criteria(type, entry.query), access)
   }
-  if (entry.method === 'POST' || entry.method === 'PUT') {
-    for (const reference of conditionalReferences(entry.resource)) {
-      const { type: searched, query } = conditionalReference(reference)
-      await authorizeCriteria(searched, query, access)
-    }
+  for (const reference of entryReferences(entry)) {
+    const { type: searched, query } = conditionalReference(reference)
+    await authorizeCriteria(searched, query, access)
   }
+}
+
+/** The conditional references in an entry's resource (a POST or PUT), each `Type?criteria`. */
+export function entryReferences(entry: Entry): Set<string> {
+  const writes = entry.method === 'POST' || entry.method === 'PUT'
+  return writes ? conditionalReferences(entry.resource) : new Set()
 }
 
 /** `Type?criteria` of a conditional reference (http.html#trules). */

@@ -35,7 +35,7 @@ import {
 import type { FhirCall } from '../call.ts'
 import { atEntry, type Entry, type ParsedEntry } from './entries.ts'
 import { authorizeEntry, entryCall, entryResponse } from './entry-call.ts'
-import { authorizeEntrySearches, conditionalReference } from './entry-searches.ts'
+import { authorizeEntrySearches, conditionalReference, entryReferences } from './entry-searches.ts'
 import { ReadBudget } from './read-budget.ts'
 import { conditionalReferences, resolveReferences, type ReferenceMap } from './references.ts'
 
@@ -78,17 +78,18 @@ export async function runTransaction(
     if ('error' in e) throw e.error
     return e
   })
+  // What the transaction will search, counted before anything is authorised or matched.
+  const budget = new ReadBudget()
+  for (const entry of entries) {
+    await inEntry(entry, () => budget.count(entry, entryReferences(entry).size))
+  }
   for (const entry of entries) await inEntry(entry, () => authorizeEntry(call, entry))
   // Criteria and conditional references are searches: all authorised before anything is matched.
   for (const entry of entries) await inEntry(entry, () => authorizeEntrySearches(call, entry))
   checkFullUrls(entries)
   // Reads run after the commit; a read the server would refuse fails the transaction before it.
-  const budget = new ReadBudget()
   for (const entry of entries.filter(isRead)) {
-    await inEntry(entry, async () => {
-      budget.count(entry)
-      await entry.interaction.check?.(entryCall(call, entry))
-    })
+    await inEntry(entry, () => entry.interaction.check?.(entryCall(call, entry)))
   }
   const db = call.db
   let results: Map<number, RestResult>
@@ -110,7 +111,7 @@ export async function runTransaction(
   const response: ResponseEntry[] = []
   for (const entry of entries) {
     const result = results.get(entry.index)
-    if (result) response.push(responseEntry(call.base, result, prefer))
+    if (result) response.push(budget.chargeWrite(responseEntry(call.base, result, prefer)))
     // The writes are committed: a GET that fails now is reported in its entry.
     else
       response.push(
@@ -241,6 +242,7 @@ async function planTransaction(
     }
     owner.set(key, t)
   }
+  checkCreatedOnce(targets)
 
   const reads = entries.filter((e) => e.interaction.name === 'read')
   const keys = [
@@ -279,6 +281,29 @@ async function planTransaction(
 }
 
 /**
+ * Two entries that create on the same criteria would both create: each checks the state before the
+ * transaction (the guard of a conditional create cannot see the other's row). 400 naming both.
+ */
+function checkCreatedOnce(targets: readonly Target[]): void {
+  const creator = new Map<string, Target>()
+  for (const t of targets) {
+    if (!t.noMatch) continue
+    const key = JSON.stringify([
+      t.type,
+      [...t.noMatch].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    ])
+    const other = creator.get(key)
+    if (other) {
+      throw badRequest(
+        `Bundle.entry[${other.entry.index}] and Bundle.entry[${t.entry.index}] both create a ` +
+          `${t.type} matching ${t.noMatch.toString()}; a transaction may create it only once`
+      )
+    }
+    creator.set(key, t)
+  }
+}
+
+/**
  * Conditional references (`Patient?identifier=…`, http.html#trules) resolve to the one resource the
  * criteria match: a create of this transaction with the same If-None-Exist, else a stored resource.
  * No match or several fail the transaction (412).
@@ -294,21 +319,20 @@ async function resolveConditionalReferences(
     if (t.entry.method === 'POST' || t.entry.method === 'PUT')
       conditionalReferences(t.entry.resource, found)
   }
-  await Promise.all(
-    [...found].map(async (reference) => {
-      const { type, query } = conditionalReference(reference)
-      const created = targets.find(
-        (t) =>
-          t.fresh &&
-          t.type === type &&
-          t.entry.ifNoneExist !== undefined &&
-          ifNoneExistCriteria(type, t.entry.ifNoneExist).toString() === query.toString()
-      )
-      const id = created?.id ?? (await matchOne(db, type, query, access))
-      if (!id) throw preconditionFailed(`The conditional reference ${reference} matches no ${type}`)
-      references.set(reference, `${type}/${id}`)
-    })
-  )
+  // One at a time: each is a search, and a transaction's searches are bounded (read-budget.ts).
+  for (const reference of found) {
+    const { type, query } = conditionalReference(reference)
+    const created = targets.find(
+      (t) =>
+        t.fresh &&
+        t.type === type &&
+        t.entry.ifNoneExist !== undefined &&
+        ifNoneExistCriteria(type, t.entry.ifNoneExist).toString() === query.toString()
+    )
+    const id = created?.id ?? (await matchOne(db, type, query, access))
+    if (!id) throw preconditionFailed(`The conditional reference ${reference} matches no ${type}`)
+    references.set(reference, `${type}/${id}`)
+  }
 }
 
 function planEntry(

@@ -11,11 +11,22 @@ import { typesRead, type SearchAccess } from './search-access.ts'
 
 /** Parameters that shape a response, not a match: they are not criteria. */
 const NOT_CRITERIA = new Set(['_format', '_pretty', '_summary', '_elements'])
+/**
+ * Parameters that page, order or widen a search: in criteria they would pick one of several matches
+ * (a `_cursor` past the first) where the spec asks for 412, so they are refused.
+ */
+const REFUSED = new Set(['_cursor', '_sort', '_count', '_total', '_include', '_revinclude'])
 
 /** The criteria of a conditional URL's query, without response parameters; 400 when there are none. */
 export function criteria(type: string, query: URLSearchParams): URLSearchParams {
   const result = new URLSearchParams()
-  for (const [key, value] of query) if (!NOT_CRITERIA.has(key)) result.append(key, value)
+  for (const [key, value] of query) {
+    const name = key.split(':')[0]!
+    if (REFUSED.has(name)) {
+      throw badRequest(`${name} is not a search criterion of a conditional interaction`, [key])
+    }
+    if (!NOT_CRITERIA.has(key)) result.append(key, value)
+  }
   if (![...result.keys()].length) {
     throw badRequest(
       `A conditional interaction on ${type} needs search criteria (e.g. ${type}?identifier=system|value)`

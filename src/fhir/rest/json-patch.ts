@@ -3,7 +3,7 @@
 // operation that cannot be applied (missing path, bad array index, failed `test`) is a 422, and the
 // patch is all-or-nothing because it works on a copy of the resource.
 
-import { badRequest, FhirError } from '../../errors/outcome.ts'
+import { badRequest, FhirError, tooLarge } from '../../errors/outcome.ts'
 
 export type PatchOperation =
   | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
@@ -153,9 +153,18 @@ function jsonEqual(a: unknown, b: unknown): boolean {
   )
 }
 
-/** Applies `ops` to a copy of `document`; the input is never changed. */
-export function applyPatch(document: unknown, ops: readonly PatchOperation[]): unknown {
+/**
+ * Applies `ops` to a copy of `document`; the input is never changed. `copy` is the one operation
+ * that grows a document beyond the patch's own size (each copy can double it): what it copies is
+ * counted, and more than `maxCopied` characters is a 413 before it is built.
+ */
+export function applyPatch(
+  document: unknown,
+  ops: readonly PatchOperation[],
+  maxCopied: number
+): unknown {
   let doc = structuredClone(document)
+  let copied = 0
   ops.forEach((op, i) => {
     try {
       switch (op.op) {
@@ -168,9 +177,15 @@ export function applyPatch(document: unknown, ops: readonly PatchOperation[]): u
         case 'replace':
           doc = replace(doc, op.path, structuredClone(op.value))
           break
-        case 'copy':
-          doc = add(doc, op.path, structuredClone(get(doc, op.from)))
+        case 'copy': {
+          const value = get(doc, op.from)
+          copied += JSON.stringify(value)?.length ?? 0
+          if (copied > maxCopied) {
+            throw tooLarge(`The JSON Patch copies more than ${maxCopied} characters`)
+          }
+          doc = add(doc, op.path, structuredClone(value))
           break
+        }
         case 'move': {
           if (op.path.startsWith(`${op.from}/`)) {
             throw unprocessable(`cannot move ${op.from} into its own child ${op.path}`)

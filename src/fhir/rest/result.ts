@@ -75,7 +75,7 @@ export function restResponse(
   if (prefer === 'minimal' || !v?.body || result.status === 204) {
     return new Response(null, { status: result.status, headers })
   }
-  return fhirJson(c, v.body, result.status, headers)
+  return fhirJson(c, v.body, result.status, headers, v.text)
 }
 
 /** JSON text spliced into a response as it is (a stored resource, a Bundle made as text). */
@@ -113,7 +113,9 @@ export function responseEntry(
     }
     entry.response.etag = etag(v.version)
     entry.response.lastModified = instant(v.lastUpdated)
-    if (prefer === 'representation' && v.body) entry.resource = v.body
+    if (prefer === 'representation' && v.body) {
+      entry.resource = v.text !== undefined ? new RawJson(v.text) : v.body
+    }
   }
   if (prefer === 'OperationOutcome') entry.response.outcome = informational(result.message)
   return entry

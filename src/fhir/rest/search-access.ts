@@ -6,7 +6,6 @@
 // for the whole request, never a silently smaller answer.
 
 import { RESOURCE_TYPES } from '../definitions/resource-types.generated.ts'
-import { searchParamsFor } from '../index/registry.ts'
 import type { Filter, IncludeSpec, SearchRequest } from '../search/request.ts'
 
 /** Authorises searches of these types for the caller (403 / 401 when any is refused). */
@@ -37,16 +36,7 @@ function traversed(filter: Filter, types: Set<string>): void {
   }
 }
 
-/** The types an `_include` may bring in: its target, else every target of its parameters. */
+/** The types an `_include` may bring in (parse-result.ts names them; undefined is any type). */
 function includeTargets(spec: IncludeSpec): readonly string[] {
-  if (spec.target) return [spec.target]
-  const sps = new Set(spec.sps)
-  const targets = new Set<string>()
-  for (const def of searchParamsFor(spec.source)) {
-    if (!sps.has(def.sp)) continue
-    // A reference parameter without declared targets may refer to any type.
-    if (!def.targets?.length) return RESOURCE_TYPES
-    for (const t of def.targets) targets.add(t)
-  }
-  return [...targets]
+  return spec.targets ?? RESOURCE_TYPES
 }

@@ -6,7 +6,9 @@
 import { isUnchanged, planDelete as deleteOps, planWrite } from '../storage/plan-write.ts'
 import type { StoredRow, WrittenVersion } from '../storage/resources.ts'
 import type { WriteOp } from '../storage/write-ops.ts'
-import { badRequest, gone, notFound } from '../../errors/outcome.ts'
+import { badRequest, FhirError, gone, notFound, tooLarge } from '../../errors/outcome.ts'
+import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from '../../http/body.ts'
+import { nestsDeeperThan } from '../../lib/json-depth.ts'
 import { applyPatch, type PatchOperation } from './json-patch.ts'
 import type { RestResult } from './result.ts'
 import { checkIfMatch } from './versioning.ts'
@@ -79,7 +81,7 @@ export function planPatch(
   if (!current) throw notFound(`Resource ${type}/${id} not found`)
   checkIfMatch(ifMatch, current, `${type}/${id}`)
   if (current.deleted) throw gone(`Resource ${type}/${id} was deleted`)
-  const patched = applyPatch(current.body, patch)
+  const patched = applyPatch(current.body, patch, MAX_BODY_BYTES)
   if (!patched || typeof patched !== 'object' || Array.isArray(patched)) {
     throw badRequest('The patched resource is not a JSON object')
   }
@@ -89,7 +91,26 @@ export function planPatch(
       resource.resourceType !== type ? 'resourceType' : 'id',
     ])
   }
+  checkPatched(resource)
   return planUpdate(type, id, rewrite(resource), current, undefined, now, 'PATCH')
+}
+
+/**
+ * A patched resource is held to what a request body may be: at most MAX_BODY_BYTES (413) and
+ * MAX_JSON_DEPTH levels (422), since a patch can build more than it carries.
+ */
+function checkPatched(resource: Record<string, unknown>): void {
+  const text = JSON.stringify(resource)
+  if (new TextEncoder().encode(text).byteLength > MAX_BODY_BYTES) {
+    throw tooLarge(`The patched resource exceeds the ${MAX_BODY_BYTES}-byte limit of a resource`)
+  }
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw new FhirError(422, {
+      severity: 'error',
+      code: 'processing',
+      diagnostics: `The patched resource nests deeper than ${MAX_JSON_DEPTH} levels`,
+    })
+  }
 }
 
 /** Delete `type/id`: a new version without a body; nothing to do when it is missing or deleted. */

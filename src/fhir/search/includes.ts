@@ -16,18 +16,23 @@ const x = at(REF, 'x')
 
 type Raw = { pk: number; type: string; id: string; body: string }
 
-/** Forward: the resources `rows` refer to through `specs`' parameters. */
+/**
+ * Forward: the resources `rows` refer to through `specs`' parameters, of the types each include may
+ * bring in (its `targets`): a stored reference to another type is not followed.
+ */
 function forwardSelect(b: Binder, specs: IncludeSpec[], rows: SearchRow[]): string[] {
-  const byTarget = new Map<string, number[]>()
+  const byTargets = new Map<string, { targets: readonly string[] | undefined; sps: number[] }>()
   for (const s of specs) {
     if (!rows.some((r) => r.type === s.source)) continue
-    const key = s.target ?? ''
-    byTarget.set(key, [...(byTarget.get(key) ?? []), ...s.sps])
+    const key = JSON.stringify(s.targets ?? null)
+    const group = byTargets.get(key) ?? { targets: s.targets, sps: [] }
+    group.sps.push(...s.sps)
+    byTargets.set(key, group)
   }
-  if (!byTarget.size) return []
+  if (!byTargets.size) return []
   const pks = b.list(rows.map((r) => r.pk))
-  return [...byTarget].map(([target, sps]) => {
-    const type = target ? ` AND r.type = ${b.bind(target)}` : ''
+  return [...byTargets.values()].map(({ targets, sps }) => {
+    const type = targets ? ` AND r.type ${b.isIn(targets)}` : ''
     return (
       `SELECT r.pk AS pk FROM ${pks} j CROSS JOIN ${REF.name} x INDEXED BY ${REF.byPk} ` +
       `ON ${x.pk} = j.value AND ${x.sp} IN ${b.list([...new Set(sps)])} CROSS JOIN resource r ` +

@@ -98,7 +98,7 @@ export function parseInclude(
   if (raw === '*') {
     if (name === '_revinclude')
       return `${key}=* is not supported: name the source type and parameter`
-    return types.map((source) => ({ raw, iterate, source, sps: referenceSps(source) }))
+    return types.map((source) => withTargets({ raw, iterate, source, sps: referenceSps(source) }))
   }
   const [source, param, target, ...extra] = raw.split(':')
   if (!source || !param || extra.length)
@@ -110,13 +110,31 @@ export function parseInclude(
   if (name === '_include' && !iterate && !types.includes(source)) {
     return `${key}=${raw} names ${source}, which is not the type searched`
   }
-  if (param === '*') return [{ raw, iterate, source, sps: referenceSps(source), target }]
+  if (param === '*')
+    return [withTargets({ raw, iterate, source, sps: referenceSps(source), target })]
   const def = searchParam(source, param)
   if (!def || def.type !== 'reference') return `${param} is not a reference parameter of ${source}`
   if (target && def.targets?.length && !def.targets.includes(target)) {
     return `${target} is not a target of ${source}.${param}`
   }
-  return [{ raw, iterate, source, sps: [def.sp], target }]
+  return [withTargets({ raw, iterate, source, sps: [def.sp], target })]
+}
+
+/**
+ * The types an `_include` may bring in: its target, else every declared target of its parameters;
+ * undefined when one of them may refer to any type. The include reads only these (includes.ts), and
+ * they are what the request is authorised for, whatever references the stored resources hold.
+ */
+function withTargets(spec: Omit<IncludeSpec, 'targets'>): IncludeSpec {
+  if (spec.target) return { ...spec, targets: [spec.target] }
+  const sps = new Set(spec.sps)
+  const targets = new Set<string>()
+  for (const def of searchParamsFor(spec.source)) {
+    if (!sps.has(def.sp)) continue
+    if (!def.targets?.length) return { ...spec, targets: undefined }
+    for (const t of def.targets) targets.add(t)
+  }
+  return { ...spec, targets: [...targets].sort() }
 }
 
 function referenceSps(type: string): number[] {

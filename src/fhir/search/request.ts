@@ -90,6 +90,8 @@ export interface IncludeSpec {
   source: string
   sps: number[]
   target?: string
+  /** The types it may bring in (its target, or its parameters' declared targets); undefined: any. */
+  targets: readonly string[] | undefined
 }
 
 /** A position in the result order: after (or before) the row with these sort keys and pk. */

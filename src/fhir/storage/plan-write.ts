@@ -107,7 +107,7 @@ export function planWrite(
       ...replaceIndexRows(before, rows, pk),
     ]
   }
-  return { ops, written: { type, id, version, lastUpdated: now, body } }
+  return { ops, written: { type, id, version, lastUpdated: now, body, text } }
 }
 
 /** The ops that delete the live resource `current`: a DELETE version, no body, no index rows. */

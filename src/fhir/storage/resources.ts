@@ -20,6 +20,8 @@ export interface WrittenVersion {
   version: number
   lastUpdated: number
   body: FhirResource | null
+  /** The body as stored JSON text, when this write made it (answers splice it in as it is). */
+  text?: string
 }
 
 interface ResourceRecord {
