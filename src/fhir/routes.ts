@@ -12,6 +12,7 @@ import { authorizeRequest } from '../policy/authorize.ts'
 import type { RequestParts } from '../policy/request.ts'
 import type { RouteSpec } from '../policy/route-table.ts'
 import type { CallHeader, FhirCall, FhirInteraction, FhirResult } from './call.ts'
+import type { SearchAccess } from './rest/search-access.ts'
 import { FHIR_INTERACTIONS } from './interactions.ts'
 import { checkParams } from './resource-input.ts'
 import { preferReturn } from './rest/prefer.ts'
@@ -41,6 +42,22 @@ export const fhirRoutes: readonly RouteSpec[] = FHIR_INTERACTIONS.map((row) => (
   handler: async (c) => httpResponse(c, await row.handler(httpCall(c, row))),
 }))
 
+/**
+ * Authorises searches of types for this request's caller, each once: the derived request of a type
+ * is always the same (`GET [base]/<type>` with this request's headers), so a Bundle whose entries,
+ * criteria and references reach one type many times evaluates its policies once.
+ */
+function searchAccess(c: Context<AppEnv>): SearchAccess {
+  const allowed = new Set<string>()
+  return async (types) => {
+    for (const type of types) {
+      if (allowed.has(type)) continue
+      await authorizeRequest(c, SEARCH, searchOf(type))
+      allowed.add(type)
+    }
+  }
+}
+
 function httpCall(c: Context<AppEnv>, row: FhirInteraction): FhirCall {
   const params = c.req.param() as Record<string, string>
   checkParams(params)
@@ -53,9 +70,7 @@ function httpCall(c: Context<AppEnv>, row: FhirInteraction): FhirCall {
     body: () => (row.body ? bodyOf(c) : Promise.resolve(undefined)),
     header: (name: CallHeader) => c.req.header(name),
     authorize: (operation, parts) => authorizeRequest(c, operation, parts),
-    authorizeSearch: async (types) => {
-      for (const type of new Set(types)) await authorizeRequest(c, SEARCH, searchOf(type))
-    },
+    authorizeSearch: searchAccess(c),
   }
 }
 

@@ -58,11 +58,9 @@ const BODY_KINDS = {
   'json-patch': {
     mediaTypes: [JSON_PATCH],
     maxBytes: MAX_BODY_BYTES,
-    unsupported: (contentType) =>
-      `Unsupported patch Content-Type ${JSON.stringify(contentType)}: only JSON Patch ` +
-      `(${JSON_PATCH}) is supported, not FHIRPath Patch or XML`,
+    unsupported: unsupportedPatch,
     tooLarge: `Request body exceeds the ${MAX_BODY_BYTES}-byte limit`,
-    parse: (bytes) => parseJsonPatchText(decode(bytes, 'The JSON Patch')),
+    parse: parseJsonPatch,
   },
   /** Form fields (search.html#search-post), as URLSearchParams. */
   form: {
@@ -165,8 +163,17 @@ function jsonObject(text: string, maxDepth: number): Record<string, unknown> {
   return value as Record<string, unknown>
 }
 
-/** A JSON Patch document's JSON (the operations are checked by the patch interaction). */
-export function parseJsonPatchText(text: string): unknown {
+/** 415 diagnostics for a patch that is not JSON Patch (a request's or a Bundle Binary's). */
+export function unsupportedPatch(contentType: string): string {
+  return (
+    `Unsupported patch Content-Type ${JSON.stringify(contentType)}: only JSON Patch ` +
+    `(${JSON_PATCH}) is supported, not FHIRPath Patch or XML`
+  )
+}
+
+/** A JSON Patch document's JSON, from its bytes (the operations are checked by the patch interaction). */
+export function parseJsonPatch(bytes: Uint8Array): unknown {
+  const text = decode(bytes, 'The JSON Patch')
   checkDepth(text, MAX_JSON_DEPTH, 'The JSON Patch')
   try {
     return JSON.parse(text)

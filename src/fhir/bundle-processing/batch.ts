@@ -9,7 +9,7 @@ import { failedEntry, type ResponseEntry } from '../rest/result.ts'
 import { readResources, resourceKey, type StoredRow } from '../storage/resources.ts'
 import type { ParsedEntry } from './entries.ts'
 import { authorizeEntry, entryCall, entryResponse, isRead } from './entry-call.ts'
-import { ReadBudget } from './read-budget.ts'
+import { BundleBudget } from './bundle-budget.ts'
 
 /** Interactions that write one named resource: their current rows are read ahead. */
 const INSTANCE_WRITES = new Set(['update', 'patch', 'delete'])
@@ -26,7 +26,7 @@ export async function runBatch(
   )
   const known = new Prefetched(await readResources(call.db, named))
   const current = (type: string, id: string) => known.take(type, id)
-  const budget = new ReadBudget()
+  const budget = new BundleBudget()
   const response: ResponseEntry[] = []
   for (const entry of parsed) {
     try {

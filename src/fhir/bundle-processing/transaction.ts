@@ -17,8 +17,6 @@ import {
   notFound,
   preconditionFailed,
 } from '../../errors/outcome.ts'
-import { checkCreateBody, checkFhirId, checkUpdateBody } from '../resource-input.ts'
-import { criteria, ifNoneExistCriteria, matchOne } from '../rest/conditional.ts'
 import type { SearchAccess } from '../rest/search-access.ts'
 import { parsePatch } from '../rest/json-patch.ts'
 import { patchFromBinary } from '../rest/patch-body.ts'
@@ -34,32 +32,21 @@ import {
 } from '../rest/writes.ts'
 import type { FhirCall } from '../call.ts'
 import { atEntry, type Entry, type ParsedEntry } from './entries.ts'
-import { authorizeEntry, entryCall, entryResponse } from './entry-call.ts'
-import { authorizeEntrySearches, conditionalReference, entryReferences } from './entry-searches.ts'
-import { ReadBudget } from './read-budget.ts'
-import { conditionalReferences, resolveReferences, type ReferenceMap } from './references.ts'
+import { authorizeEntry, entryCall, entryResponse, isRead } from './entry-call.ts'
+import { authorizeEntrySearches, entryReferences } from './entry-searches.ts'
+import {
+  checkCreatedOnce,
+  resolveConditionalReferences,
+  resolveTarget,
+  type Target,
+} from './transaction-targets.ts'
+import { BundleBudget } from './bundle-budget.ts'
+import { resolveReferences, type ReferenceMap } from './references.ts'
 
 /** Times a transaction is planned again after a concurrent writer made its batch fail. */
 const MAX_ATTEMPTS = 3
 
 const RANK: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 }
-
-const isRead = (e: Entry) => e.method === 'GET' || e.method === 'HEAD'
-
-/** Where a write entry lands: its resource, or none (a conditional delete that matched nothing). */
-interface Target {
-  entry: Entry
-  type: string
-  id: string | null
-  /** A create (or conditional update without a match) at a fresh server id. */
-  fresh: boolean
-  /** A conditional create whose If-None-Exist matched this existing resource. */
-  existing: boolean
-  /** A conditional update without a match, at the body's id, which must not be live. */
-  mustBeNew: boolean
-  /** Criteria that matched nothing: the create commits only if they still match nothing. */
-  noMatch?: URLSearchParams
-}
 
 async function inEntry<T>(entry: Entry, run: () => T | Promise<T>): Promise<T> {
   try {
@@ -79,7 +66,7 @@ export async function runTransaction(
     return e
   })
   // What the transaction will search, counted before anything is authorised or matched.
-  const budget = new ReadBudget()
+  const budget = new BundleBudget()
   for (const entry of entries) {
     await inEntry(entry, () => budget.count(entry, entryReferences(entry).size))
   }
@@ -127,7 +114,7 @@ async function readEntry(
   call: FhirCall,
   entry: Entry,
   prefer: ReturnPreference,
-  budget: ReadBudget
+  budget: BundleBudget
 ): Promise<ResponseEntry> {
   budget.admit()
   const result = await entry.interaction.handler(entryCall(call, entry))
@@ -144,69 +131,6 @@ function checkFullUrls(entries: Entry[]): void {
       throw badRequest(`${pair} have the same fullUrl ${entry.fullUrl}`)
     }
     seen.set(entry.fullUrl, entry.index)
-  }
-}
-
-async function resolveTarget(db: D1Database, entry: Entry, access: SearchAccess): Promise<Target> {
-  const { type: entryType, id: entryId } = entry.params as { type: string; id: string }
-  const target = (type: string, id: string | null, extra: Partial<Target> = {}): Target => ({
-    entry,
-    type,
-    id,
-    fresh: false,
-    existing: false,
-    mustBeNew: false,
-    ...extra,
-  })
-  switch (entry.interaction.name) {
-    case 'create': {
-      checkCreateBody(entryType, entry.resource!)
-      if (entry.ifNoneExist !== undefined) {
-        const noMatch = ifNoneExistCriteria(entryType, entry.ifNoneExist)
-        const id = await matchOne(db, entryType, noMatch, access)
-        if (id) return target(entryType, id, { existing: true })
-        return target(entryType, crypto.randomUUID(), { fresh: true, noMatch })
-      }
-      return target(entryType, crypto.randomUUID(), { fresh: true })
-    }
-    case 'update':
-      checkUpdateBody(entryType, entryId, entry.resource!)
-      return target(entryType, entryId)
-    case 'conditional-update': {
-      const body = entry.resource!
-      const noMatch = criteria(entryType, entry.query)
-      const matched = await matchOne(db, entryType, noMatch, access)
-      if (matched) {
-        if (body.id !== undefined && body.id !== matched) {
-          throw badRequest(
-            `The body id ${JSON.stringify(body.id)} differs from ${entryType}/${matched}, the resource the criteria match`,
-            ['id']
-          )
-        }
-        return target(entryType, matched)
-      }
-      if (body.id === undefined)
-        return target(entryType, crypto.randomUUID(), { fresh: true, noMatch })
-      if (typeof body.id !== 'string') throw badRequest('The resource id must be a string', ['id'])
-      checkFhirId(body.id)
-      return target(entryType, body.id, { mustBeNew: true, noMatch })
-    }
-    case 'patch':
-    case 'delete':
-      return target(entryType, entryId)
-    case 'conditional-patch': {
-      const matched = await matchOne(db, entryType, criteria(entryType, entry.query), access)
-      if (!matched)
-        throw notFound(`No ${entryType} matches ${entry.query.toString()}; nothing to patch`)
-      return target(entryType, matched)
-    }
-    case 'conditional-delete':
-      return target(
-        entryType,
-        await matchOne(db, entryType, criteria(entryType, entry.query), access)
-      )
-    default:
-      throw badRequest(`${entry.method} is not a write`)
   }
 }
 
@@ -278,61 +202,6 @@ async function planTransaction(
   }
   for (const e of reads) await inEntry(e, () => checkReadable(e, owner, results, rowOf))
   return { ops, results }
-}
-
-/**
- * Two entries that create on the same criteria would both create: each checks the state before the
- * transaction (the guard of a conditional create cannot see the other's row). 400 naming both.
- */
-function checkCreatedOnce(targets: readonly Target[]): void {
-  const creator = new Map<string, Target>()
-  for (const t of targets) {
-    if (!t.noMatch) continue
-    const key = JSON.stringify([
-      t.type,
-      [...t.noMatch].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-    ])
-    const other = creator.get(key)
-    if (other) {
-      throw badRequest(
-        `Bundle.entry[${other.entry.index}] and Bundle.entry[${t.entry.index}] both create a ` +
-          `${t.type} matching ${t.noMatch.toString()}; a transaction may create it only once`
-      )
-    }
-    creator.set(key, t)
-  }
-}
-
-/**
- * Conditional references (`Patient?identifier=…`, http.html#trules) resolve to the one resource the
- * criteria match: a create of this transaction with the same If-None-Exist, else a stored resource.
- * No match or several fail the transaction (412).
- */
-async function resolveConditionalReferences(
-  db: D1Database,
-  targets: Target[],
-  references: ReferenceMap,
-  access: SearchAccess
-): Promise<void> {
-  const found = new Set<string>()
-  for (const t of targets) {
-    if (t.entry.method === 'POST' || t.entry.method === 'PUT')
-      conditionalReferences(t.entry.resource, found)
-  }
-  // One at a time: each is a search, and a transaction's searches are bounded (read-budget.ts).
-  for (const reference of found) {
-    const { type, query } = conditionalReference(reference)
-    const created = targets.find(
-      (t) =>
-        t.fresh &&
-        t.type === type &&
-        t.entry.ifNoneExist !== undefined &&
-        ifNoneExistCriteria(type, t.entry.ifNoneExist).toString() === query.toString()
-    )
-    const id = created?.id ?? (await matchOne(db, type, query, access))
-    if (!id) throw preconditionFailed(`The conditional reference ${reference} matches no ${type}`)
-    references.set(reference, `${type}/${id}`)
-  }
 }
 
 function planEntry(

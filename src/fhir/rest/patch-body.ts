@@ -3,10 +3,8 @@
 // read by the route's declared body (http/body.ts). FHIRPath Patch (a Parameters resource) is not
 // supported.
 
-import { JSON_PATCH, mediaType, parseJsonPatchText } from '../../http/body.ts'
+import { JSON_PATCH, mediaType, parseJsonPatch, unsupportedPatch } from '../../http/body.ts'
 import { badRequest, unsupportedMediaType } from '../../errors/outcome.ts'
-
-const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 
 /** The JSON Patch document (parsed JSON, not yet checked) carried by a Bundle entry's Binary. */
 export function patchFromBinary(resource: Record<string, unknown> | undefined): unknown {
@@ -17,10 +15,7 @@ export function patchFromBinary(resource: Record<string, unknown> | undefined): 
   }
   const contentType = typeof resource.contentType === 'string' ? resource.contentType : ''
   if (mediaType(contentType) !== JSON_PATCH) {
-    throw unsupportedMediaType(
-      `Unsupported patch Content-Type ${JSON.stringify(contentType)}: only JSON Patch ` +
-        `(${JSON_PATCH}) is supported, not FHIRPath Patch or XML`
-    )
+    throw unsupportedMediaType(unsupportedPatch(contentType))
   }
   if (typeof resource.data !== 'string')
     throw badRequest('The Binary of a PATCH entry has no base64 data')
@@ -30,11 +25,5 @@ export function patchFromBinary(resource: Record<string, unknown> | undefined): 
   } catch {
     throw badRequest('The Binary data of a PATCH entry is not valid base64')
   }
-  let text: string
-  try {
-    text = utf8Strict.decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0)))
-  } catch {
-    throw badRequest('The JSON Patch is not valid UTF-8')
-  }
-  return parseJsonPatchText(text)
+  return parseJsonPatch(Uint8Array.from(binary, (ch) => ch.charCodeAt(0)))
 }

@@ -1,11 +1,11 @@
 // The matcho engine: Aidbox's pattern DSL (docs/access-policies.md#matcho), compiled once into a
 // small node tree and matched against the request object without allocating on the hot path. Every
 // node visited and every deep-equality step spends the evaluation budget.
-import { ID } from '../../lib/ids.ts'
 import { EvaluationBudget } from './budget.ts'
 import { childPath, fail, throwIfIssues } from './errors.ts'
 import type { IssueList } from './errors.ts'
 import { isObject, ownValue, parsePath, resolvePath } from './path.ts'
+import { toReference, valueEquals } from './matcho-values.ts'
 import type { RequestPath } from './path.ts'
 import { compileMatchoRegex } from './regex.ts'
 import type { PolicyRegex } from './regex.ts'
@@ -40,8 +40,6 @@ export interface CompiledMatcho {
 
 /** Deepest pattern nesting accepted, so a hostile pattern cannot exhaust the stack. */
 const MAX_DEPTH = 64
-/** Deepest value nesting compared by a `.path` reference. */
-const MAX_EQUAL_DEPTH = 64
 
 const OPERATORS = new Set([
   '$enum',
@@ -337,65 +335,4 @@ function someMatches(
     if (match(node, list[i], ctx, budget)) return true
   }
   return false
-}
-
-/**
- * Value equality as Clojure's `=` on JSON: missing equals null, no type coercion, deep on
- * containers.
- */
-function valueEquals(a: unknown, b: unknown, depth: number, budget: EvaluationBudget): boolean {
-  budget.spend(1)
-  if (a === b) return true
-  if (a === undefined || a === null) return b === undefined || b === null
-  if (typeof a !== 'object' || typeof b !== 'object' || b === null) return false
-  if (depth >= MAX_EQUAL_DEPTH) return false
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false
-    for (let i = 0; i < a.length; i++) {
-      if (!valueEquals(a[i], b[i], depth + 1, budget)) return false
-    }
-    return true
-  }
-  if (Array.isArray(b)) return false
-  let count = 0
-  for (const key in a) {
-    if (!Object.prototype.hasOwnProperty.call(a, key)) continue
-    count++
-    const av = (a as Record<string, unknown>)[key]
-    if (!valueEquals(av, ownValue(b, key), depth + 1, budget)) return false
-    // A key present only as null on one side still counts as a key on the other.
-    if (av === undefined || av === null) {
-      if (!Object.prototype.hasOwnProperty.call(b, key)) return false
-    }
-  }
-  for (const key in b) {
-    budget.spend(1)
-    if (Object.prototype.hasOwnProperty.call(b, key)) count--
-  }
-  return count === 0
-}
-
-// `Type/id` or `Type/id/_history/vid`, with ids in the server's one id syntax (lib/ids.ts).
-const RELATIVE_REFERENCE = new RegExp(`^([A-Za-z][A-Za-z0-9]{0,63})/(${ID})(?:/_history/${ID})?$`)
-
-/**
- * `$reference`: a FHIR Reference (`{reference: 'Patient/p1'}`) or a string `Patient/p1` becomes
- * Aidbox's `{resourceType, id}`; an object that already has `resourceType` and `id` is used as is.
- * Any other string (absolute URL, `#contained`) becomes `{uri}` (our choice where Aidbox is silent,
- * docs/aidbox.md#where-aidbox-is-silent).
- */
-function toReference(x: unknown): unknown {
-  let text: unknown = x
-  if (isObject(x)) {
-    text = ownValue(x, 'reference')
-    if (typeof text !== 'string') {
-      const resourceType = ownValue(x, 'resourceType')
-      const id = ownValue(x, 'id')
-      if (typeof resourceType === 'string' && typeof id === 'string') return { resourceType, id }
-      return undefined
-    }
-  }
-  if (typeof text !== 'string') return undefined
-  const m = RELATIVE_REFERENCE.exec(text)
-  return m ? { resourceType: m[1], id: m[2] } : { uri: text }
 }

@@ -26,7 +26,7 @@ function searchesOf(entry: Entry): number {
   return name === 'create' && entry.ifNoneExist !== undefined ? 1 : 0
 }
 
-export class ReadBudget {
+export class BundleBudget {
   private bytes = 0
   private searches = 0
 
