@@ -3,6 +3,7 @@
 import path from 'node:path'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
+import { signingKeySet } from './scripts/signing-key.ts'
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrations'))
@@ -21,6 +22,8 @@ export default defineConfig(async () => {
                   TEST_MIGRATIONS: migrations,
                   ROOT_CLIENT_ID: 'root',
                   ROOT_CLIENT_SECRET: 'test-root-secret',
+                  // A fresh key per run: the tests sign and verify with it like a deployment would.
+                  TOKEN_SIGNING_KEYS: await signingKeySet(),
                 },
               },
             }),

@@ -3,12 +3,13 @@
 // loaded through the API by the bulk loader (PUT by id, so loading twice changes nothing).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { load, type LoadSummary } from './load/loader.ts'
 import { inputFiles } from './load/ndjson.ts'
+import { signingKeySet } from './signing-key.ts'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler')
@@ -36,12 +37,24 @@ function wrangler(args: string[], quiet = false): void {
   }
 }
 
-/** Creates .dev.vars from .dev.vars.example when it is missing; returns the root credentials. */
-export function ensureDevVars(): { id: string; secret: string } {
+/**
+ * Creates .dev.vars from .dev.vars.example when it is missing, and gives it a dev token signing key
+ * when it has none; returns the root credentials.
+ */
+export async function ensureDevVars(): Promise<{ id: string; secret: string }> {
   const file = path.join(ROOT, '.dev.vars')
   if (!existsSync(file)) {
     copyFileSync(path.join(ROOT, '.dev.vars.example'), file)
     console.log('created .dev.vars from .dev.vars.example (dev-only root credentials)')
+  }
+  const lines = readFileSync(file, 'utf8').split('\n')
+  const at = lines.findIndex((line) => line.startsWith('TOKEN_SIGNING_KEYS='))
+  if (at < 0 || lines[at]!.trim() === 'TOKEN_SIGNING_KEYS=') {
+    const line = `TOKEN_SIGNING_KEYS=${await signingKeySet()}`
+    if (at < 0) lines.splice(lines.length - (lines.at(-1) === '' ? 1 : 0), 0, line)
+    else lines[at] = line
+    writeFileSync(file, lines.join('\n'))
+    console.log('generated a dev token signing key into .dev.vars (TOKEN_SIGNING_KEYS)')
   }
   return readRootCredentials(file)
 }
@@ -158,7 +171,11 @@ export async function startIsolatedDev(root: {
     const server = await startDev({
       port,
       persistTo: persist,
-      vars: { ROOT_CLIENT_ID: root.id, ROOT_CLIENT_SECRET: root.secret },
+      vars: {
+        ROOT_CLIENT_ID: root.id,
+        ROOT_CLIENT_SECRET: root.secret,
+        TOKEN_SIGNING_KEYS: await signingKeySet(),
+      },
     })
     return {
       ...server,

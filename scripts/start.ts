@@ -7,7 +7,7 @@ import { applyMigrations, basicHeader, ensureDevVars, seedFhir, seedKv, startDev
 
 const started = Date.now()
 const port = Number(process.env.PORT ?? 8787)
-const root = ensureDevVars()
+const root = await ensureDevVars()
 applyMigrations()
 seedKv()
 const server = await startDev({ port, inherit: true })

@@ -1,34 +1,30 @@
-// Authentication of every request: root client (Worker secrets), KV Clients over HTTP Basic, or anonymous.
+// Authentication of every request: root client (Worker secrets), KV Clients over HTTP Basic or with a
+// bearer token the token service issued them (RFC 6750), or anonymous.
 // Secrets are verified with PBKDF2 and constant-time comparison; a per-isolate cache of verified
 // (client, secret digest) pairs keeps the warm path to one SHA-256 and no limit. Any other attempt
 // first spends a unit of the client id's and the address's limits (throttle.ts), so a limited attempt
 // is answered 429 before the secret is looked at. Every failure of a client id gets one answer (status,
 // headers, body) and the same work, whether the id is unknown, the Client is disabled or may not use
 // Basic, or the secret is wrong. Wrong credentials never fall back to anonymous.
+// A bearer request runs with env.DB wrapped by the token guard (token-guard.ts): its revocation check
+// rides in the request's own D1 round trips, and a token found revoked answers 401 whatever ran.
 
 import type { MiddlewareHandler } from 'hono'
-import { FhirError } from '../errors/outcome.ts'
+import { invalidToken, malformedBearer, unauthorized } from './challenges.ts'
 import { toBase64Url } from '../lib/crypto.ts'
 import { isId } from '../lib/ids.ts'
 import type { Log } from '../lib/log.ts'
 import type { Principal } from '../config/principal.ts'
-import { cacheTtlMs } from '../config/store.ts'
+import { cacheTtlMs, getClient } from '../config/store.ts'
 import type { AppEnv } from '../http/env.ts'
+import { baseUrl } from '../http/base-url.ts'
 import { addressKey } from './address.ts'
 import { parseAuthorization } from './basic.ts'
 import { resolveSubject, verifyNobody, type Subject } from './subject.ts'
 import { knownRefusal, spend, type Attempt } from './throttle.ts'
 import { pepperedDigest, rememberVerified, verifiedStamp } from './verified.ts'
-
-const REALM = 'edge-fhir'
-
-export function unauthorized(diagnostics: string): FhirError {
-  return new FhirError(
-    401,
-    { severity: 'error', code: 'login', diagnostics },
-    { 'WWW-Authenticate': `Basic realm="${REALM}", charset="UTF-8"` }
-  )
-}
+import { checkAccessToken } from './tokens.ts'
+import { tokenGuard } from './token-guard.ts'
 
 /** The one answer to every failed authentication of a client id. */
 const invalidCredentials = () => unauthorized('Invalid client credentials')
@@ -44,8 +40,19 @@ export function authentication(): MiddlewareHandler<AppEnv> {
         break
       case 'invalid':
         throw unauthorized(`Invalid credentials: ${credentials.reason}`)
-      case 'bearer':
-        throw unauthorized('Bearer tokens are not accepted yet: use HTTP Basic client credentials')
+      case 'invalid-bearer':
+        throw malformedBearer()
+      case 'bearer': {
+        const client = await authenticateBearer(c.env, credentials.token, baseUrl(c), c.get('log'))
+        const guard = tokenGuard(c.env.DB, client.token!.jti)
+        c.env = { ...c.env, DB: guard.db }
+        c.set('principal', client)
+        await next()
+        // After the answer is made: a token found revoked in any round trip, or in the one check
+        // a request without D1 calls gets, replaces whatever the request answered.
+        if (guard.refused || !(await guard.checkIfUnused())) throw invalidToken()
+        return
+      }
       case 'basic': {
         const attempt = {
           id: credentials.id,
@@ -57,6 +64,22 @@ export function authentication(): MiddlewareHandler<AppEnv> {
     c.set('principal', principal)
     await next()
   }
+}
+
+/** The Client a bearer token was issued to, with the token's grant; 401 invalid_token otherwise. */
+async function authenticateBearer(
+  env: Env,
+  token: string,
+  issuer: string,
+  log: Log
+): Promise<Extract<Principal, { kind: 'client' }>> {
+  const grant = await checkAccessToken(env, token, issuer)
+  const id = grant?.claims.sub
+  if (!grant || typeof id !== 'string' || !isId(id)) throw invalidToken()
+  const client = await getClient(env, id, { log })
+  // A Client disabled or deleted since stops its tokens at once (within the store's cache TTL).
+  if (!client || client.active === false) throw invalidToken()
+  return { kind: 'client', id, client, token: grant }
 }
 
 async function authenticateBasic(

@@ -9,6 +9,8 @@ export type Credentials =
   | { kind: 'invalid'; reason: string }
   | { kind: 'basic'; id: string; secret: string }
   | { kind: 'bearer'; token: string }
+  /** `Bearer` with no token or a value that is not a token68 (RFC 6750 §2.1): a malformed request. */
+  | { kind: 'invalid-bearer' }
 
 // RFC 7230 token for the scheme, then one or more spaces, then token68.
 const HEADER = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*) +([A-Za-z0-9\-._~+/]+=*) *$/
@@ -19,7 +21,10 @@ const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 export function parseAuthorization(header: string | undefined | null): Credentials {
   if (header === undefined || header === null) return { kind: 'none' }
   const match = HEADER.exec(header)
-  if (!match) return { kind: 'invalid', reason: 'malformed Authorization header' }
+  if (!match) {
+    if (/^bearer(\s|$)/i.test(header)) return { kind: 'invalid-bearer' }
+    return { kind: 'invalid', reason: 'malformed Authorization header' }
+  }
   const scheme = match[1]!.toLowerCase()
   const value = match[2]!
   if (scheme === 'bearer') return { kind: 'bearer', token: value }

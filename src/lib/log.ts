@@ -4,6 +4,8 @@
 
 export interface Log {
   readonly requestId: string
+  /** Audit events (tokens issued, refused, revoked): what happened, to whom, never credentials. */
+  info(msg: string, fields?: Record<string, unknown>): void
   warn(msg: string, fields?: Record<string, unknown>): void
   error(msg: string, fields?: Record<string, unknown>): void
 }
@@ -13,6 +15,7 @@ export function requestLog(requestId: string): Log {
     JSON.stringify({ level, msg, request_id: requestId, ...fields })
   return {
     requestId,
+    info: (msg, fields) => console.log(line('info', msg, fields)),
     warn: (msg, fields) => console.warn(line('warn', msg, fields)),
     error: (msg, fields) => console.error(line('error', msg, fields)),
   }

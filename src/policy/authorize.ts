@@ -10,7 +10,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../http/env.ts'
 import { forbidden } from '../errors/outcome.ts'
-import { unauthorized } from '../auth/authenticate.ts'
+import { unauthorized } from '../auth/challenges.ts'
 import type { Principal } from '../config/principal.ts'
 import { listPolicies } from '../config/store.ts'
 import { EvaluationBudget, evaluatePolicy } from './engines/index.ts'

@@ -106,7 +106,7 @@ export function policyRequest(
     resource: isObject(body) ? body : undefined,
     client: principal.kind === 'client' ? withoutSecret(principal.client) : undefined,
     user: identityField(principal, 'user'),
-    jwt: identityField(principal, 'jwt'),
+    jwt: principal.kind === 'client' ? principal.token?.claims : undefined,
     operation: { id: operation },
   }
   return pruneEmpty(request) as PolicyRequest
@@ -118,10 +118,10 @@ export function withoutSecret(client: Record<string, unknown>): Record<string, u
 }
 
 /**
- * `user` and `jwt` come from the principal once authentication provides them (users and tokens
- * are later issues); today no principal carries them, so they are absent.
+ * `user` comes from the principal once authentication provides it (users are a later issue); today
+ * no principal carries one, so it is absent. `jwt` is the bearer token's claims.
  */
-function identityField(principal: Principal, key: 'user' | 'jwt'): unknown {
+function identityField(principal: Principal, key: 'user'): unknown {
   const value = (principal as unknown as Record<string, unknown>)[key]
   if (!isObject(value)) return undefined
   const { password: _password, secret: _secret, ...rest } = value

@@ -1,6 +1,8 @@
-// Test helpers: requests to the Worker under test (SELF), Basic credentials, and admin set-up calls.
+// Test helpers: requests to the Worker under test (SELF), Basic credentials and bearer tokens, and admin
+// set-up calls.
 
-import { SELF } from 'cloudflare:test'
+import { env, SELF } from 'cloudflare:test'
+import { issueAccessToken } from '../../src/auth/tokens.ts'
 import { requestLog } from '../../src/lib/log.ts'
 
 const ROOT_ID = 'root'
@@ -82,3 +84,23 @@ export async function allowedClient(prefix = 'client'): Promise<{ id: string; au
 
 /** The log a test passes where the server would pass a request's log. */
 export const testLog = requestLog('test-request-0000')
+
+/**
+ * An access token issued to `clientId` with `scope`, through the token service's own issuing code
+ * (src/auth/tokens.ts), as `Authorization: Bearer ...`. The token endpoint's tests go through HTTP.
+ */
+export async function bearerFor(
+  clientId: string,
+  scope: string,
+  format: 'jwt' | 'opaque' = 'jwt',
+  lifetime = 300
+): Promise<{ auth: string; token: string; jti: string }> {
+  const issued = await issueAccessToken(env, {
+    clientId,
+    scope,
+    format,
+    lifetime,
+    issuer: 'https://fhir.test',
+  })
+  return { auth: `Bearer ${issued.accessToken}`, token: issued.accessToken, jti: issued.jti }
+}

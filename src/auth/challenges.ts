@@ -1,0 +1,34 @@
+// The 401 and 400 answers of authentication, with the challenge each carries (RFC 7235 §4.1): Basic for
+// client credentials (RFC 7617), Bearer for access tokens (RFC 6750 §3).
+
+import { FhirError } from '../errors/outcome.ts'
+
+const REALM = 'edge-fhir'
+
+export function unauthorized(diagnostics: string): FhirError {
+  return new FhirError(
+    401,
+    { severity: 'error', code: 'login', diagnostics },
+    { 'WWW-Authenticate': `Basic realm="${REALM}", charset="UTF-8"` }
+  )
+}
+
+/** RFC 6750 §3.1: a token that is expired, revoked, malformed or not ours. */
+export function invalidToken(): FhirError {
+  return new FhirError(
+    401,
+    { severity: 'error', code: 'login', diagnostics: 'Invalid or expired access token' },
+    {
+      'WWW-Authenticate': `Bearer realm="${REALM}", error="invalid_token", error_description="The access token is invalid, expired or revoked"`,
+    }
+  )
+}
+
+/** RFC 6750 §3.1: `Authorization: Bearer` without a well-formed token. */
+export function malformedBearer(): FhirError {
+  return new FhirError(
+    400,
+    { severity: 'error', code: 'invalid', diagnostics: 'Malformed Bearer credentials' },
+    { 'WWW-Authenticate': `Bearer realm="${REALM}", error="invalid_request"` }
+  )
+}

@@ -1,0 +1,143 @@
+// D1 records of the token service (migration 0005): access tokens issued (opaque ones by the SHA-256 of
+// their text only), their revocation, and the jti of client assertions already used. The one place
+// with SQL for these tables; every write that touches several rows is one db.batch().
+
+import { sha256, toBase64Url } from '../lib/crypto.ts'
+
+export interface TokenRecord {
+  jti: string
+  clientId: string
+  format: 'jwt' | 'opaque'
+  /** base64url SHA-256 of an opaque token's text; null for a JWT. */
+  tokenHash: string | null
+  scope: string
+  claims: Record<string, unknown>
+  issuedAt: number
+  expiresAt: number
+}
+
+/** Rows of expired tokens and assertions deleted per write, so the tables do not grow without end. */
+const SWEEP = 50
+
+/** The stored form of an opaque token: base64url of its SHA-256. */
+export async function opaqueHash(token: string): Promise<string> {
+  return toBase64Url(await sha256(token))
+}
+
+/** Records an issued token, and sweeps a few expired ones, in one batch. */
+export async function recordToken(db: D1Database, record: TokenRecord): Promise<void> {
+  await db.batch([
+    db
+      .prepare(
+        `INSERT INTO oauth_token (jti, client_id, format, token_hash, scope, claims, issued_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+      )
+      .bind(
+        record.jti,
+        record.clientId,
+        record.format,
+        record.tokenHash,
+        record.scope,
+        JSON.stringify(record.claims),
+        record.issuedAt,
+        record.expiresAt
+      ),
+    db
+      .prepare(
+        `DELETE FROM oauth_token WHERE jti IN
+           (SELECT jti FROM oauth_token WHERE expires_at < ? ORDER BY expires_at LIMIT ${SWEEP})`
+      )
+      .bind(record.issuedAt),
+  ])
+}
+
+/** A live token's record (not revoked, not expired at `now`), by jti or by opaque hash; null otherwise. */
+export async function liveToken(
+  db: D1Database,
+  key: { jti: string } | { tokenHash: string },
+  now: number
+): Promise<TokenRecord | null> {
+  const [column, value] = 'jti' in key ? ['jti', key.jti] : ['token_hash', key.tokenHash]
+  const row = await db
+    .prepare(
+      `SELECT jti, client_id, format, token_hash, scope, claims, issued_at, expires_at
+         FROM oauth_token WHERE ${column} = ? AND revoked_at IS NULL AND expires_at > ?`
+    )
+    .bind(value, now)
+    .first<Record<string, unknown>>()
+  if (!row) return null
+  return {
+    jti: row.jti as string,
+    clientId: row.client_id as string,
+    format: row.format as TokenRecord['format'],
+    tokenHash: row.token_hash as string | null,
+    scope: row.scope as string,
+    claims: JSON.parse(row.claims as string) as Record<string, unknown>,
+    issuedAt: row.issued_at as number,
+    expiresAt: row.expires_at as number,
+  }
+}
+
+/**
+ * Revokes the token `key` names if `clientId` was issued it (RFC 7009 §2.1: a client revokes only its
+ * own tokens); true when a live token was revoked.
+ */
+export async function revokeToken(
+  db: D1Database,
+  clientId: string,
+  key: { jti: string } | { tokenHash: string },
+  now: number
+): Promise<boolean> {
+  const [column, value] = 'jti' in key ? ['jti', key.jti] : ['token_hash', key.tokenHash]
+  const result = await db
+    .prepare(
+      `UPDATE oauth_token SET revoked_at = ?
+        WHERE ${column} = ? AND client_id = ? AND revoked_at IS NULL`
+    )
+    .bind(now, value, clientId)
+    .run()
+  return result.meta.changes > 0
+}
+
+/**
+ * Records the jti of a client assertion until it expires; false when it is already recorded (a
+ * replay). Expired ones are swept first, in the same batch.
+ */
+export async function rememberAssertion(
+  db: D1Database,
+  clientId: string,
+  jti: string,
+  expiresAt: number,
+  now: number
+): Promise<boolean> {
+  const [, inserted] = await db.batch([
+    db
+      .prepare(
+        `DELETE FROM oauth_assertion WHERE rowid IN
+           (SELECT rowid FROM oauth_assertion WHERE expires_at < ? ORDER BY expires_at LIMIT ${SWEEP})`
+      )
+      .bind(now),
+    db
+      .prepare(
+        `INSERT INTO oauth_assertion (client_id, jti, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (client_id, jti) DO NOTHING`
+      )
+      .bind(clientId, jti, expiresAt),
+  ])
+  return inserted!.meta.changes > 0
+}
+
+/** The statement that fails its batch unless the token `jti` is live (see migration 0005). */
+export function tokenGuardStatement(db: D1Database, jti: string, now: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO token_guard (live) SELECT NULL WHERE NOT EXISTS
+         (SELECT 1 FROM oauth_token WHERE jti = ? AND revoked_at IS NULL AND expires_at > ?)`
+    )
+    .bind(jti, now)
+}
+
+/** Whether an error is the guard's refusal (the token is no longer live). */
+export function isTokenGuardRefusal(err: unknown): boolean {
+  return err instanceof Error && /NOT NULL constraint failed: token_guard\.live/.test(err.message)
+}

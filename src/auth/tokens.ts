@@ -1,0 +1,161 @@
+// Access tokens: issuing one (a JWT signed with the server's key, or an opaque random string stored
+// hashed) and checking one a request carries. A JWT is checked without D1 (signature, `typ`, issuer,
+// audience, expiry); an opaque token is looked up once per isolate and then remembered until it
+// expires. Either way revocation is checked on every request by the token guard (token-guard.ts),
+// inside the request's own D1 round trips. Claims follow RFC 9068: iss, sub and client_id (the
+// client), aud (the FHIR base), exp, iat, jti, scope.
+
+import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose'
+import { randomBytes, toBase64Url } from '../lib/crypto.ts'
+import type { TokenGrant } from '../config/principal.ts'
+import { parseResourceScope, splitScope, type ResourceScope } from '../config/scopes.ts'
+import { signingKeys, TOKEN_ALG } from './signing-keys.ts'
+import { liveToken, opaqueHash, recordToken } from './token-store.ts'
+
+/** RFC 9068 §2.1: the `typ` of a JWT access token, so no other JWT of ours passes for one. */
+const ACCESS_TOKEN_TYP = 'at+jwt'
+/** Seconds of clock difference tolerated when checking `exp` (the issuer is this server). */
+const CLOCK_TOLERANCE = 5
+
+export interface IssueRequest {
+  clientId: string
+  /** The granted scope, space-separated. */
+  scope: string
+  format: 'jwt' | 'opaque'
+  /** Lifetime in seconds. */
+  lifetime: number
+  /** This server's public base URL: the issuer; the audience is `${issuer}/fhir`. */
+  issuer: string
+}
+
+export interface IssuedToken {
+  accessToken: string
+  jti: string
+  expiresIn: number
+  claims: Record<string, unknown>
+}
+
+export class SigningKeyMissing extends Error {
+  constructor() {
+    super('TOKEN_SIGNING_KEYS is not set: JWT access tokens cannot be issued')
+  }
+}
+
+/** Issues an access token and records it in D1 (JWT by jti, opaque by its hash). */
+export async function issueAccessToken(env: Env, request: IssueRequest): Promise<IssuedToken> {
+  const iat = Math.floor(Date.now() / 1000)
+  const exp = iat + request.lifetime
+  const jti = crypto.randomUUID()
+  const claims = {
+    iss: request.issuer,
+    sub: request.clientId,
+    client_id: request.clientId,
+    aud: `${request.issuer}/fhir`,
+    iat,
+    exp,
+    jti,
+    scope: request.scope,
+  }
+  let accessToken: string
+  let tokenHash: string | null = null
+  if (request.format === 'jwt') {
+    const keys = await signingKeys(env)
+    if (!keys) throw new SigningKeyMissing()
+    accessToken = await new SignJWT(claims)
+      .setProtectedHeader({ alg: TOKEN_ALG, kid: keys.current.kid, typ: ACCESS_TOKEN_TYP })
+      .sign(keys.current.key)
+  } else {
+    accessToken = toBase64Url(randomBytes(32))
+    tokenHash = await opaqueHash(accessToken)
+  }
+  await recordToken(env.DB, {
+    jti,
+    clientId: request.clientId,
+    format: request.format,
+    tokenHash,
+    scope: request.scope,
+    claims,
+    issuedAt: iat,
+    expiresAt: exp,
+  })
+  return { accessToken, jti, expiresIn: request.lifetime, claims }
+}
+
+/** Looks like a JWS compact serialisation (three base64url parts). */
+export const isJwtForm = (token: string) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)
+
+/**
+ * The grant a bearer token carries, or null when it is not one of ours, is malformed, expired, or (for
+ * an opaque token) unknown or revoked. `issuer` is this server's public base URL. Revocation of a JWT
+ * is not checked here (the token guard does it in the request's own round trip).
+ */
+export async function checkAccessToken(
+  env: Env,
+  token: string,
+  issuer: string
+): Promise<TokenGrant | null> {
+  return isJwtForm(token) ? checkJwt(env, token, issuer) : checkOpaque(env, token)
+}
+
+async function checkJwt(env: Env, token: string, issuer: string): Promise<TokenGrant | null> {
+  const keys = await signingKeys(env)
+  if (!keys) return null
+  let payload: JWTPayload
+  try {
+    ;({ payload } = await jwtVerify(
+      token,
+      (header) => {
+        const key = header.kid === undefined ? undefined : keys.byKid.get(header.kid)
+        if (!key) throw new errors.JWKSNoMatchingKey()
+        return key
+      },
+      {
+        algorithms: [TOKEN_ALG],
+        typ: ACCESS_TOKEN_TYP,
+        issuer,
+        audience: `${issuer}/fhir`,
+        clockTolerance: CLOCK_TOLERANCE,
+        requiredClaims: ['sub', 'exp', 'iat', 'jti', 'scope'],
+      }
+    ))
+  } catch (err) {
+    if (err instanceof errors.JOSEError) return null
+    throw err
+  }
+  const { sub, jti, exp, scope, client_id } = payload
+  if (typeof scope !== 'string' || typeof jti !== 'string' || client_id !== sub) return null
+  return grantOf('jwt', jti, scope, payload as Record<string, unknown>, exp!)
+}
+
+// Opaque tokens this isolate has looked up: hash -> grant, until the token expires. Revocation is
+// still checked on every request by the token guard.
+const opaqueGrants = new Map<string, TokenGrant>()
+const MAX_OPAQUE = 10_000
+
+async function checkOpaque(env: Env, token: string): Promise<TokenGrant | null> {
+  if (!/^[\w-]{43}$/.test(token)) return null
+  const tokenHash = await opaqueHash(token)
+  const now = Math.floor(Date.now() / 1000)
+  const hit = opaqueGrants.get(tokenHash)
+  if (hit && hit.exp > now) return hit
+  const record = await liveToken(env.DB, { tokenHash }, now)
+  if (!record) return null
+  const grant = grantOf('opaque', record.jti, record.scope, record.claims, record.expiresAt)
+  if (!grant) return null
+  if (opaqueGrants.size >= MAX_OPAQUE) opaqueGrants.delete(opaqueGrants.keys().next().value!)
+  opaqueGrants.set(tokenHash, grant)
+  return grant
+}
+
+function grantOf(
+  format: TokenGrant['format'],
+  jti: string,
+  scope: string,
+  claims: Record<string, unknown>,
+  exp: number
+): TokenGrant | null {
+  const tokens = splitScope(scope)
+  if (!tokens) return null
+  const scopes = tokens.map(parseResourceScope).filter((s): s is ResourceScope => s !== null)
+  return { jti, format, scope, scopes, claims, exp }
+}

@@ -1,0 +1,141 @@
+// Bearer tokens on the API (RFC 6750): JWT and opaque tokens the token service issued are accepted;
+// malformed, forged, expired and revoked ones are refused, and revocation takes effect inside the
+// request's own D1 round trip, for reads and writes alike (docs/oauth.md "Using tokens").
+
+import { env } from 'cloudflare:test'
+import { SignJWT, importJWK, type JWK } from 'jose'
+import { describe, expect, it } from 'vitest'
+import { revokeToken } from '../../src/auth/token-store.ts'
+import { allowClient, bearerFor, call, json, registerClient, ROOT, uniqueId } from './helpers.ts'
+
+async function tokenClient(prefix = 'bearer') {
+  const id = uniqueId(prefix)
+  await registerClient(id, `s3cret-${crypto.randomUUID()}`, {
+    grant_types: ['client_credentials'],
+    scope: ['system/*.cruds'],
+  })
+  await allowClient(id)
+  return id
+}
+
+const now = () => Math.floor(Date.now() / 1000)
+
+function expectInvalidToken(res: Response) {
+  expect(res.status).toBe(401)
+  expect(res.headers.get('www-authenticate')).toMatch(
+    /^Bearer realm="edge-fhir", error="invalid_token"/
+  )
+}
+
+describe('bearer tokens on the FHIR API (RFC 6750 §2.1)', () => {
+  it.each(['jwt', 'opaque'] as const)(
+    'accepts a live %s token for reads and writes',
+    async (format) => {
+      const id = await tokenClient()
+      const { auth } = await bearerFor(id, 'system/*.cruds', format)
+      const created = await call('POST', '/fhir/Patient', {
+        auth,
+        body: { resourceType: 'Patient', name: [{ family: 'Bearer' }] },
+      })
+      expect(created.status).toBe(201)
+      const patient = await json(created)
+      const read = await call('GET', `/fhir/Patient/${patient.id}`, { auth })
+      expect(read.status).toBe(200)
+      expect((await json(read)).name[0].family).toBe('Bearer')
+    }
+  )
+
+  it('answers 400 invalid_request to a Bearer header without a token68 (RFC 6750 §3.1)', async () => {
+    for (const header of ['Bearer', 'Bearer ', 'Bearer a b', 'Bearer {json}']) {
+      const res = await call('GET', '/fhir/Patient', { auth: header })
+      expect(res.status, header).toBe(400)
+      expect(res.headers.get('www-authenticate')).toBe(
+        'Bearer realm="edge-fhir", error="invalid_request"'
+      )
+      expect((await json(res)).resourceType).toBe('OperationOutcome')
+    }
+  })
+
+  it('refuses tokens that are not ours: random text, a forged signature, alg none, HS256 with the public key', async () => {
+    const id = await tokenClient()
+    const { token } = await bearerFor(id, 'system/*.cruds')
+    const [header, payload] = token.split('.')
+    const forged = `${header}.${payload}.${btoa('x'.repeat(256)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')}`
+    const none = `${btoa(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).replace(/=+$/, '')}.${payload}.`
+    const publicJwk = (JSON.parse(env.TOKEN_SIGNING_KEYS) as { keys: JWK[] }).keys[0]!
+    const hmacKey = await importJWK(
+      {
+        kty: 'oct',
+        k: btoa(JSON.stringify({ kty: publicJwk.kty, n: publicJwk.n, e: publicJwk.e }))
+          .replace(/=+$/, '')
+          .replace(/\+/g, '-')
+          .replace(/\//g, '_'),
+      },
+      'HS256'
+    )
+    const claims = JSON.parse(atob(payload!.replace(/-/g, '+').replace(/_/g, '/'))) as Record<
+      string,
+      unknown
+    >
+    const hs256 = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256', kid: publicJwk.kid, typ: 'at+jwt' })
+      .sign(hmacKey)
+    for (const bad of ['not-a-token', crypto.randomUUID(), forged, none, hs256]) {
+      expectInvalidToken(await call('GET', '/fhir/Patient', { auth: `Bearer ${bad}` }))
+    }
+  })
+
+  it('refuses an expired token', async () => {
+    const id = await tokenClient()
+    for (const format of ['jwt', 'opaque'] as const) {
+      const { auth } = await bearerFor(id, 'system/*.cruds', format, -60)
+      expectInvalidToken(await call('GET', '/fhir/Patient', { auth }))
+    }
+  })
+
+  it('refuses a token whose Client was disabled or deleted since it was issued', async () => {
+    const id = await tokenClient()
+    const { auth } = await bearerFor(id, 'system/*.cruds')
+    expect((await call('GET', '/fhir/Patient?_count=1', { auth })).status).toBe(200)
+    await registerClient(id, 'another-secret', {
+      grant_types: ['client_credentials'],
+      active: false,
+    })
+    expectInvalidToken(await call('GET', '/fhir/Patient?_count=1', { auth }))
+    expect((await call('DELETE', `/Client/${id}`, { auth: ROOT })).status).toBe(200)
+    expectInvalidToken(await call('GET', '/fhir/Patient?_count=1', { auth }))
+  })
+})
+
+describe('revocation takes effect in the request’s own round trip (RFC 7009 §2)', () => {
+  it.each(['jwt', 'opaque'] as const)('a revoked %s token reads nothing', async (format) => {
+    const id = await tokenClient()
+    const { auth, jti } = await bearerFor(id, 'system/*.cruds', format)
+    expect((await call('GET', '/fhir/Patient?_count=1', { auth })).status).toBe(200)
+    expect(await revokeToken(env.DB, id, { jti }, now())).toBe(true)
+    expectInvalidToken(await call('GET', '/fhir/Patient?_count=1', { auth }))
+    expectInvalidToken(await call('GET', '/fhir/metadata', { auth }))
+  })
+
+  it('a revoked token writes nothing: the write in its batch rolls back', async () => {
+    const id = await tokenClient()
+    const { auth, jti } = await bearerFor(id, 'system/*.cruds')
+    await revokeToken(env.DB, id, { jti }, now())
+    const family = uniqueId('Revoked')
+    expectInvalidToken(
+      await call('PUT', `/fhir/Patient/${family}`, {
+        auth,
+        body: { resourceType: 'Patient', id: family, name: [{ family }] },
+      })
+    )
+    expect((await call('GET', `/fhir/Patient/${family}`, { auth: ROOT })).status).toBe(404)
+  })
+
+  it('a client revokes only its own tokens', async () => {
+    const owner = await tokenClient()
+    const other = await tokenClient()
+    const { auth, jti } = await bearerFor(owner, 'system/*.cruds')
+    expect(await revokeToken(env.DB, other, { jti }, now())).toBe(false)
+    expect((await call('GET', '/fhir/Patient?_count=1', { auth })).status).toBe(200)
+  })
+})
