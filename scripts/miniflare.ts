@@ -9,6 +9,7 @@ import { convertV4MiniflareOptions, Miniflare } from 'miniflare'
 import { readD1Migrations } from '@cloudflare/vitest-plugin'
 import { unstable_readConfig } from 'wrangler'
 import { ROOT, wranglerEnv } from './local.ts'
+import { signingKeySet } from './signing-key.ts'
 
 export const WORKER_ROOT = { id: 'bench-root', secret: 'bench-root-secret-0123456789abcdef' }
 export const WORKER_ORIGIN = 'http://bench.local'
@@ -43,6 +44,7 @@ export async function startWorker(
         ROOT_CLIENT_SECRET: WORKER_ROOT.secret,
         BASE_URL: '',
         AUTH_CACHE_TTL_SECONDS: '60',
+        TOKEN_SIGNING_KEYS: await signingKeySet(),
         ...vars,
       },
     })

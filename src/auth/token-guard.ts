@@ -1,9 +1,11 @@
 // The revocation check of a bearer request without a round trip of its own: the request's D1 binding is
-// wrapped so that every round trip it makes (a statement's first/all/run/raw, or a db.batch()) is one
+// wrapped so that every round trip it makes (a statement's first/all/run, or a db.batch()) is one
 // batch that starts with the token guard statement (token-store.ts, migration 0005). A revoked or
 // expired token fails that batch, which rolls back before any of the request's statements counts, so
 // a revoked token neither reads nor writes; the failure is remembered (`refused`) and the request is
-// answered 401 (invalid_token) whatever the code above made of the error. A request that made no D1 call is checked
+// answered 401 (invalid_token) whatever the code above made of the error. `raw()` (read-only policy
+// queries) runs its statement and the check side by side instead, and keeps its rows only if the
+// token is live. A request that made no D1 call is checked
 // once at its end (`checkIfUnused`), before its answer leaves.
 
 import { FhirError } from '../errors/outcome.ts'
@@ -66,13 +68,14 @@ export function tokenGuard(inner: D1Database, jti: string): TokenGuard {
     async raw<T = unknown[]>(options?: {
       columnNames?: boolean
     }): Promise<T[] | [string[], ...T[]]> {
-      // A batch answers rows as objects; D1 builds them from the statement's columns in order, so
-      // their values are the raw row (the policy sql engine, the one caller, never repeats a name).
-      const [result] = await guarded([this.inner])
-      const rows = result!.results as Record<string, unknown>[]
-      const values = rows.map((row) => Object.values(row) as T)
-      if (!options?.columnNames) return values
-      return [Object.keys(rows[0] ?? {}), ...values]
+      // A batch answers rows as objects, which cannot give raw rows back faithfully (an integer-like
+      // column name would reorder them). The check runs beside the statement, at the same time, and
+      // its answer is awaited before the rows are: the one caller (the policy sql engine) only reads.
+      const [, rows] = await Promise.all([
+        guarded([]),
+        this.inner.raw<T>(options as { columnNames: true }),
+      ])
+      return rows
     }
   }
 

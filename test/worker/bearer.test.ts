@@ -6,7 +6,16 @@ import { env } from 'cloudflare:test'
 import { SignJWT, importJWK, type JWK } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { revokeToken } from '../../src/auth/token-store.ts'
-import { allowClient, bearerFor, call, json, registerClient, ROOT, uniqueId } from './helpers.ts'
+import {
+  allowClient,
+  basic,
+  bearerFor,
+  call,
+  json,
+  registerClient,
+  ROOT,
+  uniqueId,
+} from './helpers.ts'
 
 async function tokenClient(prefix = 'bearer') {
   const id = uniqueId(prefix)
@@ -137,5 +146,47 @@ describe('revocation takes effect in the request’s own round trip (RFC 7009 §
     const { auth, jti } = await bearerFor(owner, 'system/*.cruds')
     expect(await revokeToken(env.DB, other, { jti }, now())).toBe(false)
     expect((await call('GET', '/fhir/Patient?_count=1', { auth })).status).toBe(200)
+  })
+})
+
+describe('policies decide the same for a bearer request as for a Basic one', () => {
+  it('an sql policy sees its first column first, even when a later column has an integer-like name', async () => {
+    const id = uniqueId('bearer-sql')
+    const secret = `s3cret-${crypto.randomUUID()}`
+    await registerClient(id, secret, {
+      grant_types: ['basic', 'client_credentials'],
+      scope: ['system/*.cruds'],
+    })
+    // A row whose first column is 0 denies; its second column, named "1", must not be read first.
+    const policy = await call('PUT', `/AccessPolicy/${id}-sql`, {
+      auth: ROOT,
+      body: {
+        engine: 'sql',
+        sql: { query: 'SELECT 0 AS verdict, 1' },
+        link: [{ reference: `Client/${id}` }],
+      },
+    })
+    expect(policy.status).toBe(201)
+    const { auth } = await bearerFor(id, 'system/*.cruds')
+    expect((await call('GET', '/fhir/Patient?_count=1', { auth: basic(id, secret) })).status).toBe(
+      403
+    )
+    expect((await call('GET', '/fhir/Patient?_count=1', { auth })).status).toBe(403)
+  })
+
+  it('a revoked token is refused 401 even when an sql policy is the one reading D1', async () => {
+    const id = uniqueId('bearer-sql')
+    await registerClient(id, `s3cret-${crypto.randomUUID()}`, {
+      grant_types: ['client_credentials'],
+      scope: ['system/*.cruds'],
+    })
+    await call('PUT', `/AccessPolicy/${id}-sql`, {
+      auth: ROOT,
+      body: { engine: 'sql', sql: { query: 'SELECT 1' }, link: [{ reference: `Client/${id}` }] },
+    })
+    const { auth, jti } = await bearerFor(id, 'system/*.cruds')
+    expect((await call('GET', '/fhir/Patient?_count=1', { auth })).status).toBe(200)
+    await revokeToken(env.DB, id, { jti }, now())
+    expectInvalidToken(await call('GET', '/fhir/Patient?_count=1', { auth }))
   })
 })

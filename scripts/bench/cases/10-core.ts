@@ -1,5 +1,6 @@
-// Core request path: authentication (root, cached KV client, refused), read by id, create, and the seed
-// page's token search on the shipped seed. Shows what the auth layer adds to a request.
+// Core request path: authentication (root, cached KV client, bearer JWT and opaque tokens, refused),
+// read by id, create, and the seed page's token search on the shipped seed. Shows what the auth layer
+// adds to a request: the bearer lines sit next to the Basic ones (issue 11).
 
 import { basicHeader, seedResources } from '../../local.ts'
 import { expectStatus, summarize, time, type BenchCase } from '../harness.ts'
@@ -22,7 +23,11 @@ const benchCase: BenchCase = {
       fetch('/Client/bench-client', {
         method: 'PUT',
         headers: { authorization: rootAuth, ...json },
-        body: JSON.stringify({ secret: 'bench-secret', grant_types: ['basic'] }),
+        body: JSON.stringify({
+          secret: 'bench-secret',
+          grant_types: ['basic', 'client_credentials'],
+          scope: ['system/*.cruds'],
+        }),
       }),
       201
     )
@@ -35,6 +40,47 @@ const benchCase: BenchCase = {
       201
     )
     const client = basicHeader('bench-client', 'bench-secret')
+    const bearer = async (format: 'jwt' | 'opaque') => {
+      const auth = { token_format: format === 'jwt' ? 'jwt' : undefined }
+      await expectStatus(
+        fetch(`/Client/bench-${format}`, {
+          method: 'PUT',
+          headers: { authorization: rootAuth, ...json },
+          body: JSON.stringify({
+            secret: 'bench-secret',
+            grant_types: ['client_credentials'],
+            scope: ['system/*.cruds'],
+            auth: { client_credentials: auth },
+          }),
+        }),
+        201
+      )
+      await expectStatus(
+        fetch(`/AccessPolicy/bench-${format}-allow`, {
+          method: 'PUT',
+          headers: { authorization: rootAuth, ...json },
+          body: JSON.stringify({
+            engine: 'allow',
+            link: [{ reference: `Client/bench-${format}` }],
+          }),
+        }),
+        201
+      )
+      const res = await expectStatus(
+        fetch('/auth/token', {
+          method: 'POST',
+          headers: {
+            authorization: basicHeader(`bench-${format}`, 'bench-secret'),
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: 'grant_type=client_credentials',
+        }),
+        200
+      )
+      return `Bearer ${((await res.json()) as { access_token: string }).access_token}`
+    }
+    const jwt = await bearer('jwt')
+    const opaque = await bearer('opaque')
 
     report(
       summarize('GET /health (no auth)', await time(500, () => expectStatus(fetch('/health'), 200)))
@@ -53,6 +99,20 @@ const benchCase: BenchCase = {
         `client GET ${search}`,
         await time(500, () =>
           expectStatus(fetch(search, { headers: { authorization: client } }), 200)
+        )
+      )
+    )
+    report(
+      summarize(
+        `bearer JWT    GET ${search}`,
+        await time(500, () => expectStatus(fetch(search, { headers: { authorization: jwt } }), 200))
+      )
+    )
+    report(
+      summarize(
+        `bearer opaque GET ${search}`,
+        await time(500, () =>
+          expectStatus(fetch(search, { headers: { authorization: opaque } }), 200)
         )
       )
     )
