@@ -1,5 +1,6 @@
 // The 401 and 400 answers of authentication, with the challenge each carries (RFC 7235 §4.1): Basic for
-// client credentials (RFC 7617), Bearer for access tokens (RFC 6750 §3).
+// client credentials (RFC 7617), Bearer for access tokens (RFC 6750 §3); and the 403 of a token whose
+// scopes do not cover the request (RFC 6750 §3.1 insufficient_scope).
 
 import { FhirError } from '../errors/outcome.ts'
 
@@ -30,5 +31,19 @@ export function malformedBearer(): FhirError {
     400,
     { severity: 'error', code: 'invalid', diagnostics: 'Malformed Bearer credentials' },
     { 'WWW-Authenticate': `Bearer realm="${REALM}", error="invalid_request"` }
+  )
+}
+
+/**
+ * RFC 6750 §3.1: a live token whose scopes do not cover the request. `scope` names what would (none
+ * when no scope can, as for the admin API). The diagnostics start with "Insufficient scope", so a
+ * scope refusal is told apart from an AccessPolicy's ("Access denied: ...").
+ */
+export function insufficientScope(diagnostics: string, scope?: string): FhirError {
+  const needed = scope === undefined ? '' : `, scope="${scope.replace(/["\\]/g, '')}"`
+  return new FhirError(
+    403,
+    { severity: 'error', code: 'forbidden', diagnostics: `Insufficient scope: ${diagnostics}` },
+    { 'WWW-Authenticate': `Bearer realm="${REALM}", error="insufficient_scope"${needed}` }
   )
 }

@@ -116,20 +116,38 @@ export type ScopeAccess =
 
 /**
  * The access `scopes` give to `letter` on `type`, in `context` (`system` for client_credentials
- * tokens): the union of every scope that names the type or `*` with the letter, unrestricted as soon
- * as one of them is.
+ * tokens): the union of every scope of that context that names the type or `*` with the letter,
+ * unrestricted as soon as one of them is. Scopes of another context grant nothing here (a
+ * `patient/` scope needs a patient in context, which this server never has). `type` `*` asks for
+ * every type at once: only `*` scopes give it.
  */
 export function scopeAccess(
   scopes: readonly ResourceScope[],
   type: string,
-  letter: ScopeLetter
+  letter: ScopeLetter,
+  context: ResourceScope['context'] = 'system'
 ): ScopeAccess {
   const restrictions: ScopeQuery[] = []
   for (const scope of scopes) {
+    if (scope.context !== context) continue
     if (scope.type !== '*' && scope.type !== type) continue
     if (!scope.letters.includes(letter)) continue
     if (!scope.query) return { kind: 'all' }
     restrictions.push(scope.query)
   }
   return restrictions.length ? { kind: 'restricted', restrictions } : { kind: 'none' }
+}
+
+/** The scope that grants `letter` on `type` (or `*`) without restriction: what a refusal names. */
+export function scopeFor(
+  type: string,
+  letter: ScopeLetter,
+  context: ResourceScope['context'] = 'system'
+): string {
+  return `${context}/${type}.${letter}`
+}
+
+/** A restriction as written after the `?` of its scope (for messages). */
+export function restrictionText(query: ScopeQuery): string {
+  return query.map(([name, value]) => `${name}=${value}`).join('&')
 }

@@ -6,6 +6,7 @@
 import type { BodyKind } from '../http/body.ts'
 import type { Log } from '../lib/log.ts'
 import type { RequestParts } from '../policy/request.ts'
+import type { TokenScopes } from '../policy/scope-check.ts'
 import type { RestResult } from './rest/result.ts'
 import type { SearchAccess } from './rest/search-access.ts'
 import type { StoredRow } from './storage/resources.ts'
@@ -32,10 +33,17 @@ export interface FhirCall {
   authorize?: (operation: string, parts: RequestParts) => Promise<void>
   /**
    * Authorises searches of `types` for the caller, each as `GET [base]/<type>` with the operation
-   * of a type search: what a search, a conditional interaction or a conditional reference reads
-   * beyond its route (rest/search-access.ts). Throws the 401/403 of the first refused.
+   * of a type search, and each against the access token's `s` scopes: what a search, a conditional
+   * interaction or a conditional reference reads beyond its route (rest/search-access.ts). Throws
+   * the 401/403 of the first refused. A type whose `s` scope is granular is refused too, unless
+   * `apply` asks for its restrictions (returned, for the search engine to apply).
    */
   authorizeSearch: SearchAccess
+  /**
+   * The caller's access token scopes (policy/scope-check.ts); undefined when it has no token (HTTP
+   * Basic, root, anonymous): then scopes do not apply.
+   */
+  scopes?: TokenScopes
   /** Current rows a batch read ahead: the row, null when absent, undefined when not read. */
   current?: (type: string, id: string) => StoredRow | null | undefined
 }
@@ -68,8 +76,16 @@ export interface FhirInteraction {
   readonly path: string | readonly string[]
   /** The Aidbox operation id it is authorised as; null for the public CapabilityStatement. */
   readonly operation: string | null
-  /** The SMART scope letter it needs; none for the CapabilityStatement and batch/transaction. */
-  readonly smart?: SmartInteraction
+  /**
+   * The SMART scope letter an access token needs for it; `entries` for batch/transaction (each entry
+   * is checked with its own); none for the public CapabilityStatement.
+   */
+  readonly smart?: SmartInteraction | 'entries'
+  /**
+   * Its handler applies granular scope restrictions (search, read); on other rows a granular grant
+   * is refused (policy/scope-check.ts).
+   */
+  readonly granular?: true
   /** CapabilityStatement interaction codes it implements (type level when the path has :type). */
   readonly capability: readonly string[]
   /** The body it takes; inside a Bundle the entry's resource stands for it. */

@@ -1,6 +1,7 @@
 // THE interaction table of the FHIR API (R4 http.html): every interaction once, with its method, path
-// under the FHIR base, the Aidbox operation id it is authorised as, its SMART scope letter, the
-// CapabilityStatement codes it implements, the body it takes, and its handler. routes.ts mounts it
+// under the FHIR base, the Aidbox operation id it is authorised as, its SMART scope letter (and
+// whether its handler applies granular scopes), the CapabilityStatement codes it implements, the
+// body it takes, and its handler. routes.ts mounts it
 // as the Hono routes of /fhir; batch and transaction entries are matched against it and call the
 // same handlers; /auth/test-policy resolves operations through it; capability.ts lists it. Rows are
 // in matching order: a static segment (metadata, _history, _search) comes before a parameter.
@@ -69,6 +70,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     method: 'POST',
     path: BASE, // [base] and [base]/, as clients such as fhir-kit-client send it
     operation: 'FhirTransaction',
+    smart: 'entries',
     capability: ['batch', 'transaction'],
     body: 'bundle',
     inBundle: false,
@@ -80,6 +82,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     path: BASE,
     operation: 'FhirSearch',
     smart: 's',
+    granular: true,
     capability: ['search-system'],
     inBundle: true,
     handler: (call) => searchSystem(call),
@@ -91,6 +94,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     path: '/_search',
     operation: 'FhirSearch',
     smart: 's',
+    granular: true,
     capability: [],
     body: 'form',
     inBundle: false,
@@ -134,6 +138,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     path: '/:type/_search',
     operation: 'FhirSearch',
     smart: 's',
+    granular: true,
     capability: [],
     body: 'form',
     inBundle: false,
@@ -145,6 +150,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     path: '/:type/:id',
     operation: 'FhirRead',
     smart: 'r',
+    granular: true,
     capability: ['read'],
     inBundle: true,
     handler: read,
@@ -266,6 +272,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     path: '/:type',
     operation: 'FhirSearch',
     smart: 's',
+    granular: true,
     capability: ['search-type'],
     inBundle: true,
     handler: (call) => searchType(call),
@@ -277,6 +284,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     path: '/:compartment/:id/:type',
     operation: 'FhirSearch',
     smart: 's',
+    granular: true,
     capability: [],
     inBundle: true,
     handler: searchCompartment,

@@ -1,5 +1,6 @@
 // The FHIR API's routes, generated from the interaction table (interactions.ts) and mounted at /fhir
-// by app.ts: each row becomes a route with its declared body and its guard, and a handler that
+// by app.ts: each row becomes a route with its declared body and its guard (its operation for
+// AccessPolicies, its SMART letter for access tokens), and a handler that
 // builds the FhirCall from the HTTP request, checks the route params, runs the row's handler, and
 // turns its FhirResult into the HTTP response (version headers, Location, the body Prefer asks for).
 
@@ -11,6 +12,7 @@ import { fhirJson } from '../http/media.ts'
 import { authorizeRequest } from '../policy/authorize.ts'
 import type { RequestParts } from '../policy/request.ts'
 import type { RouteSpec } from '../policy/route-table.ts'
+import { tokenScopes, type Restrictions, type TokenScopes } from '../policy/scope-check.ts'
 import type { CallHeader, FhirCall, FhirInteraction, FhirResult } from './call.ts'
 import type { SearchAccess } from './rest/search-access.ts'
 import { FHIR_INTERACTIONS } from './interactions.ts'
@@ -38,29 +40,36 @@ export const fhirRoutes: readonly RouteSpec[] = FHIR_INTERACTIONS.map((row) => (
   method: row.method,
   path: row.path,
   operation: row.operation,
+  smart: row.smart,
+  granular: row.granular,
   body: row.body,
   handler: async (c) => httpResponse(c, await row.handler(httpCall(c, row))),
 }))
 
 /**
- * Authorises searches of types for this request's caller, each once: the derived request of a type
- * is always the same (`GET [base]/<type>` with this request's headers), so a Bundle whose entries,
- * criteria and references reach one type many times evaluates its policies once.
+ * Authorises searches of types for this request's caller: first the access token's `s` scopes (pure),
+ * then policies, each type once: the derived request of a type is always the same (`GET
+ * [base]/<type>` with this request's headers), so a Bundle whose entries, criteria and references
+ * reach one type many times evaluates its policies once.
  */
-function searchAccess(c: Context<AppEnv>): SearchAccess {
+function searchAccess(c: Context<AppEnv>, scopes: TokenScopes | undefined): SearchAccess {
   const allowed = new Set<string>()
-  return async (types) => {
+  const none: Restrictions = new Map()
+  return async (types, restricted) => {
+    const restrictions = scopes?.searches(types, restricted) ?? none
     for (const type of types) {
       if (allowed.has(type)) continue
       await authorizeRequest(c, SEARCH, searchOf(type))
       allowed.add(type)
     }
+    return restrictions
   }
 }
 
 function httpCall(c: Context<AppEnv>, row: FhirInteraction): FhirCall {
   const params = c.req.param() as Record<string, string>
   checkParams(params)
+  const scopes = tokenScopes(c.get('principal'))
   return {
     db: c.env.DB,
     log: c.get('log'),
@@ -70,7 +79,8 @@ function httpCall(c: Context<AppEnv>, row: FhirInteraction): FhirCall {
     body: () => (row.body ? bodyOf(c) : Promise.resolve(undefined)),
     header: (name: CallHeader) => c.req.header(name),
     authorize: (operation, parts) => authorizeRequest(c, operation, parts),
-    authorizeSearch: searchAccess(c),
+    authorizeSearch: searchAccess(c, scopes),
+    scopes,
   }
 }
 

@@ -5,7 +5,7 @@
 // anonymous caller and 403 for an authenticated one. A policy that errors denies and is logged
 // with its id (never with request data). The root client is allowed everything without policies.
 // The request object is built only when a candidate other than `allow` must be evaluated, and
-// once per HTTP request.
+// once per HTTP request. A bearer token's scopes are checked first (scope-check.ts): both must allow.
 
 import type { Context, MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../http/env.ts'
@@ -16,20 +16,32 @@ import { listPolicies } from '../config/store.ts'
 import { EvaluationBudget, evaluatePolicy } from './engines/index.ts'
 import { selectCandidates } from './candidates.ts'
 import { partsOf, policyRequest, type PolicyRequest, type RequestParts } from './request.ts'
+import { tokenScopes, type RouteScope } from './scope-check.ts'
 
 export interface GuardOptions {
   /** Refuse anonymous callers (401) whatever the policies say. */
   authenticated?: boolean
   /** Route params the path fixes rather than captures (`{ type: 'Client' }` on /Client/:id). */
   fixedParams?: Readonly<Record<string, string>>
+  /** What an access token needs for the route; absent: tokens are refused (403 insufficient_scope). */
+  scope?: RouteScope
 }
 
-/** Route middleware: the request may proceed only if a policy allows `operation` for the caller. */
+/**
+ * Route middleware: the request may proceed only if a policy allows `operation` for the caller and,
+ * for a bearer token, its scopes cover the route (before any policy is looked up).
+ */
 export function guard(operation: string, options: GuardOptions = {}): MiddlewareHandler<AppEnv> {
   return async function authorize(c, next) {
-    if (options.authenticated && c.get('principal').kind === 'anonymous') {
+    const principal = c.get('principal')
+    if (options.authenticated && principal.kind === 'anonymous') {
       throw unauthorized('Authentication required')
     }
+    tokenScopes(principal)?.route(
+      options.scope ?? {},
+      { ...c.req.param(), ...options.fixedParams },
+      `${c.req.method} ${new URL(c.req.url).pathname}`
+    )
     await authorizeRequest(c, operation, undefined, options.fixedParams)
     await next()
   }

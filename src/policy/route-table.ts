@@ -1,5 +1,6 @@
 // Route tables: every guarded route of the app described as data (method, path, the Aidbox operation
-// id it is authorised as, the body it takes, its handler), mounted into the Hono app in one order.
+// id it is authorised as, the SMART scope letter an access token needs for it, the body it takes,
+// its handler), mounted into the Hono app in one order.
 // The same list resolves a method and path to its operation and route params for
 // POST /auth/test-policy, so a simulated request is judged exactly as the real route would be.
 
@@ -9,8 +10,13 @@ import type { BodyKind } from '../http/body.ts'
 import { declaredBody } from '../http/declared-body.ts'
 import { joinPath, routeMatcher } from '../http/route-matcher.ts'
 import { guard } from './authorize.ts'
+import type { RouteScope } from './scope-check.ts'
 
-export interface RouteSpec {
+/**
+ * A route. As a RouteScope it says what an access token needs to call it (scope-check.ts): a route
+ * without `smart` is refused to tokens (the admin and debug API), whatever the policies say.
+ */
+export interface RouteSpec extends RouteScope {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   /** Hono path pattern(s), relative to the mount prefix. */
   readonly path: string | readonly string[]
@@ -45,6 +51,7 @@ export function mountRoutes(app: Hono<AppEnv>, mounts: readonly Mount[]): void {
           guard(spec.operation, {
             authenticated: spec.authenticated,
             fixedParams: spec.fixedParams,
+            scope: { smart: spec.smart, granular: spec.granular },
           })
         )
       } else if (spec.authenticated || spec.fixedParams) {

@@ -21,14 +21,14 @@ describe('the interaction table', () => {
     expect([...new Set(mounted)]).toEqual(rows)
   })
 
-  it('gives every authorised interaction except batch/transaction a SMART scope letter (SMART v2: c r u d s)', () => {
+  it('gives every authorised interaction a SMART scope letter (SMART v2: c r u d s), batch/transaction `entries`', () => {
     const letters = Object.fromEntries(
       FHIR_INTERACTIONS.map((row) => [row.name, row.smart ?? null])
     )
     expect(letters).toEqual({
       capabilities: null,
       'history-system': 's',
-      'batch-transaction': null,
+      'batch-transaction': 'entries',
       'search-system': 's',
       'search-system-post': 's',
       'history-type': 's',
@@ -46,6 +46,18 @@ describe('the interaction table', () => {
       'search-type': 's',
       'search-compartment': 's',
     })
+  })
+
+  it('marks exactly the searches and the read as applying granular scopes (docs/scopes.md)', () => {
+    const granular = FHIR_INTERACTIONS.filter((row) => row.granular).map((row) => row.name)
+    expect(granular.sort()).toEqual([
+      'read',
+      'search-compartment',
+      'search-system',
+      'search-system-post',
+      'search-type',
+      'search-type-post',
+    ])
   })
 
   it('matches paths as the router does: static segments before parameters, first row wins', () => {

@@ -32,13 +32,19 @@ export function entryCall(bundle: FhirCall, entry: Entry, current?: FhirCall['cu
     current,
     // What an entry reads beyond its route is authorised for the Bundle's caller.
     authorizeSearch: bundle.authorizeSearch,
+    scopes: bundle.scopes,
   }
 }
 
-/** Authorises the entry as its own request, with the operation of its interaction (public: none). */
+/**
+ * Authorises the entry as its own request: the access token's scopes with the letter of its
+ * interaction (as the route's guard does for an HTTP request), then policies with its operation
+ * (public: none).
+ */
 export async function authorizeEntry(bundle: FhirCall, entry: Entry): Promise<void> {
   const operation = entry.interaction.operation
   if (operation === null) return
+  bundle.scopes?.route(entry.interaction, entry.params, `${entry.method} ${entry.path || '/'}`)
   if (!bundle.authorize) throw new Error('a Bundle is run without a way to authorise its entries')
   await bundle.authorize(operation, entryRequestParts(entry))
 }

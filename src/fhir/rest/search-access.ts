@@ -6,10 +6,15 @@
 // for the whole request, never a silently smaller answer.
 
 import { RESOURCE_TYPES } from '../definitions/resource-types.generated.ts'
+import type { Restrictions } from '../../policy/scope-check.ts'
 import type { Filter, IncludeSpec, SearchRequest } from '../search/request.ts'
 
-/** Authorises searches of these types for the caller (403 / 401 when any is refused). */
-export type SearchAccess = (types: readonly string[]) => Promise<void>
+/**
+ * Authorises searches of these types for the caller (403 / 401 when any is refused), by policy and
+ * by the access token's scopes. A type the token may search only with a granular restriction is
+ * refused unless `apply` asks for the restrictions, returned by type (empty: none restricted).
+ */
+export type SearchAccess = (types: readonly string[], restricted?: 'apply') => Promise<Restrictions>
 
 /**
  * The types a search reads: `searched` (whose resources it matches) and `reached` (what chains,
@@ -33,6 +38,10 @@ function traversed(filter: Filter, types: Set<string>): void {
   } else if (filter.kind === 'has') {
     types.add(filter.type)
     traversed(filter.inner, types)
+  } else if (filter.kind === 'anyOf') {
+    for (const alternative of filter.alternatives) {
+      for (const inner of alternative.all) traversed(inner, types)
+    }
   }
 }
 

@@ -4,12 +4,17 @@
 // Before a search runs, every type it reads beyond what its route was authorised as is authorised
 // as a search of that type (search-access.ts): a type search's route covers its own type's
 // criteria; a compartment or system search, and every chain, `_has` and include, are checked here.
+// An access token needs `s` on every type read; where its scope for a type is granular, the
+// restrictions go into the search (search/restrict.ts) and the engine applies them wherever it
+// reads that type: matches, includes, chains and `_has`.
 
+import type { Restrictions } from '../../policy/scope-check.ts'
 import { badRequest, FhirError } from '../../errors/outcome.ts'
 import { document, type FhirCall, type FhirResult } from '../call.ts'
 import { RESOURCE_TYPES } from '../definitions/resource-types.generated.ts'
 import { compartmentFilter } from '../search/compartment.ts'
 import { parseSearch } from '../search/parse.ts'
+import { restrictionFilters } from '../search/restrict.ts'
 import type { SearchRequest } from '../search/request.ts'
 import { runSearch } from '../search/run-search.ts'
 import { searchsetBundle } from '../search/searchset.ts'
@@ -33,13 +38,18 @@ export async function prepareType(call: FhirCall, query = call.query): Promise<P
   const type = call.params.type!
   const request = parseSearch(type, query, { base: call.base })
   // The route's guard authorised this type's search as requested; what else it reads is checked.
-  await call.authorizeSearch(typesRead(request).reached)
+  const reached = await call.authorizeSearch(typesRead(request).reached, 'apply')
+  const own = call.scopes?.restrictions(type, 's')
+  restrict(call, request, own ? new Map([...reached, [type, own]]) : reached)
   return checked(call, { request, path: `/fhir/${type}` })
 }
 
 /** System search: GET [base]?_type=... (search.html#_type; every type when absent). */
 export async function prepareSystem(call: FhirCall, query = call.query): Promise<PreparedSearch> {
-  const request = parseSearch(systemTypes(query.get('_type')), query, {
+  const typeParam = query.get('_type')
+  // Every type at once: a token needs a `*` scope for it, and a refusal names that one.
+  if (typeParam === null) call.scopes?.access('*', 's')
+  const request = parseSearch(systemTypes(typeParam), query, {
     base: call.base,
     system: true,
   })
@@ -58,9 +68,18 @@ export async function prepareCompartment(call: FhirCall): Promise<PreparedSearch
 }
 
 /** Every searched and reached type, as searches of that type (the route named none of them). */
-function authorizeAll(call: FhirCall, request: SearchRequest): Promise<void> {
+async function authorizeAll(call: FhirCall, request: SearchRequest): Promise<void> {
   const { searched, reached } = typesRead(request)
-  return call.authorizeSearch([...new Set([...searched, ...reached])])
+  restrict(
+    call,
+    request,
+    await call.authorizeSearch([...new Set([...searched, ...reached])], 'apply')
+  )
+}
+
+/** The granular scope restrictions of the types the search reads, as filters the engine applies. */
+function restrict(call: FhirCall, request: SearchRequest, restrictions: Restrictions): void {
+  if (restrictions.size) request.restrictions = restrictionFilters(restrictions, 's', call.base)
 }
 
 export const searchType = async (call: FhirCall, form = false) =>

@@ -2,7 +2,9 @@
 // the referenced resources that match the inner filter and then the resources that refer to them; a
 // `_has` goes the other way. Both stream the inner result (no materialised lists) and both can also
 // test one resource by seeks: ix_ref_pk forward, the (sp, target) key backward. The inner filters are
-// compiled with the function the caller passes in (cond.ts's compile).
+// compiled with the function the caller passes in (cond.ts's compile), AND-ed with the granular
+// scope restriction of the type they search, if any: a chain or `_has` matches only through
+// resources the caller may read.
 
 import {
   anyOf,
@@ -13,6 +15,7 @@ import {
   type Cond,
 } from './filter-sql.ts'
 import type { Filter } from './request.ts'
+import { withRestriction } from './cond-any.ts'
 import { at, INDEX_TABLES, RESOURCE_INDEXES } from '../index/tables.ts'
 
 const REF = INDEX_TABLES.ref
@@ -36,7 +39,7 @@ export function compileChain(
   const b = ctx.b
   const compiled = hops.map((h) => ({
     type: h.type,
-    inner: compile(h.inner, { ...ctx, types: [h.type] }),
+    inner: compile(withRestriction(h.inner, h.type, ctx.restrictions), { ...ctx, types: [h.type] }),
   }))
   const selects = compiled.map(({ type, inner }) => {
     const [i, p, x] = [ctx.a.next('i'), ctx.a.next('p'), ctx.a.next('x')]
@@ -73,7 +76,10 @@ export function compileHas(
   compile: CompileFilter
 ): Cond {
   const b = ctx.b
-  const inner = compile(filter.inner, { ...ctx, types: [filter.type] })
+  const inner = compile(withRestriction(filter.inner, filter.type, ctx.restrictions), {
+    ...ctx,
+    types: [filter.type],
+  })
   const prefix = b.bind(`${filter.targetType}/`)
   const [i, x, p] = [ctx.a.next('i'), ctx.a.next('x'), ctx.a.next('p')]
   const inners = innerSet(inner, filter.type, ctx)

@@ -2,7 +2,7 @@
 // matching pks read from an index, a pk-ordered `walk` when one index range yields pks in order, and
 // a `probe` that tests one resource row with index seeks by pk. This file dispatches on the filter
 // kind and compiles the token, text, string, reference, uri, `_id` and `:missing` filters; ranges are
-// in cond-range.ts, chains and `_has` in cond-link.ts. Table and column names come from the catalogue
+// in cond-range.ts, chains and `_has` in cond-link.ts, OR-ed alternatives (granular scopes) in cond-any.ts. Table and column names come from the catalogue
 // (index/tables.ts); values are always bound.
 
 import {
@@ -13,6 +13,7 @@ import {
   compileQuantity,
 } from './cond-range.ts'
 import { compileChain, compileHas } from './cond-link.ts'
+import { compileAnyOf } from './cond-any.ts'
 import { normalizeText } from '../index/normalize.ts'
 import { INDEX_TABLES } from '../index/tables.ts'
 import { probeOf, setOf, type Alt } from './alternatives.ts'
@@ -51,6 +52,8 @@ export function compile(filter: Filter, ctx: CompileContext): Cond {
       return compileChain(filter.sps, filter.hops, ctx, compile)
     case 'has':
       return compileHas(filter, ctx, compile)
+    case 'anyOf':
+      return compileAnyOf(filter.alternatives, ctx, compile)
   }
 }
 

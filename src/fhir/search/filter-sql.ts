@@ -6,7 +6,7 @@
 // always bound.
 
 import type { Aliases, Binder } from './binder.ts'
-import type { Filter } from './request.ts'
+import type { Filter, RestrictionFilters } from './request.ts'
 import { at, type Qualified } from '../index/tables.ts'
 import { D1_MAX_COMPOUND } from './limits.ts'
 
@@ -30,6 +30,8 @@ export interface CompileContext {
   a: Aliases
   /** The resource types the filter applies to (one, or several for a system search). */
   types: readonly string[]
+  /** Granular scope restrictions: what chains and `_has` may match of the types they traverse. */
+  restrictions?: RestrictionFilters
 }
 
 /** Compiles one filter (cond.ts); chains and `_has` are handed it to compile their inner filters. */

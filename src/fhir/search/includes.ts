@@ -1,12 +1,16 @@
 // _include and _revinclude (R4 search.html#include): resources the page's matches refer to through
 // the named reference parameters, and resources that refer to them. `:iterate` repeats the step on
 // what was just included, up to MAX_ITERATE levels. Each level is one statement; page pks and target
-// lists travel as one JSON parameter each. Every resource appears once in the Bundle.
+// lists travel as one JSON parameter each. Every resource appears once in the Bundle. A resource of a
+// type with a granular scope restriction is included only when it matches it (so `:iterate` goes on
+// only from those).
 
-import { Binder } from './binder.ts'
-import { unionSet } from './filter-sql.ts'
+import { Aliases, Binder } from './binder.ts'
+import { compile } from './cond.ts'
+import { byRestriction } from './cond-any.ts'
+import { anyOf, unionSet } from './filter-sql.ts'
 import { MAX_INCLUDED, MAX_ITERATE } from './limits.ts'
-import type { IncludeSpec, SearchRequest } from './request.ts'
+import type { IncludeSpec, RestrictionFilters, SearchRequest } from './request.ts'
 import type { SearchRow } from './search-result.ts'
 import { at, INDEX_TABLES } from '../index/tables.ts'
 
@@ -58,6 +62,18 @@ function reverseSelect(b: Binder, specs: IncludeSpec[], rows: SearchRow[]): stri
   })
 }
 
+/** ` AND <the row r0 of a restricted type matches its restriction>`; '' without restrictions. */
+function visible(b: Binder, restrictions: RestrictionFilters | undefined): string {
+  if (!restrictions?.size) return ''
+  const a = new Aliases()
+  const types = [...restrictions.keys()]
+  const restricted = byRestriction(types, restrictions).map(([restriction, of]) => {
+    const cond = compile(restriction.filter, { b, a, types: of, restrictions })
+    return `(r0.type ${b.isIn(of)} AND ${cond.probe('r0')})`
+  })
+  return ` AND ${anyOf([`r0.type NOT IN ${b.list(types)}`, ...restricted])}`
+}
+
 export async function runIncludes(
   db: D1Database,
   request: SearchRequest,
@@ -77,8 +93,8 @@ export async function runIncludes(
     if (!selects.length) break
     const left = MAX_INCLUDED - out.length
     const sql =
-      `SELECT pk, type, id, body FROM resource WHERE pk IN (${unionSet(selects)}) ` +
-      `ORDER BY pk LIMIT ${b.bind(left + 1)}`
+      `SELECT pk, type, id, body FROM resource r0 WHERE pk IN (${unionSet(selects)})` +
+      `${visible(b, request.restrictions)} ORDER BY pk LIMIT ${b.bind(left + 1)}`
     const { results } = await db
       .prepare(sql)
       .bind(...b.values)

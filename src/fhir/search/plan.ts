@@ -6,6 +6,8 @@
 
 import { Aliases, Binder } from './binder.ts'
 import { compile } from './cond.ts'
+import { searchedRestriction } from './cond-any.ts'
+import { mergeDateRanges } from './date-ranges.ts'
 import type { CompileContext, Cond } from './filter-sql.ts'
 import {
   columns,
@@ -19,7 +21,7 @@ import {
   type Query,
   type Segment,
 } from './query-parts.ts'
-import type { Cursor, Filter, RangeTest, SearchRequest } from './request.ts'
+import type { Cursor, SearchRequest } from './request.ts'
 import { sortedPage, sortSegmented } from './sort.ts'
 
 /**
@@ -51,54 +53,21 @@ function thresholdCase(n: string): string {
   return thresholdSteps.replaceAll('#N', n)
 }
 
-const LOWER = new Set(['gt', 'ge', 'sa'])
-const UPPER = new Set(['lt', 'le', 'eb'])
-
-type Ranged = Extract<Filter, { kind: 'date' | 'lastUpdated' }>
-
-const sameSps = (a: Filter, b: Filter) =>
-  JSON.stringify((a as { sps?: number[] }).sps) === JSON.stringify((b as { sps?: number[] }).sps)
-
 /**
- * Two single-valued date parameters on the same parameter, one a lower and one an upper bound
- * (`date=ge2020&date=lt2021`), become one range that a single value must fall in, like HAPI's
- * DateRangeParam (docs/search.md "Dates").
+ * The request's filters compiled, with the granular scope restriction of the searched types as one
+ * more filter (restrictions of the types it reaches apply inside chains, `_has` and includes).
  */
-function mergeDateRanges(filters: Filter[]): Filter[] {
-  const out: Filter[] = []
-  for (const f of filters) {
-    const single = (x: Filter): x is Ranged =>
-      (x.kind === 'date' || x.kind === 'lastUpdated') &&
-      x.ranges.length === 1 &&
-      x.ranges[0]!.length === 1
-    const side = (t: RangeTest) =>
-      LOWER.has(t.prefix) ? 'lower' : UPPER.has(t.prefix) ? 'upper' : undefined
-    if (single(f) && side(f.ranges[0]![0]!)) {
-      const partner = out.find(
-        (o): o is Ranged =>
-          single(o) &&
-          o.kind === f.kind &&
-          (o.kind === 'lastUpdated' || sameSps(o, f)) &&
-          side(o.ranges[0]![0]!) !== undefined &&
-          side(o.ranges[0]![0]!) !== side(f.ranges[0]![0]!)
-      )
-      if (partner) {
-        const merged = {
-          ...partner,
-          ranges: [[partner.ranges[0]![0]!, f.ranges[0]![0]!]],
-        } as Filter
-        out[out.indexOf(partner)] = merged
-        continue
-      }
-    }
-    out.push(f)
-  }
-  return out
-}
-
 function compileRequest(request: SearchRequest): Compiled {
-  const ctx: CompileContext = { b: new Binder(), a: new Aliases(), types: request.types }
-  const conds = mergeDateRanges(request.filters.map((f) => f.filter)).map((f) => compile(f, ctx))
+  const ctx: CompileContext = {
+    b: new Binder(),
+    a: new Aliases(),
+    types: request.types,
+    restrictions: request.restrictions,
+  }
+  const filters = mergeDateRanges(request.filters.map((f) => f.filter))
+  const restriction = searchedRestriction(request.types, request.restrictions)
+  if (restriction) filters.push(restriction)
+  const conds = filters.map((f) => compile(f, ctx))
   const drivers = conds.filter((c) => c.set).sort((x, y) => x.rank - y.rank)
   const b = ctx.b
   if (request.setLimit !== undefined)

@@ -66,6 +66,30 @@ export type Filter =
   | { kind: 'composite'; sps: number[]; tests: CompositeTest[] }
   | { kind: 'chain'; sps: number[]; hops: { type: string; inner: Filter }[] }
   | { kind: 'has'; type: string; sps: number[]; targetType: string; inner: Filter }
+  /**
+   * OR of alternatives, each an AND of filters, optionally only for resources of some `types`:
+   * granular scope restrictions (restrict.ts), never parsed from a query.
+   */
+  | { kind: 'anyOf'; alternatives: Alternative[] }
+
+/** One alternative of an `anyOf`: resources (of `types`, when given) matching every filter of `all`. */
+export interface Alternative {
+  types?: readonly string[]
+  all: readonly Filter[]
+}
+
+/**
+ * A granular scope restriction as a filter, parsed for `types` (one, or every type that shares the
+ * same restrictions, as those of a `*` scope do: its parameter ids then cover them all, so wherever
+ * it is applied the resource's type is tested too).
+ */
+export interface Restriction {
+  filter: Filter
+  types: readonly string[]
+}
+
+/** Per type, the restriction every resource of that type that a search reads must match. */
+export type RestrictionFilters = ReadonlyMap<string, Restriction>
 
 /** A filter with the parameter as written (for the self link). */
 export interface AppliedFilter {
@@ -120,6 +144,11 @@ export interface SearchRequest {
   controls: [string, string][]
   /** Parameters that were not applied, with why. */
   ignored: { name: string; reason: string }[]
+  /**
+   * Granular scope restrictions by type (restrict.ts): a resource of a type named here is matched,
+   * included, revincluded or traversed by a chain or `_has` only when it matches its filter.
+   */
+  restrictions?: RestrictionFilters
   /** Fixed candidate-set threshold instead of plan.ts's estimate (tests force one plan or the other). */
   setLimit?: number
 }

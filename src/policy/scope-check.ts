@@ -1,0 +1,128 @@
+// SMART App Launch 2 scopes (scopes-and-launch-context.html) enforced for bearer tokens, in addition to
+// AccessPolicies: both must allow. A route says which letter it needs (RouteScope: c, r, u, d, s of
+// the interaction table; `entries` for batch/transaction, whose entries are each checked; none for
+// the admin and debug API, which tokens may not use). The type is the route's `type` param; a route
+// that names none needs a `*` scope, unless it is granular (it checks each type it reads itself).
+// A granular grant (`system/Observation.rs?category=laboratory`) passes here only for routes that
+// apply restrictions (search, read); anything else needs the unrestricted scope. Refusals are 403
+// insufficient_scope (RFC 6750 §3.1) naming the scope that would do. Pure: no KV, no D1.
+
+import { insufficientScope } from '../auth/challenges.ts'
+import type { Principal } from '../config/principal.ts'
+import {
+  restrictionText,
+  scopeAccess,
+  scopeFor,
+  type ResourceScope,
+  type ScopeAccess,
+  type ScopeLetter,
+  type ScopeQuery,
+} from '../config/scopes.ts'
+
+/** What a route asks of an access token. */
+export interface RouteScope {
+  /** Its SMART letter; `entries` for a Bundle (each entry is checked); absent: tokens are refused. */
+  readonly smart?: ScopeLetter | 'entries'
+  /**
+   * The handler applies granular restrictions itself (searches filter by them, a read answers 404
+   * outside them) and checks every type it reads when the route names no single type.
+   */
+  readonly granular?: boolean
+}
+
+/** Restricted types and their restrictions (each an AND of its parameters, the list OR-ed). */
+export type Restrictions = ReadonlyMap<string, readonly ScopeQuery[]>
+
+/** The scopes of one access token, as the FHIR API checks them. */
+export class TokenScopes {
+  private readonly scopes: readonly ResourceScope[]
+
+  constructor(scopes: readonly ResourceScope[]) {
+    this.scopes = scopes
+  }
+
+  /**
+   * Throws 403 unless the token may call a route with these route params. `what` names the route
+   * in the refusal (`GET /Client/x`).
+   */
+  route(route: RouteScope, params: Readonly<Record<string, string | undefined>>, what: string) {
+    const { smart, granular } = route
+    if (smart === undefined) {
+      throw insufficientScope(
+        `access tokens act on FHIR data only; ${what} needs HTTP Basic client credentials`
+      )
+    }
+    if (smart === 'entries') return
+    const type = params.type
+    const named = type !== undefined && type !== '*'
+    if (!named && granular) return
+    const access = this.access(named ? type : '*', smart)
+    if (access.kind === 'restricted' && !granular) {
+      this.refuseRestricted(named ? type : '*', smart, access.restrictions, what)
+    }
+  }
+
+  /** The access to `letter` on `type` (`*`: every type at once); 403 when there is none. */
+  access(type: string, letter: ScopeLetter): Exclude<ScopeAccess, { kind: 'none' }> {
+    const access = scopeAccess(this.scopes, type, letter)
+    if (access.kind !== 'none') return access
+    const on = type === '*' ? 'every resource type' : type
+    throw insufficientScope(
+      `the access token grants no ${LETTER_NAMES[letter]} of ${on}`,
+      scopeFor(type, letter)
+    )
+  }
+
+  /** The restrictions on `letter` for `type`, undefined when unrestricted; 403 when not granted. */
+  restrictions(type: string, letter: ScopeLetter): readonly ScopeQuery[] | undefined {
+    const access = this.access(type, letter)
+    return access.kind === 'restricted' ? access.restrictions : undefined
+  }
+
+  /**
+   * What searches of `types` may read (each needs `s`): with `apply`, the restrictions of the
+   * restricted ones, which the caller applies; otherwise (conditional criteria and references) a
+   * restricted type is refused, as a restriction cannot be applied there.
+   */
+  searches(types: readonly string[], restricted?: 'apply'): Restrictions {
+    const out = new Map<string, readonly ScopeQuery[]>()
+    for (const type of types) {
+      const restrictions = this.restrictions(type, 's')
+      if (!restrictions) continue
+      if (restricted !== 'apply') {
+        this.refuseRestricted(type, 's', restrictions, 'conditional criteria and references')
+      }
+      out.set(type, restrictions)
+    }
+    return out
+  }
+
+  private refuseRestricted(
+    type: string,
+    letter: ScopeLetter,
+    restrictions: readonly ScopeQuery[],
+    what: string
+  ): never {
+    const written = restrictions.map((q) => `?${restrictionText(q)}`).join(', ')
+    throw insufficientScope(
+      `the access token's ${LETTER_NAMES[letter]} of ${type === '*' ? 'every type' : type} is ` +
+        `restricted (${written}) and ${what} cannot apply a restriction; it needs ${scopeFor(type, letter)}`,
+      scopeFor(type, letter)
+    )
+  }
+}
+
+const LETTER_NAMES: Record<ScopeLetter, string> = {
+  c: 'create (c)',
+  r: 'read (r)',
+  u: 'update (u)',
+  d: 'delete (d)',
+  s: 'search (s)',
+}
+
+/** The scopes a request's principal is held to: only a bearer token's; undefined otherwise. */
+export function tokenScopes(principal: Principal): TokenScopes | undefined {
+  return principal.kind === 'client' && principal.token
+    ? new TokenScopes(principal.token.scopes)
+    : undefined
+}
