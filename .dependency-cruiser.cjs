@@ -1,11 +1,12 @@
 // Architecture rules for src/ (issue 9), checked by `npm run check:deps` and proven on fixture
 // trees by test/node/architecture.test.ts. Layers only point down:
 //
-//   lib -> errors -> config -> http -> auth -> policy -> {admin, fhir} -> app
+//   lib -> errors -> config -> http -> auth -> policy -> {admin, fhir, oauth} -> app
 //
 // where app is the files directly in src/ (src/app.ts, src/index.ts).
 //
-// A module may import its own layer and any layer below it; admin and fhir never import each other.
+// A module may import its own layer and any layer below it; admin, fhir and oauth (the token
+// service) never import each other.
 // Inside fhir: definitions -> index -> {storage, search} -> the rest of src/fhir.
 // Type-only imports count (tsPreCompilationDeps), for cycles and for layers alike.
 //
@@ -16,7 +17,7 @@ const path = require('node:path')
 
 /** Folders under src/ in layer order, bottom first; the files directly in src/ are above them. */
 const LAYERS = ['lib', 'errors', 'config', 'http', 'auth', 'policy']
-const TOP_FOLDERS = ['admin', 'fhir']
+const TOP_FOLDERS = ['admin', 'fhir', 'oauth']
 const KNOWN_FOLDERS = [...LAYERS, ...TOP_FOLDERS]
 
 const folders = (names) => `^src/(${names.join('|')})/`
@@ -50,11 +51,11 @@ module.exports = {
     },
     ...upward,
     {
-      name: 'no-admin-fhir-cross',
-      comment: 'admin and fhir are side by side: neither imports the other; share code from below.',
+      name: 'no-top-folder-cross',
+      comment: `${TOP_FOLDERS.join(', ')} are side by side: none imports another; share code from below.`,
       severity: 'error',
-      from: { path: '^src/(admin|fhir)/' },
-      to: { path: '^src/(admin|fhir)/', pathNot: '^src/$1/' },
+      from: { path: folders(TOP_FOLDERS) },
+      to: { path: folders(TOP_FOLDERS), pathNot: '^src/$1/' },
     },
     {
       name: 'no-import-of-app',

@@ -1,6 +1,7 @@
-// Builds the Hono app: the public health check, authentication of every other request, the route
-// tables (admin API, policy debugging, the FHIR API at /fhir) mounted in one order, and the one
-// place errors become responses.
+// Builds the Hono app: the public health check, the token service (src/oauth/, before authentication:
+// it authenticates its callers itself, in OAuth's terms, and answers in OAuth's vocabulary),
+// authentication of every other request, the route tables (admin API, policy debugging, the FHIR API
+// at /fhir) mounted in one order, and the one place errors become responses.
 
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from './http/env.ts'
@@ -9,6 +10,7 @@ import { adminRoutes } from './admin/routes.ts'
 import { debugRoutes } from './policy/debug-routes.ts'
 import { mountRoutes, operationResolver, type Mount } from './policy/route-table.ts'
 import { fhirRoutes } from './fhir/routes.ts'
+import { oauthRoutes } from './oauth/routes.ts'
 import { fhirJson, negotiation } from './http/media.ts'
 import { APP_ROUTER } from './http/route-matcher.ts'
 import { requestIdentity } from './http/request-id.ts'
@@ -27,6 +29,9 @@ export function buildApp(): Hono<AppEnv> {
   app.use('*', requestIdentity())
   // Public: registered before the authentication middleware, so it never runs for these.
   app.get('/health', (c) => c.json({ status: 'ok' }))
+  // The token service: client_secret_basic is form-url-decoded Basic (RFC 6749 §2.3.1), not the API's
+  // RFC 7617 Basic, so its requests never reach the authentication middleware. Discovery is public.
+  app.route('/', oauthRoutes())
 
   app.use('*', authentication())
   app.use('/fhir/*', negotiation())

@@ -1,12 +1,16 @@
-// Aidbox-compatible Client resources: validation, secret hashing on write, and the public view
-// (which never contains the secret, not even its hash).
+// Aidbox-compatible Client resources: validation (the token-service fields in client-oauth.ts),
+// secret hashing on write, and the public view (which never contains the secret, not even its hash).
 
 import { badRequest } from '../errors/outcome.ts'
 import { hashSecret, isSecretHash } from '../lib/secrets.ts'
 import type { StoredClient } from '../config/store.ts'
 import { checkEnvelope } from './validate.ts'
+import { checkAuthMethodCredential, checkOAuthFields } from './client-oauth.ts'
 
-/** Aidbox's grant types; only `basic` has an effect here (docs/aidbox.md#grant-types). */
+/**
+ * Aidbox's grant types; `basic` (HTTP Basic on the API) and `client_credentials` (the token endpoint)
+ * have an effect here (docs/aidbox.md#grant-types, docs/oauth.md).
+ */
 const GRANT_TYPES = [
   'basic',
   'client_credentials',
@@ -46,6 +50,7 @@ export async function prepareClient(
   if (active !== undefined && typeof active !== 'boolean') {
     throw badRequest('active must be a boolean', ['active'])
   }
+  await checkOAuthFields(body)
   let storedSecret: string | undefined
   if (secret === undefined) {
     storedSecret = existing?.secret
@@ -65,6 +70,7 @@ export async function prepareClient(
     meta: { lastUpdated: new Date().toISOString() },
   }
   if (storedSecret !== undefined) client.secret = storedSecret
+  checkAuthMethodCredential(client)
   return client
 }
 

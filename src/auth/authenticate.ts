@@ -10,7 +10,7 @@
 // rides in the request's own D1 round trips, and a token found revoked answers 401 whatever ran.
 
 import type { MiddlewareHandler } from 'hono'
-import { invalidToken, malformedBearer, unauthorized } from './challenges.ts'
+import { invalidToken, malformedBearer, tooManyAttempts, unauthorized } from './challenges.ts'
 import { toBase64Url } from '../lib/crypto.ts'
 import { isId } from '../lib/ids.ts'
 import type { Log } from '../lib/log.ts'
@@ -90,7 +90,7 @@ async function authenticateBasic(
 ): Promise<Principal> {
   const { id } = attempt
   const refused = knownRefusal(attempt)
-  if (refused) throw refused
+  if (refused !== null) throw tooManyAttempts(refused)
   if (!isId(id) && id !== env.ROOT_CLIENT_ID) throw invalidCredentials()
   const digest = await pepperedDigest(secret)
   const stamp = verifiedStamp(id, digest)
@@ -100,7 +100,7 @@ async function authenticateBasic(
   }
   const subject = await once(`${attempt.address}\n${id}\n${toBase64Url(digest)}`, async () => {
     const limited = await spend(env, attempt, log)
-    if (limited) throw limited
+    if (limited !== null) throw tooManyAttempts(limited)
     const subject = await resolveSubject(env, id, log)
     const ok = subject ? await subject.verify(secret) : await verifyNobody(secret)
     return ok ? subject : null

@@ -1,8 +1,8 @@
-// The 401 and 400 answers of authentication, with the challenge each carries (RFC 7235 §4.1): Basic for
-// client credentials (RFC 7617), Bearer for access tokens (RFC 6750 §3); and the 403 of a token whose
-// scopes do not cover the request (RFC 6750 §3.1 insufficient_scope).
+// The 401, 400 and 429 answers of authentication on the API, with the challenge each carries (RFC 7235
+// §4.1): Basic for client credentials (RFC 7617), Bearer for access tokens (RFC 6750 §3); and the 403
+// of a token whose scopes do not cover the request (RFC 6750 §3.1 insufficient_scope).
 
-import { FhirError } from '../errors/outcome.ts'
+import { FhirError, tooManyRequests } from '../errors/outcome.ts'
 
 const REALM = 'edge-fhir'
 
@@ -45,5 +45,13 @@ export function insufficientScope(diagnostics: string, scope?: string): FhirErro
     403,
     { severity: 'error', code: 'forbidden', diagnostics: `Insufficient scope: ${diagnostics}` },
     { 'WWW-Authenticate': `Bearer realm="${REALM}", error="insufficient_scope"${needed}` }
+  )
+}
+
+/** A limited authentication attempt (throttle.ts): 429 with Retry-After in seconds. */
+export function tooManyAttempts(retryAfterSeconds: number): FhirError {
+  return tooManyRequests(
+    'Too many authentication attempts for this client id or from this address',
+    retryAfterSeconds
   )
 }

@@ -2,10 +2,11 @@
 // wrangler.toml: AUTH_CLIENT_LIMITER keyed by client id, AUTH_ADDRESS_LIMITER keyed by address
 // (address.ts). A binding cannot be read without spending a unit, so every attempt that needs a full
 // verification spends one of each before it runs, and a refusal is a 429 whatever the secret. This
-// isolate remembers a refusal for one period and answers 429 at once (no binding call, no PBKDF2) to
-// every attempt on that client id or from that address, secrets it has verified before included.
+// isolate remembers a refusal for one period and refuses at once (no binding call, no PBKDF2) every
+// attempt on that client id or from that address, secrets it has verified before included.
+// Protocol-neutral: a refusal is the seconds to wait; each protocol answers it in its own words (the
+// API a FHIR 429 OperationOutcome, the OAuth endpoints a 429 OAuth error), both with Retry-After.
 
-import { tooManyRequests, type FhirError } from '../errors/outcome.ts'
 import type { Log } from '../lib/log.ts'
 
 /** simple.period of both bindings in wrangler.toml (checked by test/node/auth-limits-config.test.ts). */
@@ -24,17 +25,20 @@ const MAX_REFUSING = 10_000
 const clientKey = (id: string) => `client ${id}`
 const addressEntry = (address: string) => `address ${address}`
 
-/** The 429 to answer at once when this isolate knows the attempt is limited, else null. */
-export function knownRefusal(attempt: Attempt, now = Date.now()): FhirError | null {
+/**
+ * When this isolate knows the attempt is limited, the seconds until it is not (at least 1, for
+ * Retry-After); else null.
+ */
+export function knownRefusal(attempt: Attempt, now = Date.now()): number | null {
   const until = Math.max(
     current(clientKey(attempt.id), now),
     current(addressEntry(attempt.address), now)
   )
-  return until > now ? throttled(Math.ceil((until - now) / 1000)) : null
+  return until > now ? retryAfter(Math.ceil((until - now) / 1000)) : null
 }
 
-/** Spends one unit of both limits; the 429 to answer when either refuses, else null. */
-export async function spend(env: Env, attempt: Attempt, log: Log): Promise<FhirError | null> {
+/** Spends one unit of both limits; when either refuses, the seconds to wait (Retry-After), else null. */
+export async function spend(env: Env, attempt: Attempt, log: Log): Promise<number | null> {
   const [client, address] = await Promise.all([
     env.AUTH_CLIENT_LIMITER.limit({ key: attempt.id }),
     env.AUTH_ADDRESS_LIMITER.limit({ key: attempt.address }),
@@ -48,15 +52,10 @@ export async function spend(env: Env, attempt: Attempt, log: Log): Promise<FhirE
     address: attempt.address,
     limited: [!client.success && 'client', !address.success && 'address'].filter(Boolean),
   })
-  return throttled(LIMIT_PERIOD_SECONDS)
+  return retryAfter(LIMIT_PERIOD_SECONDS)
 }
 
-function throttled(seconds: number): FhirError {
-  return tooManyRequests(
-    'Too many authentication attempts for this client id or from this address',
-    Math.max(1, seconds)
-  )
-}
+const retryAfter = (seconds: number) => Math.max(1, seconds)
 
 function current(key: string, now: number): number {
   const until = refusing.get(key)

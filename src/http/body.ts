@@ -11,8 +11,8 @@ import { nestsDeeperThan } from '../lib/json-depth.ts'
 export const MAX_BODY_BYTES = 1024 * 1024
 /** Largest batch or transaction Bundle, in bytes (each resource in it stays within MAX_BODY_BYTES). */
 const MAX_BUNDLE_BYTES = 4 * 1024 * 1024
-/** Largest form body of POST _search (a URL is capped at 16 KB; a form may be longer). */
-const MAX_FORM_BYTES = 64 * 1024
+/** Largest form body of POST _search and of the OAuth endpoints (a URL is capped at 16 KB). */
+export const MAX_FORM_BYTES = 64 * 1024
 /**
  * Deepest nesting of arrays and objects in a JSON body (FHIR resources nest a dozen levels or so).
  * A Bundle may nest 3 more: the Bundle, `entry`, and the entry around each resource.
@@ -109,9 +109,21 @@ async function readCapped(
   maxBytes: number,
   overLimit = `Request body exceeds the ${maxBytes}-byte limit`
 ): Promise<Uint8Array> {
-  const declared = Number(request.headers.get('content-length') ?? NaN)
-  if (declared > maxBytes) throw tooLarge(overLimit)
+  const bytes = await readUpTo(request, maxBytes)
+  if (!bytes) throw tooLarge(overLimit)
   if (!request.body) throw badRequest('The request has no body')
+  return bytes
+}
+
+/**
+ * The body's bytes (empty when there is none), or null when it is longer than `maxBytes`: by
+ * Content-Length before anything is read, else while streaming (the rest is never read). For
+ * protocols that answer errors in their own words (the OAuth endpoints).
+ */
+export async function readUpTo(request: Request, maxBytes: number): Promise<Uint8Array | null> {
+  const declared = Number(request.headers.get('content-length') ?? NaN)
+  if (declared > maxBytes) return null
+  if (!request.body) return new Uint8Array(0)
   const reader = request.body.getReader()
   const chunks: Uint8Array[] = []
   let total = 0
@@ -121,7 +133,7 @@ async function readCapped(
     total += value.byteLength
     if (total > maxBytes) {
       await reader.cancel()
-      throw tooLarge(overLimit)
+      return null
     }
     chunks.push(value)
   }

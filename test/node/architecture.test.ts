@@ -92,8 +92,18 @@ describe('architecture rules (.dependency-cruiser.cjs)', () => {
 
   it('reports admin importing fhir and fhir importing admin', async () => {
     expect(await violationsOf('admin-fhir-cross')).toEqual([
-      { rule: 'no-admin-fhir-cross', from: 'src/admin/routes.ts', to: 'src/fhir/capability.ts' },
-      { rule: 'no-admin-fhir-cross', from: 'src/fhir/routes.ts', to: 'src/admin/clients.ts' },
+      { rule: 'no-top-folder-cross', from: 'src/admin/routes.ts', to: 'src/fhir/capability.ts' },
+      { rule: 'no-top-folder-cross', from: 'src/fhir/routes.ts', to: 'src/admin/clients.ts' },
+    ])
+  })
+
+  it('reports oauth importing admin or fhir, and admin or fhir importing oauth; oauth may use auth', async () => {
+    expect(await violationsOf('oauth-cross')).toEqual([
+      { rule: 'no-top-folder-cross', from: 'src/admin/routes.ts', to: 'src/oauth/errors.ts' },
+      { rule: 'no-top-folder-cross', from: 'src/fhir/routes.ts', to: 'src/oauth/errors.ts' },
+      { rule: 'no-top-folder-cross', from: 'src/oauth/routes.ts', to: 'src/admin/clients.ts' },
+      { rule: 'no-top-folder-cross', from: 'src/oauth/routes.ts', to: 'src/fhir/capability.ts' },
+      { rule: 'no-upward-from-auth', from: 'src/auth/tokens.ts', to: 'src/oauth/errors.ts' },
     ])
   })
 

@@ -1,6 +1,8 @@
 // Fail-closed routing: every route the app registers, except the documented public ones, refuses a
 // caller that no AccessPolicy allows (403) and an anonymous caller (401) before its handler runs:
-// the refused request never reaches D1 and its body is never read.
+// the refused request never reaches D1 and its body is never read. The token service's endpoints
+// authenticate their callers themselves (OAuth client authentication, from the body too): a caller
+// without client credentials gets 401 invalid_client before anything reaches D1.
 
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
@@ -8,7 +10,16 @@ import { buildApp } from '../../src/app.ts'
 import { basic, registerClient, ROOT, uniqueId } from './helpers.ts'
 
 /** Routes answered without authorisation (documented in the README). */
-const PUBLIC = new Set(['GET /health', 'GET /fhir/metadata'])
+const PUBLIC = new Set([
+  'GET /health',
+  'GET /fhir/metadata',
+  'GET /.well-known/smart-configuration',
+  'GET /fhir/.well-known/smart-configuration',
+  'GET /.well-known/jwks.json',
+])
+
+/** The token service's endpoints (docs/oauth.md): OAuth client authentication, not policies. */
+const TOKEN_SERVICE = new Set(['POST /auth/token', 'POST /auth/introspect', 'POST /auth/revoke'])
 
 function concrete(path: string): string {
   return path
@@ -68,7 +79,11 @@ describe('every route is guarded (fail closed)', () => {
     expect(res.bodyRead).toBe(true)
   })
 
-  it.each(routes.filter((r) => !PUBLIC.has(`${r.method} ${r.path}`)))(
+  it.each(
+    routes.filter(
+      (r) => !PUBLIC.has(`${r.method} ${r.path}`) && !TOKEN_SERVICE.has(`${r.method} ${r.path}`)
+    )
+  )(
     '$method $path: 403 for a client without a policy, 401 for anonymous, before the handler runs',
     async ({ method, path }) => {
       const id = uniqueId('unprivileged')
@@ -77,6 +92,29 @@ describe('every route is guarded (fail closed)', () => {
       expect(denied).toEqual({ status: 403, dbUsed: [], bodyRead: false })
       const anonymous = await refused(method, path)
       expect(anonymous).toEqual({ status: 401, dbUsed: [], bodyRead: false })
+    }
+  )
+})
+
+describe('the token service authenticates its own callers (RFC 6749 §2.3)', () => {
+  it('registers exactly the token service routes this test is about', () => {
+    const registered = routes.map((r) => `${r.method} ${r.path}`)
+    expect(registered.filter((r) => r.includes('/auth/') && !r.includes('test-policy'))).toEqual([
+      ...TOKEN_SERVICE,
+    ])
+  })
+
+  it.each([...TOKEN_SERVICE])(
+    '%s: 401 invalid_client without client credentials, before anything reaches D1',
+    async (route) => {
+      const [method, path] = route.split(' ') as [string, string]
+      const anonymous = await refused(method, path)
+      expect(anonymous.status).toBe(401)
+      expect(anonymous.dbUsed).toEqual([])
+      // API Basic credentials of a client the token service does not know work no better
+      const unknown = await refused(method, path, basic(uniqueId('nobody'), 'pw-123456'))
+      expect(unknown.status).toBe(401)
+      expect(unknown.dbUsed).toEqual([])
     }
   )
 })

@@ -2,11 +2,14 @@
 // does, generated from the same tables the routes use: every R4 resource type of the registry, the
 // interactions of the interaction table (type level where the path names :type, else system level),
 // and the search parameters the search engine applies. Built once per isolate and base URL.
+// `rest.security` names SMART on FHIR and the token service's URLs (the oauth-uris extension), the
+// same ones /.well-known/smart-configuration lists (src/http/oauth-urls.ts builds both).
 
 import { RESOURCE_TYPES } from '../definitions/resource-types.generated.ts'
 import { searchParamsFor } from '../index/registry.ts'
 import { isSearchable } from '../search/parse.ts'
 import { JSON_PATCH } from '../../http/body.ts'
+import { oauthUrls } from '../../http/oauth-urls.ts'
 import type { FhirInteraction } from '../call.ts'
 
 const statements = new Map<string, string>()
@@ -37,6 +40,7 @@ function build(
     ),
   ]
   const typeInteractions = codes(true).map((code) => ({ code }))
+  const urls = oauthUrls(base)
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -56,9 +60,30 @@ function build(
         mode: 'server',
         security: {
           cors: false,
+          service: [
+            {
+              coding: [
+                {
+                  system: 'http://terminology.hl7.org/CodeSystem/restful-security-service',
+                  code: 'SMART-on-FHIR',
+                },
+              ],
+            },
+          ],
+          extension: [
+            {
+              url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+              extension: [
+                { url: 'token', valueUri: urls.token },
+                { url: 'introspect', valueUri: urls.introspect },
+                { url: 'revoke', valueUri: urls.revoke },
+              ],
+            },
+          ],
           description:
-            'HTTP Basic with Client credentials (SMART client-confidential-symmetric); every request is ' +
-            'authorised by AccessPolicies. This statement is public.',
+            'Bearer access tokens from the token endpoint (client_credentials with client_secret_basic, ' +
+            'client_secret_post or private_key_jwt; see /.well-known/smart-configuration), or HTTP Basic ' +
+            'with Client credentials; every request is authorised by AccessPolicies. This statement is public.',
         },
         resource: RESOURCE_TYPES.map((type) => ({
           type,

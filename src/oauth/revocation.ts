@@ -1,0 +1,24 @@
+// Token revocation (RFC 7009 §2.1): the authenticated Client revokes a token it was issued; the
+// token stops working at once in every isolate, because the bearer guard reads D1 on every request
+// (src/auth/token-guard.ts). Another Client's token, an unknown, expired or malformed one: nothing
+// happens and the answer is the same 200. `token_type_hint` is accepted and not needed (access
+// tokens are the only kind).
+
+import { checkAccessToken, isJwtForm } from '../auth/tokens.ts'
+import { opaqueHash, revokeToken } from '../auth/token-store.ts'
+
+/** Revokes `token` if `clientId` was issued it and it is live; true when it was. */
+export async function revoke(
+  env: Env,
+  clientId: string,
+  token: string,
+  issuer: string
+): Promise<boolean> {
+  const now = Math.floor(Date.now() / 1000)
+  if (isJwtForm(token)) {
+    // Only a JWT we signed names a record (an expired one is already dead).
+    const grant = await checkAccessToken(env, token, issuer)
+    return grant !== null && revokeToken(env.DB, clientId, { jti: grant.jti }, now)
+  }
+  return revokeToken(env.DB, clientId, { tokenHash: await opaqueHash(token) }, now)
+}

@@ -1,0 +1,132 @@
+// The token service as a Hono sub-app, mounted by src/app.ts BEFORE the API's authentication
+// middleware (its Authorization header is client_secret_basic, form-url-decoded, not the API's Basic):
+//   POST /auth/token        client_credentials (RFC 6749 §4.4)
+//   POST /auth/introspect   RFC 7662
+//   POST /auth/revoke       RFC 7009
+//   GET  /.well-known/smart-configuration, /fhir/.well-known/smart-configuration, /.well-known/jwks.json
+// Other methods: 405 with Allow. Errors become RFC 6749 §5.2 JSON in this sub-app's one onError.
+
+import { Hono, type Context } from 'hono'
+import type { AppEnv } from '../http/env.ts'
+import { baseUrl } from '../http/base-url.ts'
+import { oauthUrls } from '../http/oauth-urls.ts'
+import { addressKey } from '../auth/address.ts'
+import { audited, type Audit } from './audit.ts'
+import { authenticateClient } from './client-auth.ts'
+import { clientCredentials } from './client-credentials.ts'
+import { publicJwks, smartConfiguration } from './discovery.ts'
+import { invalidRequest, unsupportedGrantType } from './errors.ts'
+import { introspect } from './introspection.ts'
+import { readParams } from './params.ts'
+import { emptyOk, methodNotAllowed, oauthError, oauthJson } from './responses.ts'
+import { revoke } from './revocation.ts'
+
+const POST = ['POST']
+const GET = ['GET', 'HEAD']
+/** Discovery is public and read by browser apps from any origin (SMART App Launch "CORS"). */
+const PUBLIC = { 'access-control-allow-origin': '*' }
+
+/** Reads the parameters and authenticates the calling Client (audiences: where an assertion may point). */
+async function authenticatedCall(
+  c: Context<AppEnv>,
+  audit: Audit,
+  endpoint: 'introspect' | 'revoke' | 'token'
+) {
+  const params = await readParams(c.req.raw)
+  const urls = oauthUrls(baseUrl(c))
+  // RFC 7523 §3: a value that identifies this server; SMART names the token endpoint URL, RFC
+  // 7523bis (and oauth4webapi) the issuer identifier. At introspection and revocation, their URL too.
+  const audiences = [urls.token, urls.issuer]
+  if (endpoint !== 'token') audiences.push(urls[endpoint])
+  const { client, method } = await authenticateClient(c.env, {
+    params,
+    authorization: c.req.header('authorization'),
+    address: addressKey(c.req.header('cf-connecting-ip')),
+    audiences,
+    log: c.get('log'),
+    audit,
+  })
+  return { params, client, method, issuer: urls.issuer }
+}
+
+/** The `token` parameter of introspection and revocation (RFC 7662 §2.1, RFC 7009 §2.1). */
+function tokenParam(params: ReadonlyMap<string, string>): string {
+  const token = params.get('token')
+  if (token === undefined) throw invalidRequest('token is required')
+  return token
+}
+
+export function oauthRoutes(): Hono<AppEnv> {
+  const oauth = new Hono<AppEnv>()
+
+  oauth.post('/auth/token', (c) =>
+    audited(c, 'token', async (audit) => {
+      const { params, client, issuer } = await authenticatedCall(c, audit, 'token')
+      const grantType = params.get('grant_type')
+      if (grantType === undefined) throw invalidRequest('grant_type is required')
+      if (grantType !== 'client_credentials') {
+        throw unsupportedGrantType('Only the client_credentials grant is supported')
+      }
+      const { token, scope, format } = await clientCredentials(
+        c.env,
+        client,
+        params.get('scope'),
+        issuer
+      )
+      audit.done('issued', {
+        grant_type: grantType,
+        scope,
+        format,
+        jti: token.jti,
+        expires_in: token.expiresIn,
+      })
+      return oauthJson({
+        access_token: token.accessToken,
+        token_type: 'Bearer',
+        expires_in: token.expiresIn,
+        scope,
+      })
+    })
+  )
+
+  oauth.post('/auth/introspect', (c) =>
+    audited(c, 'introspect', async (audit) => {
+      const { params, issuer } = await authenticatedCall(c, audit, 'introspect')
+      const answer = await introspect(c.env, tokenParam(params), issuer, c.get('log'))
+      audit.done(answer.active ? 'active' : 'inactive', {
+        token_client_id: answer.client_id,
+      })
+      return oauthJson(answer)
+    })
+  )
+
+  oauth.post('/auth/revoke', (c) =>
+    audited(c, 'revoke', async (audit) => {
+      const { params, client, issuer } = await authenticatedCall(c, audit, 'revoke')
+      const revoked = await revoke(c.env, client.id, tokenParam(params), issuer)
+      // RFC 7009 §2.2: the same 200 whether anything was revoked.
+      audit.done(revoked ? 'revoked' : 'nothing revoked')
+      return emptyOk()
+    })
+  )
+
+  for (const path of ['/auth/token', '/auth/introspect', '/auth/revoke']) {
+    oauth.all(path, (c) => methodNotAllowed(c, POST))
+  }
+
+  const configuration = (c: Context<AppEnv>) =>
+    oauthJson(smartConfiguration(baseUrl(c)), 200, PUBLIC)
+  oauth.get('/.well-known/smart-configuration', configuration)
+  oauth.get('/fhir/.well-known/smart-configuration', configuration)
+  oauth.get('/.well-known/jwks.json', async (c) => oauthJson(await publicJwks(c.env), 200, PUBLIC))
+  for (const path of [
+    '/.well-known/smart-configuration',
+    '/fhir/.well-known/smart-configuration',
+    '/.well-known/jwks.json',
+  ]) {
+    oauth.all(path, (c) => methodNotAllowed(c, GET))
+  }
+
+  oauth.onError(oauthError)
+  return oauth
+}
