@@ -1,6 +1,7 @@
 // `npm start`: a working local server from a fresh clone. Creates .dev.vars, applies the D1
 // migrations locally, seeds KV (demo Client + AccessPolicy) and starts `wrangler dev` on PORT
-// (default 8787), loads the demo FHIR data through the API, and prints the seed page's search as curl.
+// (default 8787), loads the demo FHIR data through the API, and prints the seed page's search as curl,
+// over Basic and with a bearer token. .dev.vars gets a dev token signing key if it has none.
 // Every step is idempotent: running it again changes nothing.
 
 import { applyMigrations, basicHeader, ensureDevVars, seedFhir, seedKv, startDev } from './local.ts'
@@ -25,6 +26,11 @@ FHIR seed (seed/fhir): ${counts.created} created, ${counts.existing} already pre
 Try the seed page's search (demo client "client-confidential-symmetric", secret "secret"):
 
   curl -H 'accept: application/json' -H 'authorization: ${demo}' '${base}/fhir/Observation?code=4548-4&_count=2'
+
+Or get a bearer token once and call the API with it (README "Tokens"):
+
+  TOKEN=$(curl -s -u client-confidential-symmetric:secret -X POST ${base}/auth/token -d grant_type=client_credentials | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
+  curl -H 'accept: application/json' -H "authorization: Bearer $TOKEN" '${base}/fhir/Observation?code=4548-4&_count=2'
 
 Root credentials for everything else are in .dev.vars. Press Ctrl-C to stop.
 `)

@@ -40,7 +40,7 @@ const TICKS_PER_SECOND = 100
  * CPU time (ms) the workerd processes started by this Node process have used so far: utime + stime of
  * /proc/<pid>/stat for every child whose command is workerd. Undefined off Linux.
  */
-export function workerdCpuMs(): number | undefined {
+function workerdCpuMs(): number | undefined {
   let pids: string[]
   try {
     pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p))

@@ -1,7 +1,7 @@
 // Access tokens: issuing one (a JWT signed with the server's key, or an opaque random string stored
 // hashed) and checking one a request carries. A JWT is checked without D1 (signature, `typ`, issuer,
-// audience, expiry); an opaque token is looked up once per isolate and then remembered until it
-// expires. Either way revocation is checked on every request by the token guard (token-guard.ts),
+// audience, expiry), once per isolate; an opaque token is looked up once per isolate. Either is then
+// remembered until it expires. Either way revocation is checked on every request by the token guard (token-guard.ts),
 // inside the request's own D1 round trips. Claims follow RFC 9068: iss, sub and client_id (the
 // client), aud (the FHIR base), exp, iat, jti, scope.
 
@@ -9,7 +9,7 @@ import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose'
 import { randomBytes, toBase64Url } from '../lib/crypto.ts'
 import type { TokenGrant } from '../config/principal.ts'
 import { parseResourceScope, splitScope, type ResourceScope } from '../config/scopes.ts'
-import { signingKeys, TOKEN_ALG } from './signing-keys.ts'
+import { signingKeys, TOKEN_ALG, type SigningKeys } from './signing-keys.ts'
 import { liveToken, opaqueHash, recordToken } from './token-store.ts'
 
 /** RFC 9068 §2.1: the `typ` of a JWT access token, so no other JWT of ours passes for one. */
@@ -97,9 +97,37 @@ export async function checkAccessToken(
   return isJwtForm(token) ? checkJwt(env, token, issuer) : checkOpaque(env, token)
 }
 
+// JWTs this isolate has verified: issuer and token text -> grant, until the token expires, for as long
+// as the signing keys stay the same (a key taken out of TOKEN_SIGNING_KEYS stops its tokens at once).
+// A hit skips the RSA verification; revocation is still checked on every request by the token guard.
+const verifiedJwts = new Map<string, TokenGrant>()
+let verifiedWith: SigningKeys | undefined
+const MAX_VERIFIED_JWTS = 1000
+
 async function checkJwt(env: Env, token: string, issuer: string): Promise<TokenGrant | null> {
   const keys = await signingKeys(env)
   if (!keys) return null
+  if (verifiedWith !== keys) {
+    verifiedJwts.clear()
+    verifiedWith = keys
+  }
+  const cacheKey = `${issuer}\n${token}`
+  const hit = verifiedJwts.get(cacheKey)
+  if (hit && hit.exp > Math.floor(Date.now() / 1000)) return hit
+  const grant = await verifyJwt(keys, token, issuer)
+  if (grant) {
+    if (verifiedJwts.size >= MAX_VERIFIED_JWTS)
+      verifiedJwts.delete(verifiedJwts.keys().next().value!)
+    verifiedJwts.set(cacheKey, grant)
+  }
+  return grant
+}
+
+async function verifyJwt(
+  keys: SigningKeys,
+  token: string,
+  issuer: string
+): Promise<TokenGrant | null> {
   let payload: JWTPayload
   try {
     ;({ payload } = await jwtVerify(

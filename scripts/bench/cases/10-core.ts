@@ -104,13 +104,13 @@ const benchCase: BenchCase = {
     )
     report(
       summarize(
-        `bearer JWT    GET ${search}`,
+        `jwt    GET ${search}`,
         await time(500, () => expectStatus(fetch(search, { headers: { authorization: jwt } }), 200))
       )
     )
     report(
       summarize(
-        `bearer opaque GET ${search}`,
+        `opaque GET ${search}`,
         await time(500, () =>
           expectStatus(fetch(search, { headers: { authorization: opaque } }), 200)
         )
