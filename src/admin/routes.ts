@@ -17,6 +17,7 @@ import {
   putClient,
   putPolicy,
 } from '../config/store.ts'
+import { revokeClientTokens } from '../auth/token-store.ts'
 import type { RouteSpec } from '../policy/route-table.ts'
 import { prepareClient, publicClient } from './clients.ts'
 import { preparePolicy } from './access-policies.ts'
@@ -68,6 +69,8 @@ export const adminRoutes: readonly RouteSpec[] = [
       const id = idParam(c)
       const existing = await getClient(c.env, id, { fresh: true, log: c.get('log') })
       if (!existing) return c.body(null, 204)
+      // Its tokens first: once the id is free, a new Client may take it (docs/oauth.md).
+      await revokeClientTokens(c.env.DB, id, Math.floor(Date.now() / 1000))
       await deleteClient(c.env, id)
       return fhirJson(c, publicClient(existing))
     },

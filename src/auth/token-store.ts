@@ -100,6 +100,24 @@ export async function revokeToken(
 }
 
 /**
+ * Revokes every live token issued to `clientId` (its Client is deleted: a Client registered later
+ * with the same id must not inherit them).
+ */
+export async function revokeClientTokens(
+  db: D1Database,
+  clientId: string,
+  now: number
+): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE oauth_token SET revoked_at = ?
+        WHERE client_id = ? AND revoked_at IS NULL AND expires_at > ?`
+    )
+    .bind(now, clientId, now)
+    .run()
+}
+
+/**
  * Records the jti of a client assertion until it expires; false when it is already recorded (a
  * replay). Expired ones are swept first, in the same batch.
  */

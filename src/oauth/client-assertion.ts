@@ -103,7 +103,8 @@ export async function verifyClientAssertion(
   if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH) {
     throw invalidClient('assertion jti missing or malformed')
   }
-  if (!(await rememberAssertion(env.DB, attempt.id, jti, exp, now))) {
+  // Remembered for as long as it would be accepted: jose takes it until exp + the clock tolerance.
+  if (!(await rememberAssertion(env.DB, attempt.id, jti, exp + CLOCK_TOLERANCE, now))) {
     throw invalidClient('assertion jti replayed')
   }
   return client

@@ -114,6 +114,21 @@ describe('bearer tokens on the FHIR API (RFC 6750 §2.1)', () => {
     expect((await call('DELETE', `/Client/${id}`, { auth: ROOT })).status).toBe(200)
     expectInvalidToken(await call('GET', '/fhir/Patient?_count=1', { auth }))
   })
+
+  it.each(['jwt', 'opaque'] as const)(
+    'a %s token of a deleted Client stays refused when a Client with its id is registered again (RFC 6750 §3.1)',
+    async (format) => {
+      const id = await tokenClient()
+      const { auth } = await bearerFor(id, 'system/*.cruds', format)
+      expect((await call('GET', '/fhir/Patient?_count=1', { auth })).status).toBe(200)
+      expect((await call('DELETE', `/Client/${id}`, { auth: ROOT })).status).toBe(200)
+      await registerClient(id, `new-${crypto.randomUUID()}`, {
+        grant_types: ['client_credentials'],
+        scope: ['system/*.cruds'],
+      })
+      expectInvalidToken(await call('GET', '/fhir/Patient?_count=1', { auth }))
+    }
+  )
 })
 
 describe('revocation takes effect in the request’s own round trip (RFC 7009 §2)', () => {

@@ -87,6 +87,14 @@ describe('refused assertions: 401 invalid_client (RFC 7523 §3.1, RFC 6749 §5.2
     await expectOAuthError(await withAssertion(again), 401, 'invalid_client')
   })
 
+  it('refuses a replay while the clock tolerance still accepts the assertion past its exp (RFC 7523 §3 item 7)', async () => {
+    // exp 2 s ago: still accepted within the 5 s tolerance, so its jti must still be remembered.
+    const client = await keyClient()
+    const jwt = await assertion(client, { expiresIn: -2 })
+    await expectToken(await withAssertion(jwt))
+    await expectOAuthError(await withAssertion(jwt), 401, 'invalid_client')
+  })
+
   it('the same jti from two clients is two assertions', async () => {
     const [a, b] = [await keyClient(), await keyClient()]
     await expectToken(await withAssertion(await assertion(a, { claims: { jti: 'shared' } })))
