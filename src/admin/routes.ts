@@ -56,6 +56,10 @@ export const adminRoutes: readonly RouteSpec[] = [
       const body = await jsonBodyOf(c)
       const existing = await getClient(c.env, id, { fresh: true, log: c.get('log') })
       const client = await prepareClient(id, body, existing)
+      // A Client that may no longer hold tokens loses the ones it has, at once (docs/oauth.md).
+      if (client.active === false || !client.grant_types?.includes('client_credentials')) {
+        await revokeClientTokens(c.env.DB, id, Math.floor(Date.now() / 1000))
+      }
       await putClient(c.env, client)
       return fhirJson(c, publicClient(client), existing ? 200 : 201)
     },

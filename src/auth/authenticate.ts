@@ -50,7 +50,7 @@ export function authentication(): MiddlewareHandler<AppEnv> {
         await next()
         // After the answer is made: a token found revoked in any round trip, or in the one check
         // a request without D1 calls gets, replaces whatever the request answered.
-        if (guard.refused || !(await guard.checkIfUnused())) throw invalidToken()
+        if (!(await guard.isLive())) throw invalidToken()
         return
       }
       case 'basic': {

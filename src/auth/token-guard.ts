@@ -2,33 +2,39 @@
 // wrapped so that every round trip it makes (a statement's first/all/run, or a db.batch()) is one
 // batch that starts with the token guard statement (token-store.ts, migration 0005). A revoked or
 // expired token fails that batch, which rolls back before any of the request's statements counts, so
-// a revoked token neither reads nor writes; the failure is remembered (`refused`) and the request is
-// answered 401 (invalid_token) whatever the code above made of the error. `raw()` (read-only policy
+// a revoked token neither reads nor writes; the failure is remembered and the request is answered 401
+// (invalid_token) whatever the code above made of the error (`isLive`). `raw()` (read-only policy
 // queries) runs its statement and the check side by side instead, and keeps its rows only if the
-// token is live. A request that made no D1 call is checked
-// once at its end (`checkIfUnused`), before its answer leaves.
+// token is live. A request that made no D1 call is checked once at its end, before its answer leaves.
 
-import { FhirError } from '../errors/outcome.ts'
 import { invalidToken } from './challenges.ts'
 import { isTokenGuardRefusal, tokenGuardStatement } from './token-store.ts'
 
 export interface TokenGuard {
   /** The D1 binding the request uses in place of env.DB. */
   readonly db: D1Database
-  /** True once a round trip found the token no longer live. */
-  readonly refused: boolean
-  /** Checks the token with a round trip of its own if the request made none; true when it is live. */
-  checkIfUnused(): Promise<boolean>
+  /**
+   * Whether the token was live in every round trip the request made, once they have all settled; a
+   * request that made none gets one check of its own here.
+   */
+  isLive(): Promise<boolean>
 }
 
 export function tokenGuard(inner: D1Database, jti: string): TokenGuard {
-  let used = false
   let refused = false
+  // Every round trip made so far, so the answer waits for the ones still running (a policy query
+  // that timed out leaves its own behind).
+  const trips: Promise<unknown>[] = []
   const now = () => Math.floor(Date.now() / 1000)
 
-  async function guarded(statements: D1PreparedStatement[]): Promise<D1Result[]> {
+  function guarded(statements: D1PreparedStatement[]): Promise<D1Result[]> {
+    const trip = run(statements)
+    trips.push(trip)
+    return trip
+  }
+
+  async function run(statements: D1PreparedStatement[]): Promise<D1Result[]> {
     if (refused) throw invalidToken()
-    used = true
     try {
       const results = await inner.batch([tokenGuardStatement(inner, jti, now()), ...statements])
       return results.slice(1)
@@ -71,11 +77,14 @@ export function tokenGuard(inner: D1Database, jti: string): TokenGuard {
       // A batch answers rows as objects, which cannot give raw rows back faithfully (an integer-like
       // column name would reorder them). The check runs beside the statement, at the same time, and
       // its answer is awaited before the rows are: the one caller (the policy sql engine) only reads.
-      const [, rows] = await Promise.all([
+      const [check, rows] = await Promise.allSettled([
         guarded([]),
         this.inner.raw<T>(options as { columnNames: true }),
       ])
-      return rows
+      // The check's answer first: a revoked token is refused even when the query failed too.
+      if (check.status === 'rejected') throw check.reason
+      if (rows.status === 'rejected') throw rows.reason
+      return rows.value
     }
   }
 
@@ -92,18 +101,15 @@ export function tokenGuard(inner: D1Database, jti: string): TokenGuard {
 
   return {
     db,
-    get refused() {
-      return refused
-    },
-    async checkIfUnused() {
-      if (used) return !refused
-      try {
-        await guarded([])
-        return true
-      } catch (err) {
-        if (err instanceof FhirError && refused) return false
-        throw err
+    async isLive() {
+      if (trips.length === 0) {
+        // Its own check: a refusal is an answer, any other failure (D1 unreachable) is thrown.
+        await guarded([]).catch((err: unknown) => {
+          if (!refused) throw err
+        })
       }
+      await Promise.allSettled(trips)
+      return !refused
     },
   }
 }

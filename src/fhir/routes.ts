@@ -18,7 +18,7 @@ import type { SearchAccess } from './rest/search-access.ts'
 import { FHIR_INTERACTIONS } from './interactions.ts'
 import { checkParams } from './resource-input.ts'
 import { preferReturn } from './rest/prefer.ts'
-import { restResponse } from './rest/result.ts'
+import { restResponse, returnFor } from './rest/result.ts'
 import { versionHeaders } from './rest/versioning.ts'
 
 /** The operation a type search is authorised as; what a request reads is authorised as it. */
@@ -43,7 +43,10 @@ export const fhirRoutes: readonly RouteSpec[] = FHIR_INTERACTIONS.map((row) => (
   smart: row.smart,
   granular: row.granular,
   body: row.body,
-  handler: async (c) => httpResponse(c, await row.handler(httpCall(c, row))),
+  handler: async (c) => {
+    const call = httpCall(c, row)
+    return httpResponse(c, await row.handler(call), call.scopes)
+  },
 }))
 
 /**
@@ -84,10 +87,16 @@ function httpCall(c: Context<AppEnv>, row: FhirInteraction): FhirCall {
   }
 }
 
-function httpResponse(c: Context<AppEnv>, result: FhirResult): Response {
+function httpResponse(
+  c: Context<AppEnv>,
+  result: FhirResult,
+  scopes: TokenScopes | undefined
+): Response {
   switch (result.kind) {
-    case 'write':
-      return restResponse(c, result.result, preferReturn(c.req.header('prefer')))
+    case 'write': {
+      const prefer = returnFor(preferReturn(c.req.header('prefer')), scopes, result.result)
+      return restResponse(c, result.result, prefer)
+    }
     case 'resource':
       if (result.status === 304)
         return new Response(null, { status: 304, headers: versionHeaders(result.version) })

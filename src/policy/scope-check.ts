@@ -73,6 +73,11 @@ export class TokenScopes {
     )
   }
 
+  /** Whether the token may read every resource of `type` (`r` without restriction). */
+  readsAll(type: string): boolean {
+    return scopeAccess(this.scopes, type, 'r').kind === 'all'
+  }
+
   /** The restrictions on `letter` for `type`, undefined when unrestricted; 403 when not granted. */
   restrictions(type: string, letter: ScopeLetter): readonly ScopeQuery[] | undefined {
     const access = this.access(type, letter)

@@ -131,6 +131,21 @@ describe('bearer tokens on the FHIR API (RFC 6750 §2.1)', () => {
   )
 })
 
+describe('a Client that may no longer hold tokens loses them at once (RFC 6750 §3.1)', () => {
+  it.each([
+    ['disabled', { active: false }],
+    ['without client_credentials', { grant_types: ['basic'] }],
+  ])('a token of a Client %s stays refused after the Client is restored', async (_, change) => {
+    const id = await tokenClient()
+    const restored = { grant_types: ['client_credentials'], scope: ['system/*.cruds'] }
+    const { auth } = await bearerFor(id, 'system/*.cruds')
+    expect((await call('GET', '/fhir/Patient?_count=1', { auth })).status).toBe(200)
+    await registerClient(id, 'another-secret', { ...restored, ...change })
+    await registerClient(id, 'another-secret', restored)
+    expectInvalidToken(await call('GET', '/fhir/Patient?_count=1', { auth }))
+  })
+})
+
 describe('revocation takes effect in the request’s own round trip (RFC 7009 §2)', () => {
   it.each(['jwt', 'opaque'] as const)('a revoked %s token reads nothing', async (format) => {
     const id = await tokenClient()

@@ -36,7 +36,7 @@ export async function runBatch(
       budget.count(entry)
       if (read) budget.admit()
       const result = await entry.interaction.handler(entryCall(call, entry, current))
-      const answer = entryResponse(call.base, entry, result, prefer)
+      const answer = entryResponse(call, entry, result, prefer)
       response.push(read ? budget.charge(answer) : budget.chargeWrite(answer))
     } catch (err) {
       response.push(failedEntry(err, entry.index, call.log))

@@ -7,7 +7,14 @@ import { checkFormat } from '../../http/media.ts'
 import type { CallHeader, FhirCall, FhirResult } from '../call.ts'
 import type { ReturnPreference } from '../rest/prefer.ts'
 import { etag, instant } from '../rest/versioning.ts'
-import { RawJson, responseEntry, statusLine, type ResponseEntry } from '../rest/result.ts'
+import {
+  RawJson,
+  responseEntry,
+  returnFor,
+  statusLine,
+  type ResponseEntry,
+  type RestResult,
+} from '../rest/result.ts'
 import { entryBody, entryRequestParts, type Entry } from './entries.ts'
 
 export const isRead = (entry: Entry) => entry.method === 'GET' || entry.method === 'HEAD'
@@ -49,17 +56,21 @@ export async function authorizeEntry(bundle: FhirCall, entry: Entry): Promise<vo
   await bundle.authorize(operation, entryRequestParts(entry))
 }
 
-/** The response entry for an entry's result (HEAD: without the body). */
+/**
+ * The response entry for an entry's result (HEAD: without the body; a write with its resource only
+ * if the caller may read it, rest/prefer.ts).
+ */
 export function entryResponse(
-  base: string,
+  call: FhirCall,
   entry: Entry,
   result: FhirResult,
   prefer: ReturnPreference
 ): ResponseEntry {
+  const base = call.base
   const withBody = entry.method !== 'HEAD'
   switch (result.kind) {
     case 'write':
-      return responseEntry(base, result.result, prefer)
+      return writeEntry(call, result.result, prefer)
     case 'resource': {
       const v = result.version
       const response = {
@@ -79,4 +90,13 @@ export function entryResponse(
         ? { resource: new RawJson(result.text), response: { status: statusLine(200) } }
         : { response: { status: statusLine(200) } }
   }
+}
+
+/** The response entry of a write: its resource only if the caller may read it (rest/prefer.ts). */
+export function writeEntry(
+  call: FhirCall,
+  result: RestResult,
+  prefer: ReturnPreference
+): ResponseEntry {
+  return responseEntry(call.base, result, returnFor(prefer, call.scopes, result))
 }

@@ -21,7 +21,7 @@ import type { SearchAccess } from '../rest/search-access.ts'
 import { parsePatch } from '../rest/json-patch.ts'
 import { patchFromBinary } from '../rest/patch-body.ts'
 import type { ReturnPreference } from '../rest/prefer.ts'
-import { failedEntry, responseEntry, type ResponseEntry, type RestResult } from '../rest/result.ts'
+import { failedEntry, type ResponseEntry, type RestResult } from '../rest/result.ts'
 import {
   currentVersion,
   planCreate,
@@ -32,7 +32,7 @@ import {
 } from '../rest/writes.ts'
 import type { FhirCall } from '../call.ts'
 import { atEntry, type Entry, type ParsedEntry } from './entries.ts'
-import { authorizeEntry, entryCall, entryResponse, isRead } from './entry-call.ts'
+import { authorizeEntry, entryCall, entryResponse, isRead, writeEntry } from './entry-call.ts'
 import { authorizeEntrySearches, entryReferences } from './entry-searches.ts'
 import {
   checkCreatedOnce,
@@ -98,7 +98,7 @@ export async function runTransaction(
   const response: ResponseEntry[] = []
   for (const entry of entries) {
     const result = results.get(entry.index)
-    if (result) response.push(budget.chargeWrite(responseEntry(call.base, result, prefer)))
+    if (result) response.push(budget.chargeWrite(writeEntry(call, result, prefer)))
     // The writes are committed: a GET that fails now is reported in its entry.
     else
       response.push(
@@ -118,7 +118,7 @@ async function readEntry(
 ): Promise<ResponseEntry> {
   budget.admit()
   const result = await entry.interaction.handler(entryCall(call, entry))
-  return budget.charge(entryResponse(call.base, entry, result, prefer))
+  return budget.charge(entryResponse(call, entry, result, prefer))
 }
 
 function checkFullUrls(entries: Entry[]): void {

@@ -1,5 +1,6 @@
 // The Prefer header (R4 http.html#ops, RFC 7240): `return=minimal` (no body), `return=representation`
 // (the resource, the default), `return=OperationOutcome` (an OperationOutcome about the outcome).
+// What a token without `r` gets instead is `returnFor` in result.ts.
 
 export type ReturnPreference = 'minimal' | 'representation' | 'OperationOutcome'
 

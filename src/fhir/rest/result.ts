@@ -10,6 +10,7 @@ import type { WrittenVersion } from '../storage/resources.ts'
 import { fhirJson } from '../../http/media.ts'
 import { baseUrl } from '../../http/base-url.ts'
 import { FhirError, operationOutcome, type OperationOutcome } from '../../errors/outcome.ts'
+import type { TokenScopes } from '../../policy/scope-check.ts'
 import type { ReturnPreference } from './prefer.ts'
 import { etag, instant, versionHeaders } from './versioning.ts'
 
@@ -151,4 +152,19 @@ export function failedEntry(err: unknown, index: number, log: Log): ResponseEntr
   log.error('Bundle entry failed', { entry: index, reference, error: String(err) })
   const diagnostics = `Internal server error (reference ${reference})`
   return errorEntry(500, operationOutcome({ severity: 'fatal', code: 'exception', diagnostics }))
+}
+
+/**
+ * The preference a write result is answered with for a caller holding `scopes`: the resource only if
+ * it may read it. An access token without `r` on the type (or with a granular `r`) gets `minimal`, so
+ * `c` or `u` alone never reads (docs/scopes.md).
+ */
+export function returnFor(
+  prefer: ReturnPreference,
+  scopes: TokenScopes | undefined,
+  result: RestResult
+): ReturnPreference {
+  const type = result.version?.type
+  if (prefer !== 'representation' || !scopes || !type) return prefer
+  return scopes.readsAll(type) ? prefer : 'minimal'
 }
