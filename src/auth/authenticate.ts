@@ -74,8 +74,11 @@ async function authenticateBearer(
   log: Log
 ): Promise<Extract<Principal, { kind: 'client' }>> {
   const grant = await checkAccessToken(env, token, issuer)
-  const id = grant?.claims.sub
-  if (!grant || typeof id !== 'string' || !isId(id)) throw invalidToken()
+  const id = grant?.clientId
+  if (!grant || id === undefined || !isId(id)) throw invalidToken()
+  // Tokens acting for a User come with the authorization code grant (issue 12); until Users are
+  // loaded here, such a token is refused rather than taken for its client alone.
+  if (grant.user !== undefined) throw invalidToken()
   const client = await getClient(env, id, { log })
   // A Client disabled or deleted since stops its tokens at once (within the store's cache TTL).
   if (!client || client.active === false) throw invalidToken()

@@ -19,6 +19,10 @@ const CLOCK_TOLERANCE = 5
 
 export interface IssueRequest {
   clientId: string
+  /** The User the token acts for (authorization code grant): its `sub`; absent, `sub` is the client. */
+  user?: string
+  /** Launch context the token is bound to (`patient` and `encounter` claims, bare ids). */
+  context?: { patient?: string; encounter?: string }
   /** The granted scope, space-separated. */
   scope: string
   format: 'jwt' | 'opaque'
@@ -46,9 +50,9 @@ export async function issueAccessToken(env: Env, request: IssueRequest): Promise
   const iat = Math.floor(Date.now() / 1000)
   const exp = iat + request.lifetime
   const jti = crypto.randomUUID()
-  const claims = {
+  const claims: Record<string, unknown> = {
     iss: request.issuer,
-    sub: request.clientId,
+    sub: request.user ?? request.clientId,
     client_id: request.clientId,
     aud: `${request.issuer}/fhir`,
     iat,
@@ -56,6 +60,8 @@ export async function issueAccessToken(env: Env, request: IssueRequest): Promise
     jti,
     scope: request.scope,
   }
+  if (request.context?.patient) claims.patient = request.context.patient
+  if (request.context?.encounter) claims.encounter = request.context.encounter
   let accessToken: string
   let tokenHash: string | null = null
   if (request.format === 'jwt') {
@@ -143,16 +149,16 @@ async function verifyJwt(
         issuer,
         audience: `${issuer}/fhir`,
         clockTolerance: CLOCK_TOLERANCE,
-        requiredClaims: ['sub', 'exp', 'iat', 'jti', 'scope'],
+        requiredClaims: ['sub', 'client_id', 'exp', 'iat', 'jti', 'scope'],
       }
     ))
   } catch (err) {
     if (err instanceof errors.JOSEError) return null
     throw err
   }
-  const { sub, jti, exp, scope, client_id } = payload
-  if (typeof scope !== 'string' || typeof jti !== 'string' || client_id !== sub) return null
-  return grantOf('jwt', jti, scope, payload as Record<string, unknown>, exp!)
+  const { jti, exp } = payload
+  if (typeof jti !== 'string') return null
+  return grantOf('jwt', jti, payload as Record<string, unknown>, exp!)
 }
 
 // Opaque tokens this isolate has looked up: hash -> grant, until the token expires. Revocation is
@@ -168,22 +174,37 @@ async function checkOpaque(env: Env, token: string): Promise<TokenGrant | null> 
   if (hit && hit.exp > now) return hit
   const record = await liveToken(env.DB, { tokenHash }, now)
   if (!record) return null
-  const grant = grantOf('opaque', record.jti, record.scope, record.claims, record.expiresAt)
-  if (!grant) return null
+  const grant = grantOf('opaque', record.jti, record.claims, record.expiresAt)
+  if (!grant || grant.clientId !== record.clientId) return null
   if (opaqueGrants.size >= MAX_OPAQUE) opaqueGrants.delete(opaqueGrants.keys().next().value!)
   opaqueGrants.set(tokenHash, grant)
   return grant
 }
 
+/** The grant of verified claims; null when they do not name a client and a scope as issued. */
 function grantOf(
   format: TokenGrant['format'],
   jti: string,
-  scope: string,
   claims: Record<string, unknown>,
   exp: number
 ): TokenGrant | null {
+  const { sub, client_id: clientId, scope, patient, encounter } = claims
+  if (typeof scope !== 'string' || typeof clientId !== 'string' || typeof sub !== 'string') {
+    return null
+  }
   const tokens = splitScope(scope)
   if (!tokens) return null
   const scopes = tokens.map(parseResourceScope).filter((s): s is ResourceScope => s !== null)
-  return { jti, format, scope, scopes, claims, exp }
+  return {
+    jti,
+    clientId,
+    format,
+    scope,
+    scopes,
+    claims,
+    exp,
+    ...(sub !== clientId && { user: sub }),
+    ...(typeof patient === 'string' && { patient }),
+    ...(typeof encounter === 'string' && { encounter }),
+  }
 }

@@ -19,6 +19,17 @@ export interface StoredClient {
   [field: string]: unknown
 }
 
+/** A person who logs in (SMART App Launch); `password` is only ever the stored hash form. */
+export interface StoredUser {
+  resourceType: 'User'
+  id: string
+  password?: string
+  active?: boolean
+  email?: string
+  fhirUser?: { reference?: string }
+  [field: string]: unknown
+}
+
 export interface StoredPolicy {
   resourceType: 'AccessPolicy'
   id: string

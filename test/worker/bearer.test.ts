@@ -94,6 +94,12 @@ describe('bearer tokens on the FHIR API (RFC 6750 §2.1)', () => {
     }
   })
 
+  it('refuses, until Users are loaded, a token that acts for a User (fail closed)', async () => {
+    const id = await tokenClient()
+    const { auth } = await bearerFor(id, 'system/*.cruds', 'jwt', 300, { user: 'someone' })
+    expectInvalidToken(await call('GET', '/fhir/Patient', { auth }))
+  })
+
   it('refuses an expired token', async () => {
     const id = await tokenClient()
     for (const format of ['jwt', 'opaque'] as const) {

@@ -93,7 +93,8 @@ export async function bearerFor(
   clientId: string,
   scope: string,
   format: 'jwt' | 'opaque' = 'jwt',
-  lifetime = 300
+  lifetime = 300,
+  bound: { user?: string; context?: { patient?: string; encounter?: string } } = {}
 ): Promise<{ auth: string; token: string; jti: string }> {
   const issued = await issueAccessToken(env, {
     clientId,
@@ -101,6 +102,7 @@ export async function bearerFor(
     format,
     lifetime,
     issuer: 'https://fhir.test',
+    ...bound,
   })
   return { auth: `Bearer ${issued.accessToken}`, token: issued.accessToken, jti: issued.jti }
 }
