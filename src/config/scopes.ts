@@ -32,8 +32,20 @@ const V1 = new Map([
 ])
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
-/** Search parameters a restriction may not use (they reach other resources or change the result). */
-const NOT_IN_RESTRICTION = /^_(include|revinclude|has|sort|count|elements|summary|total|contained)/
+/**
+ * Search parameters a restriction may not use (they reach other resources or change the result);
+ * `_compartment` is the restriction only a patient in launch context makes (COMPARTMENT_PARAM).
+ */
+const NOT_IN_RESTRICTION =
+  /^_(include|revinclude|has|sort|count|elements|summary|total|contained|compartment)/
+
+/**
+ * The restriction parameter of a `patient/` scope: `_compartment=Patient/<id>` keeps a type to that
+ * patient's compartment (policy/scope-check.ts adds it; the search engine expands it into the
+ * compartment's parameters of each type, src/fhir/search/compartment.ts). No written scope may
+ * carry it.
+ */
+export const COMPARTMENT_PARAM = '_compartment'
 const MAX_SCOPES = 100
 
 /**
@@ -117,9 +129,9 @@ export type ScopeAccess =
 /**
  * The access `scopes` give to `letter` on `type`, in `context` (`system` for client_credentials
  * tokens): the union of every scope of that context that names the type or `*` with the letter,
- * unrestricted as soon as one of them is. Scopes of another context grant nothing here (a
- * `patient/` scope needs a patient in context, which this server never has). `type` `*` asks for
- * every type at once: only `*` scopes give it.
+ * unrestricted as soon as one of them is. Scopes of another context grant nothing here; which
+ * contexts count for a token, and what a `patient/` scope is limited to, is policy/scope-check.ts's
+ * business. `type` `*` asks for every type at once: only `*` scopes give it.
  */
 export function scopeAccess(
   scopes: readonly ResourceScope[],

@@ -5,7 +5,10 @@
 // that names none needs a `*` scope, unless it is granular (it checks each type it reads itself).
 // A granular grant (`system/Observation.rs?category=laboratory`) passes here only for routes that
 // apply restrictions (search, read); anything else needs the unrestricted scope. Refusals are 403
-// insufficient_scope (RFC 6750 §3.1) naming the scope that would do. Pure: no KV, no D1.
+// insufficient_scope (RFC 6750 §3.1) naming the scope that would do. Scopes of the three contexts
+// add up: `system/` ones always count, `user/` ones only for a token that acts for a User, and
+// `patient/` ones only for a token with a patient in context, and then only inside that patient's
+// compartment (patient-compartment.ts: a restriction like any granular one). Pure: no KV, no D1.
 
 import { insufficientScope } from '../auth/challenges.ts'
 import type { Principal } from '../config/principal.ts'
@@ -18,6 +21,7 @@ import {
   type ScopeLetter,
   type ScopeQuery,
 } from '../config/scopes.ts'
+import { inCompartment } from './patient-compartment.ts'
 
 /** What a route asks of an access token. */
 export interface RouteScope {
@@ -33,12 +37,39 @@ export interface RouteScope {
 /** Restricted types and their restrictions (each an AND of its parameters, the list OR-ed). */
 export type Restrictions = ReadonlyMap<string, readonly ScopeQuery[]>
 
+/** Whom a token acts for, beyond its Client: what `user/` and `patient/` scopes need. */
+export interface ScopeContext {
+  /** The User it acts for (its id): `user/` scopes count only then. */
+  readonly user?: string
+  /** The Patient in launch context (bare id): `patient/` scopes count only then, in its compartment. */
+  readonly patient?: string
+}
+
 /** The scopes of one access token, as the FHIR API checks them. */
 export class TokenScopes {
   private readonly scopes: readonly ResourceScope[]
+  private readonly context: ScopeContext
 
-  constructor(scopes: readonly ResourceScope[]) {
+  constructor(scopes: readonly ResourceScope[], context: ScopeContext = {}) {
     this.scopes = scopes
+    this.context = context
+  }
+
+  /**
+   * The union of what the token's scopes of every context that counts give on `type` for
+   * `letter`: unrestricted as soon as one of them is (a `system/` or `user/` scope without
+   * restriction wins over the compartment), otherwise every restriction, OR-ed.
+   */
+  private grant(type: string, letter: ScopeLetter): ScopeAccess {
+    const { user, patient } = this.context
+    const parts = [scopeAccess(this.scopes, type, letter, 'system')]
+    if (user !== undefined) parts.push(scopeAccess(this.scopes, type, letter, 'user'))
+    if (parts.some((p) => p.kind === 'all')) return { kind: 'all' }
+    if (patient !== undefined) {
+      parts.push(inCompartment(scopeAccess(this.scopes, type, letter, 'patient'), type, patient))
+    }
+    const restrictions = parts.flatMap((p) => (p.kind === 'restricted' ? p.restrictions : []))
+    return restrictions.length ? { kind: 'restricted', restrictions } : { kind: 'none' }
   }
 
   /**
@@ -64,7 +95,7 @@ export class TokenScopes {
 
   /** The access to `letter` on `type` (`*`: every type at once); 403 when there is none. */
   access(type: string, letter: ScopeLetter): Exclude<ScopeAccess, { kind: 'none' }> {
-    const access = scopeAccess(this.scopes, type, letter)
+    const access = this.grant(type, letter)
     if (access.kind !== 'none') return access
     const on = type === '*' ? 'every resource type' : type
     throw insufficientScope(
@@ -75,7 +106,7 @@ export class TokenScopes {
 
   /** Whether the token may read every resource of `type` (`r` without restriction). */
   readsAll(type: string): boolean {
-    return scopeAccess(this.scopes, type, 'r').kind === 'all'
+    return this.grant(type, 'r').kind === 'all'
   }
 
   /** The restrictions on `letter` for `type`, undefined when unrestricted; 403 when not granted. */
@@ -125,9 +156,12 @@ const LETTER_NAMES: Record<ScopeLetter, string> = {
   s: 'search (s)',
 }
 
-/** The scopes a request's principal is held to: only a bearer token's; undefined otherwise. */
+/**
+ * The scopes a request's principal is held to: only a bearer token's, with the User it acts for
+ * and its patient in context; undefined otherwise.
+ */
 export function tokenScopes(principal: Principal): TokenScopes | undefined {
-  return principal.kind === 'client' && principal.token
-    ? new TokenScopes(principal.token.scopes)
-    : undefined
+  if (principal.kind !== 'client' || !principal.token) return undefined
+  const { scopes, user, patient } = principal.token
+  return new TokenScopes(scopes, { user, patient })
 }

@@ -40,3 +40,19 @@ export function compartmentFilter(
     },
   }
 }
+
+/**
+ * The alternatives (OR-ed, each one parameter) that keep `type` to the compartment `reference`
+ * (`Patient/123`) names: one per parameter the definition links the type with, and `_id` for the
+ * owner's own type (the Patient itself). Null when the type is not in the compartment.
+ */
+export function compartmentAlternatives(
+  type: string,
+  reference: string
+): [string, string][][] | null {
+  const [compartment, id] = reference.split('/') as [string, string | undefined]
+  const members = Object.hasOwn(COMPARTMENTS, compartment) ? COMPARTMENTS[compartment]! : undefined
+  if (!members || !id || !Object.hasOwn(members, type)) return null
+  const links = members[type]!.map((code): [string, string][] => [[code, reference]])
+  return type === compartment ? [[['_id', id]], ...links] : links
+}

@@ -5,9 +5,13 @@
 // tests its one resource against them in the same query that reads it (`readIfVisible`). A
 // restriction the engine cannot apply exactly (an unknown or unsupported parameter, a chain, a
 // result parameter, no criteria) is refused with 403, never ignored: ignoring it would widen access.
+// A `patient/` scope's `_compartment=Patient/<id>` (COMPARTMENT_PARAM) is first expanded, type by
+// type, into one alternative per parameter of the compartment definition (compartment.ts), each
+// AND-ed with the rest of its restriction; on a type outside the compartment it is refused.
 
 import { insufficientScope } from '../../auth/challenges.ts'
 import {
+  COMPARTMENT_PARAM,
   restrictionText,
   scopeFor,
   type ScopeLetter,
@@ -15,6 +19,7 @@ import {
 } from '../../config/scopes.ts'
 import { FhirError } from '../../errors/outcome.ts'
 import { Aliases, Binder } from './binder.ts'
+import { compartmentAlternatives } from './compartment.ts'
 import { compile } from './cond.ts'
 import { mergeDateRanges } from './date-ranges.ts'
 import { parseSearch } from './parse.ts'
@@ -32,7 +37,8 @@ export function restrictionFilters(
   base: string
 ): RestrictionFilters {
   const groups = new Map<string, { types: string[]; queries: readonly ScopeQuery[] }>()
-  for (const [type, queries] of restrictions) {
+  for (const [type, written] of restrictions) {
+    const queries = written.flatMap((query) => expandCompartment(type, query, letter))
     const key = JSON.stringify(queries)
     const group = groups.get(key)
     if (group) group.types.push(type)
@@ -56,6 +62,30 @@ export function restrictionFilters(
       if (!(err instanceof FhirError) || types.length === 1) throw err
     }
     for (const type of types) out.set(type, shared ?? restrictionOf([type]))
+  }
+  return out
+}
+
+/**
+ * A restriction with `_compartment=<reference>` as one restriction per parameter that links `type`
+ * to that compartment (OR-ed by the caller), the rest of it AND-ed to each; as it is without one.
+ * 403 when `type` is not in the compartment.
+ */
+function expandCompartment(type: string, query: ScopeQuery, letter: ScopeLetter): ScopeQuery[] {
+  const compartments = query.filter(([name]) => name === COMPARTMENT_PARAM)
+  if (!compartments.length) return [query]
+  const rest = query.filter(([name]) => name !== COMPARTMENT_PARAM)
+  let out: ScopeQuery[] = [rest]
+  for (const [, reference] of compartments) {
+    const alternatives = compartmentAlternatives(type, reference)
+    if (!alternatives) {
+      throw insufficientScope(
+        `the access token's ${reference} scopes reach only that compartment, and ${type} ` +
+          `resources are not in it; it needs ${scopeFor(type, letter)}`,
+        scopeFor(type, letter)
+      )
+    }
+    out = out.flatMap((q) => alternatives.map((alt) => [...alt, ...q]))
   }
   return out
 }
