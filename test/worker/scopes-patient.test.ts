@@ -7,6 +7,7 @@
 
 import { beforeAll, describe, expect, it } from 'vitest'
 import { call, json } from './helpers.ts'
+import { postTransaction } from './rest-helpers.ts'
 import { patientToken, patientWorld } from './patient-scope-helpers.ts'
 import { entriesOf, expectInsufficientScope, getOk } from './scope-helpers.ts'
 
@@ -259,6 +260,43 @@ describe('Bundle entries are held to the compartment too', () => {
       '403 Forbidden',
     ])
     expect(entriesOf(entries[0]!.resource)).toEqual(A_OBS)
+  })
+})
+
+describe('POST _search and transactions', () => {
+  it('POST _search with form fields returns only the compartment', async () => {
+    const auth = await patientToken('patient/Observation.rs', a)
+    const res = await call('POST', '/fhir/Observation/_search', {
+      auth,
+      body: `${tag.param}&_count=100`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })
+    expect(res.status).toBe(200)
+    expect(entriesOf(await json(res))).toEqual(A_OBS)
+  })
+
+  it('a transaction with a write is refused whole; one of reads answers within the compartment', async () => {
+    const auth = await patientToken('patient/*.cruds', a)
+    const before = await getOk(`/fhir/Observation/${w.id('o-a5')}`, auth)
+    await expectInsufficientScope(
+      await postTransaction(auth, [
+        { request: { method: 'GET', url: `Observation/${w.id('o-a1')}` } },
+        {
+          request: { method: 'PUT', url: `Observation/${w.id('o-a5')}` },
+          resource: { ...before, status: 'amended' },
+        },
+      ])
+    )
+    expect((await getOk(`/fhir/Observation/${w.id('o-a5')}`, auth)).status).toBe('final')
+    const res = await postTransaction(auth, [
+      { request: { method: 'GET', url: `Encounter?${tag.param}` } },
+      { request: { method: 'GET', url: `Encounter/${w.id('e-b')}` } },
+    ])
+    const text = await res.text()
+    expect(res.status, text).toBe(200)
+    const entries = JSON.parse(text).entry as Record<string, any>[]
+    expect(entriesOf(entries[0]!.resource)).toEqual(w.keys('Encounter', 'e-a'))
+    expect(entries[1]!.response.status).toMatch(/^404/)
   })
 })
 
