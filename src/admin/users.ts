@@ -4,13 +4,13 @@
 // Aidbox's free-form ones and are stored as given; policies read them (`user.data.patient`).
 
 import { badRequest } from '../errors/outcome.ts'
+import { utf8 } from '../lib/crypto.ts'
 import { ID } from '../lib/ids.ts'
 import { hashSecret, isSecretHash } from '../lib/secrets.ts'
-import type { StoredUser } from '../config/store.ts'
+import { MAX_USER_EMAIL_BYTES, type StoredUser } from '../config/store.ts'
 import { checkEnvelope } from './validate.ts'
 
 const MAX_PASSWORD_LENGTH = 512
-const MAX_EMAIL_LENGTH = 254
 /** One `@` with something on both sides, no spaces: enough to tell an email from a User id. */
 const EMAIL = /^[^\s@]+@[^\s@]+$/
 /** The resource types a User may be (SMART App Launch `fhirUser`). */
@@ -30,9 +30,13 @@ export async function prepareUser(
   checkEnvelope(body, 'User', id)
   const { password, email, active, fhirUser, data, name } = body
   if (email !== undefined) {
-    if (typeof email !== 'string' || email.length > MAX_EMAIL_LENGTH || !EMAIL.test(email)) {
+    if (
+      typeof email !== 'string' ||
+      !EMAIL.test(email) ||
+      utf8(email).length > MAX_USER_EMAIL_BYTES
+    ) {
       throw badRequest(
-        `email must be an email address (one "@", no spaces, at most ${MAX_EMAIL_LENGTH} characters)`,
+        `email must be an email address (one "@", no spaces, at most ${MAX_USER_EMAIL_BYTES} bytes)`,
         ['email']
       )
     }

@@ -6,11 +6,16 @@
 // so its text never reaches a log or a limiter key) and one per address, spent before the password is
 // looked at; a limited attempt answers `retryAfter` (seconds) whatever the password.
 
-import { sha256, toBase64Url } from '../lib/crypto.ts'
+import { sha256, toBase64Url, utf8 } from '../lib/crypto.ts'
 import { isId } from '../lib/ids.ts'
 import type { Log } from '../lib/log.ts'
 import { parseSecretHash, verifySecret } from '../lib/secrets.ts'
-import { getUser, getUserIdByEmail, type StoredUser } from '../config/store.ts'
+import {
+  getUser,
+  getUserIdByEmail,
+  MAX_USER_EMAIL_BYTES,
+  type StoredUser,
+} from '../config/store.ts'
 import { knownRefusal, spend, type Attempt } from './throttle.ts'
 
 export type LoginResult =
@@ -50,6 +55,8 @@ export async function verifyLogin(
 /** The User `login` names, or null: by the email index when it has an "@", else by id. */
 async function findUser(env: Env, login: string, log: Log): Promise<StoredUser | null> {
   if (login.includes('@')) {
+    // No stored email is longer (src/admin/users.ts); a longer key would make KV throw.
+    if (utf8(login).length > MAX_USER_EMAIL_BYTES) return null
     const id = await getUserIdByEmail(env, login)
     if (id === null || !isId(id)) return null
     const user = await getUser(env, id, { log })

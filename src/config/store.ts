@@ -12,6 +12,8 @@ const USER_PREFIX = 'User/'
 const USER_EMAIL_PREFIX = 'UserEmail/'
 const POLICY_PREFIX = 'AccessPolicy/'
 const MAX_CLIENT_ENTRIES = 10_000
+/** The longest User email, in UTF-8 bytes (RFC 5321); it keeps index keys within KV's 512 bytes. */
+export const MAX_USER_EMAIL_BYTES = 254
 
 export interface StoredClient {
   resourceType: 'Client'

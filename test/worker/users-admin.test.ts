@@ -118,6 +118,7 @@ describe('User validation answers 400 OperationOutcome naming the field', () => 
     ['email', { email: 'no-at-sign' }],
     ['email', { email: 'two words@example.org' }],
     ['email', { email: 42 }],
+    ['email', { email: `${'é'.repeat(125)}@x.org` }],
     ['password', { password: '' }],
     ['password', { password: 7 }],
     ['password', { password: 'x'.repeat(513) }],

@@ -57,6 +57,7 @@ describe('verifyLogin: who may log in', () => {
       await login(`nobody-${user.id}@example.org`, user.password),
       await login(uniqueId('nobody'), user.password),
       await login('not an id!', user.password),
+      await login(`${'x'.repeat(600)}@example.org`, user.password),
       await login(inactive.email, inactive.password),
       await login(bare, ''),
       await login(`${bare}@example.org`, 'anything'),

@@ -144,6 +144,18 @@ describe('policies see the User in the request object (`user`, without password)
     expect((await call('GET', READ, { auth })).status).toBe(200)
   })
 
+  it('a roleName policy linked to the User never applies (no Role resources, docs/users.md)', async () => {
+    const client = await appClient()
+    const user = await freshUser({ roleName: 'admin', data: { role: 'admin' } })
+    vi.spyOn(console, 'warn').mockImplementation(() => {})
+    await putPolicy({
+      engine: 'allow',
+      roleName: 'admin',
+      link: [{ reference: `User/${user.id}` }],
+    })
+    expect((await call('GET', READ, { auth: await userBearer(client, user.id) })).status).toBe(403)
+  })
+
   it('POST /auth/test-policy loads a user-id without its password', async () => {
     const user = await freshUser({ data: { ward: 'b' } })
     const res = await call('POST', '/auth/test-policy', {
