@@ -36,7 +36,7 @@ afterEach(() => {
   vi.restoreAllMocks()
 })
 
-describe('verifyLogin: who may log in', () => {
+describe('verifyLogin: who may log in', { timeout: 20_000 }, () => {
   it('accepts the email in any case, and the User id, with the right password', async () => {
     const user = await freshUser()
     for (const name of [user.email, user.email.toUpperCase(), ` ${user.email} `, user.id]) {
@@ -110,50 +110,54 @@ describe('verifyLogin: who may log in', () => {
   })
 })
 
-describe('verifyLogin: limits (per User and per address, as client authentication)', () => {
-  beforeEach(() => {
-    vi.spyOn(console, 'log').mockImplementation(() => {})
-  })
+describe(
+  'verifyLogin: limits (per User and per address, as client authentication)',
+  { timeout: 30_000 },
+  () => {
+    beforeEach(() => {
+      vi.spyOn(console, 'log').mockImplementation(() => {})
+    })
 
-  it(`refuses attempts beyond ${USER_LIMIT} on one User within a period, the right password included, with retryAfter`, async () => {
-    const user = await freshUser()
-    await windowWithRoom(5000)
-    // Email and id name the same User: they share one limit.
-    for (let i = 0; i < USER_LIMIT; i++) {
-      expect(await login(i % 2 ? user.email : user.id, `wrong-${i}`)).toEqual({ ok: false })
-    }
-    const limited = await login(user.email, user.password)
-    expect(limited.ok).toBe(false)
-    expect(!limited.ok && limited.retryAfter).toBeGreaterThanOrEqual(1)
-    // Another User is not limited by it.
-    const other = await freshUser()
-    expect((await login(other.id, other.password)).ok).toBe(true)
-  })
+    it(`refuses attempts beyond ${USER_LIMIT} on one User within a period, the right password included, with retryAfter`, async () => {
+      const user = await freshUser()
+      await windowWithRoom(5000)
+      // Email and id name the same User: they share one limit.
+      for (let i = 0; i < USER_LIMIT; i++) {
+        expect(await login(i % 2 ? user.email : user.id, `wrong-${i}`)).toEqual({ ok: false })
+      }
+      const limited = await login(user.email, user.password)
+      expect(limited.ok).toBe(false)
+      expect(!limited.ok && limited.retryAfter).toBeGreaterThanOrEqual(1)
+      // Another User is not limited by it.
+      const other = await freshUser()
+      expect((await login(other.id, other.password)).ok).toBe(true)
+    })
 
-  it('limits an unknown login by its lower-cased text, without a User to key it by', async () => {
-    const name = `${uniqueId('ghost')}@example.org`
-    await windowWithRoom(5000)
-    for (let i = 0; i < USER_LIMIT; i++) expect(await login(name, 'x')).toEqual({ ok: false })
-    const limited = await login(name.toUpperCase(), 'x')
-    expect(!limited.ok && limited.retryAfter).toBeGreaterThanOrEqual(1)
-  })
+    it('limits an unknown login by its lower-cased text, without a User to key it by', async () => {
+      const name = `${uniqueId('ghost')}@example.org`
+      await windowWithRoom(5000)
+      for (let i = 0; i < USER_LIMIT; i++) expect(await login(name, 'x')).toEqual({ ok: false })
+      const limited = await login(name.toUpperCase(), 'x')
+      expect(!limited.ok && limited.retryAfter).toBeGreaterThanOrEqual(1)
+    })
 
-  it(`refuses attempts beyond ${ADDRESS_LIMIT} from one address, for a User never tried before`, async () => {
-    const address = freshAddress()
-    const user = await freshUser()
-    await windowWithRoom(8000)
-    await Promise.all(
-      Array.from({ length: ADDRESS_LIMIT }, (_, i) =>
-        login(`${uniqueId('ghost')}-${i}`, 'x', address)
+    it(`refuses attempts beyond ${ADDRESS_LIMIT} from one address, for a User never tried before`, async () => {
+      const address = freshAddress()
+      const user = await freshUser()
+      await windowWithRoom(8000)
+      await Promise.all(
+        Array.from({ length: ADDRESS_LIMIT }, (_, i) =>
+          login(`${uniqueId('ghost')}-${i}`, 'x', address)
+        )
       )
-    )
-    const limited = await login(user.id, user.password, address)
-    expect(!limited.ok && limited.retryAfter).toBeGreaterThanOrEqual(1)
-    // Known in this isolate: refused again at once, without the limiter or a PBKDF2.
-    const derive = vi.spyOn(crypto.subtle, 'deriveBits')
-    expect((await login(user.id, user.password, address)).ok).toBe(false)
-    expect(derive).not.toHaveBeenCalled()
-    // From another address the User may log in.
-    expect((await login(user.id, user.password)).ok).toBe(true)
-  })
-})
+      const limited = await login(user.id, user.password, address)
+      expect(!limited.ok && limited.retryAfter).toBeGreaterThanOrEqual(1)
+      // Known in this isolate: refused again at once, without the limiter or a PBKDF2.
+      const derive = vi.spyOn(crypto.subtle, 'deriveBits')
+      expect((await login(user.id, user.password, address)).ok).toBe(false)
+      expect(derive).not.toHaveBeenCalled()
+      // From another address the User may log in.
+      expect((await login(user.id, user.password)).ok).toBe(true)
+    })
+  }
+)

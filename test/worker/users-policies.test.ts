@@ -18,7 +18,7 @@ afterEach(() => {
   vi.restoreAllMocks()
 })
 
-describe('a bearer token acting for a User', () => {
+describe('a bearer token acting for a User', { timeout: 20_000 }, () => {
   it.each(['jwt', 'opaque'] as const)(
     'is accepted (%s) for an active User, and a policy linked to that User allows it',
     async (format) => {
