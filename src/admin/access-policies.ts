@@ -40,7 +40,7 @@ export function preparePolicy(id: string, body: Record<string, unknown>, log: Lo
 }
 
 function warnIfBroad(policy: StoredPolicy, targets: readonly string[], log: Log): void {
-  if (policy.roleName !== undefined) return // never applies yet (no users, so no roles)
+  if (policy.roleName !== undefined) return // never applies (no Role resources: nobody holds a role)
   if (targets.length === 0 && policy.engine === 'allow') {
     log.warn(
       'saved an unlinked allow AccessPolicy: it opens every route to every caller, anonymous included',

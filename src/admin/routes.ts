@@ -1,7 +1,8 @@
-// Aidbox-compatible admin API for Clients and AccessPolicies stored in KV, as a route table:
-// PUT (201 created / 200 replaced), GET and DELETE on /Client/:id and /AccessPolicy/:id.
+// Aidbox-compatible admin API for Clients, Users (user-routes.ts) and AccessPolicies stored in KV, as
+// a route table: PUT (201 created / 200 replaced), GET and DELETE on /Client/:id, /User/:id and
+// /AccessPolicy/:id.
 // Operation ids follow Aidbox's non-FHIR routes (Read, Update, Delete); callers need a policy for them.
-// Policies see `params.resource/type` ("Client" or "AccessPolicy") and `params.resource/id`, as for
+// Policies see `params.resource/type` ("Client", "User" or "AccessPolicy") and `params.resource/id`, as for
 // Aidbox's own resource routes.
 
 import type { Context } from 'hono'
@@ -22,6 +23,7 @@ import type { RouteSpec } from '../policy/route-table.ts'
 import { prepareClient, publicClient } from './clients.ts'
 import { preparePolicy } from './access-policies.ts'
 import { checkId } from './validate.ts'
+import { userRoutes } from './user-routes.ts'
 
 const CLIENT = { type: 'Client' }
 const POLICY = { type: 'AccessPolicy' }
@@ -118,4 +120,5 @@ export const adminRoutes: readonly RouteSpec[] = [
       return fhirJson(c, existing)
     },
   },
+  ...userRoutes,
 ]

@@ -1,5 +1,6 @@
 // Authentication of every request: root client (Worker secrets), KV Clients over HTTP Basic or with a
-// bearer token the token service issued them (RFC 6750), or anonymous.
+// bearer token the token service issued them (RFC 6750), or anonymous. A token acting for a User
+// (`sub` other than its client) also loads that User (docs/users.md).
 // Secrets are verified with PBKDF2 and constant-time comparison; a per-isolate cache of verified
 // (client, secret digest) pairs keeps the warm path to one SHA-256 and no limit. Any other attempt
 // first spends a unit of the client id's and the address's limits (throttle.ts), so a limited attempt
@@ -14,8 +15,8 @@ import { invalidToken, malformedBearer, tooManyAttempts, unauthorized } from './
 import { toBase64Url } from '../lib/crypto.ts'
 import { isId } from '../lib/ids.ts'
 import type { Log } from '../lib/log.ts'
-import type { Principal } from '../config/principal.ts'
-import { cacheTtlMs, getClient } from '../config/store.ts'
+import type { Principal, TokenGrant } from '../config/principal.ts'
+import { cacheTtlMs, getClient, getUser, type StoredUser } from '../config/store.ts'
 import type { AppEnv } from '../http/env.ts'
 import { baseUrl } from '../http/base-url.ts'
 import { addressKey } from './address.ts'
@@ -66,7 +67,10 @@ export function authentication(): MiddlewareHandler<AppEnv> {
   }
 }
 
-/** The Client a bearer token was issued to, with the token's grant; 401 invalid_token otherwise. */
+/**
+ * The Client a bearer token was issued to, with the token's grant and the User it acts for (if any);
+ * 401 invalid_token otherwise.
+ */
 async function authenticateBearer(
   env: Env,
   token: string,
@@ -76,13 +80,22 @@ async function authenticateBearer(
   const grant = await checkAccessToken(env, token, issuer)
   const id = grant?.clientId
   if (!grant || id === undefined || !isId(id)) throw invalidToken()
-  // Tokens acting for a User come with the authorization code grant (issue 12); until Users are
-  // loaded here, such a token is refused rather than taken for its client alone.
-  if (grant.user !== undefined) throw invalidToken()
   const client = await getClient(env, id, { log })
   // A Client disabled or deleted since stops its tokens at once (within the store's cache TTL).
   if (!client || client.active === false) throw invalidToken()
-  return { kind: 'client', id, client, token: grant }
+  if (grant.user === undefined) return { kind: 'client', id, client, token: grant }
+  // A token acting for a User (authorization code grant) needs that User, active, and no younger
+  // than the token: a User deleted and created again with its id does not inherit its tokens.
+  const user = isId(grant.user) ? await getUser(env, grant.user, { log }) : null
+  if (!user || user.active === false || issuedBefore(grant, user)) throw invalidToken()
+  return { kind: 'client', id, client, token: grant, user }
+}
+
+/** Whether the token was issued (its `iat`, whole seconds) before the User was created. */
+function issuedBefore(grant: TokenGrant, user: StoredUser): boolean {
+  const created = Date.parse(String(user.meta?.created ?? ''))
+  const iat = grant.claims.iat
+  return Number.isFinite(created) && typeof iat === 'number' && iat < Math.floor(created / 1000)
 }
 
 async function authenticateBasic(

@@ -1,5 +1,6 @@
-// KV access for Clients and AccessPolicies (binding AUTH, keys `Client/<id>` and `AccessPolicy/<id>`),
-// behind a per-isolate cache. Entries live at most AUTH_CACHE_TTL_SECONDS (clamped to 0..60 s, KV's own
+// KV access for Clients, Users and AccessPolicies (binding AUTH, keys `Client/<id>`, `User/<id>` and
+// `AccessPolicy/<id>`, plus the User email index `UserEmail/<lower-cased email>` -> User id), behind a
+// per-isolate cache. Entries live at most AUTH_CACHE_TTL_SECONDS (clamped to 0..60 s, KV's own
 // propagation delay), so a warm isolate answers without any KV read. Writes through this module update
 // the cache at once, so a change made through the admin API takes effect immediately in that isolate.
 // The policy list costs one KV list per 1000 policies and one bulk read per 100, once per TTL.
@@ -7,8 +8,12 @@
 import type { Log } from '../lib/log.ts'
 
 const CLIENT_PREFIX = 'Client/'
+const USER_PREFIX = 'User/'
+const USER_EMAIL_PREFIX = 'UserEmail/'
 const POLICY_PREFIX = 'AccessPolicy/'
 const MAX_CLIENT_ENTRIES = 10_000
+/** The longest User email, in UTF-8 bytes (RFC 5321); it keeps index keys within KV's 512 bytes. */
+export const MAX_USER_EMAIL_BYTES = 254
 
 export interface StoredClient {
   resourceType: 'Client'
@@ -19,7 +24,10 @@ export interface StoredClient {
   [field: string]: unknown
 }
 
-/** A person who logs in (SMART App Launch); `password` is only ever the stored hash form. */
+/**
+ * A person who logs in (SMART App Launch, docs/users.md); `password` is only ever the stored hash
+ * form. `meta.created` is when the User was created (tokens issued before it are not its own).
+ */
 export interface StoredUser {
   resourceType: 'User'
   id: string
@@ -27,6 +35,7 @@ export interface StoredUser {
   active?: boolean
   email?: string
   fhirUser?: { reference?: string }
+  meta?: { created?: string; lastUpdated?: string }
   [field: string]: unknown
 }
 
@@ -45,6 +54,7 @@ interface Entry<T> {
 
 // Module scope is the isolate: these are the caches the README describes.
 const clients = new Map<string, Entry<StoredClient | null>>()
+const users = new Map<string, Entry<StoredUser | null>>()
 let policyCache: Entry<StoredPolicy[]> | undefined
 let policyLoad: Promise<StoredPolicy[]> | undefined
 let policyGeneration = 0
@@ -58,34 +68,86 @@ export function cacheTtlMs(env: Env): number {
  * Reads a Client (null when absent or not a JSON object), from the isolate cache when fresh enough;
  * `{ fresh: true }` (the admin API) always reads KV.
  */
-export async function getClient(
+export function getClient(
   env: Env,
   id: string,
   options: { log: Log; fresh?: boolean }
 ): Promise<StoredClient | null> {
-  const now = Date.now()
-  const hit = clients.get(id)
-  if (!options.fresh && hit && hit.expires > now) return hit.value
-  const raw = await env.AUTH.get(CLIENT_PREFIX + id, 'text')
-  const value = raw === null ? null : parseStored<StoredClient>(raw, 'Client', id, options.log)
-  rememberClient(env, id, value, now)
-  return value
-}
-
-function rememberClient(env: Env, id: string, value: StoredClient | null, now = Date.now()) {
-  if (clients.size >= MAX_CLIENT_ENTRIES) clients.delete(clients.keys().next().value!)
-  clients.delete(id)
-  clients.set(id, { value, expires: now + cacheTtlMs(env) })
+  return cachedRead(env, clients, CLIENT_PREFIX, 'Client', id, options)
 }
 
 export async function putClient(env: Env, client: StoredClient): Promise<void> {
   await env.AUTH.put(CLIENT_PREFIX + client.id, JSON.stringify(client))
-  rememberClient(env, client.id, client)
+  remember(env, clients, client.id, client)
 }
 
 export async function deleteClient(env: Env, id: string): Promise<void> {
   await env.AUTH.delete(CLIENT_PREFIX + id)
-  rememberClient(env, id, null)
+  remember(env, clients, id, null)
+}
+
+/** Reads a User (null when absent or malformed), cached as Clients are; `fresh` always reads KV. */
+export function getUser(
+  env: Env,
+  id: string,
+  options: { log: Log; fresh?: boolean }
+): Promise<StoredUser | null> {
+  return cachedRead(env, users, USER_PREFIX, 'User', id, options)
+}
+
+export async function putUser(env: Env, user: StoredUser): Promise<void> {
+  await env.AUTH.put(USER_PREFIX + user.id, JSON.stringify(user))
+  remember(env, users, user.id, user)
+}
+
+export async function deleteUser(env: Env, id: string): Promise<void> {
+  await env.AUTH.delete(USER_PREFIX + id)
+  remember(env, users, id, null)
+}
+
+/**
+ * The User id the email index names for `email` (compared lower-cased), or null. The index is a hint
+ * (KV has no uniqueness or transactions): callers check that the User still has that email.
+ */
+export function getUserIdByEmail(env: Env, email: string): Promise<string | null> {
+  return env.AUTH.get(USER_EMAIL_PREFIX + email.toLowerCase(), 'text')
+}
+
+export async function putUserEmail(env: Env, email: string, id: string): Promise<void> {
+  await env.AUTH.put(USER_EMAIL_PREFIX + email.toLowerCase(), id)
+}
+
+export async function deleteUserEmail(env: Env, email: string): Promise<void> {
+  await env.AUTH.delete(USER_EMAIL_PREFIX + email.toLowerCase())
+}
+
+async function cachedRead<T extends { id: string }>(
+  env: Env,
+  cache: Map<string, Entry<T | null>>,
+  prefix: string,
+  type: string,
+  id: string,
+  options: { log: Log; fresh?: boolean }
+): Promise<T | null> {
+  const now = Date.now()
+  const hit = cache.get(id)
+  if (!options.fresh && hit && hit.expires > now) return hit.value
+  const raw = await env.AUTH.get(prefix + id, 'text')
+  const value = raw === null ? null : parseStored<T>(raw, type, id, options.log)
+  remember(env, cache, id, value, now)
+  return value
+}
+
+function remember<T>(
+  env: Env,
+  cache: Map<string, Entry<T | null>>,
+  id: string,
+  value: T | null,
+  now = Date.now()
+) {
+  if (cache.size >= MAX_CLIENT_ENTRIES) cache.delete(cache.keys().next().value!)
+  cache.delete(id)
+  cache.set(id, { value, expires: now + cacheTtlMs(env) })
 }
 
 /** Every AccessPolicy; KV is listed at most once per TTL per isolate (concurrent loads share one). */
@@ -176,6 +238,7 @@ function sortById<T extends { id: string }>(list: T[]): T[] {
 /** Forget everything cached in this isolate (tests, and after bulk KV changes). */
 export function clearAuthCache(): void {
   clients.clear()
+  users.clear()
   parsedPolicies = new Map()
   policyCache = undefined
   policyLoad = undefined

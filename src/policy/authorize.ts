@@ -1,6 +1,6 @@
 // Authorisation of every routed request against AccessPolicies (fail closed, docs/aidbox.md#authorisation).
-// Candidates: global policies (no link), policies linked to the authenticated Client (and User,
-// once users exist), and policies linked to the request's Operation; an anonymous caller gets the
+// Candidates: global policies (no link), policies linked to the authenticated Client and to the User
+// its bearer token acts for (docs/users.md), and policies linked to the request's Operation; an anonymous caller gets the
 // global and Operation-linked ones only. The first that passes grants; none means 401 for an
 // anonymous caller and 403 for an authenticated one. A policy that errors denies and is logged
 // with its id (never with request data). The root client is allowed everything without policies.
@@ -89,10 +89,9 @@ export async function authorizeRequest(
 /** The link targets whose policies apply: the operation, and the caller's Client (and User). */
 export function linkTargets(principal: Principal, operation: string): string[] {
   const targets = [`Operation/${operation}`]
-  if (principal.kind === 'client') targets.push(`Client/${principal.id}`)
-  const user = (principal as unknown as { user?: { id?: unknown } }).user
-  if (principal.kind !== 'anonymous' && typeof user?.id === 'string') {
-    targets.push(`User/${user.id}`)
+  if (principal.kind === 'client') {
+    targets.push(`Client/${principal.id}`)
+    if (principal.user) targets.push(`User/${principal.user.id}`)
   }
   return targets
 }

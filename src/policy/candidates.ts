@@ -64,12 +64,9 @@ function buildIndex(policies: readonly StoredPolicy[], log: Log): PolicyIndex {
   const usable: { policy: StoredPolicy; compiled: CompiledPolicy }[] = []
   for (const policy of policies) {
     if (policy.roleName !== undefined) {
-      // Roles belong to users, which do not exist yet: no caller holds the role (fail closed).
-      warnOnce(
-        log,
-        policy,
-        'AccessPolicy has roleName; no caller holds roles yet, so it never applies'
-      )
+      // Roles are Role resources (docs/users.md), which this server does not have: no caller holds
+      // the role (fail closed).
+      warnOnce(log, policy, 'AccessPolicy has roleName; no caller holds roles, so it never applies')
       continue
     }
     const compiled = compiledPolicy(policy, log)

@@ -1,15 +1,14 @@
 // The request object AccessPolicy engines see, in Aidbox's shape (docs/aidbox.md#request-object): kebab-case keys,
 // lower-case method and header names, query and route params together, empty values removed.
-// Left out on purpose: the Authorization and Cookie headers and any Client `secret` (policies
-// decide on who the caller is, never on credentials), and query parameters whose names contain
-// "/" (they would pose as route params such as `resource/type`). A sub-request (one entry of a
+// Left out on purpose: the Authorization and Cookie headers, any Client `secret` and any User
+// `password` (policies decide on who the caller is, never on credentials), and query parameters
+// whose names contain "/" (they would pose as route params such as `resource/type`). A sub-request (one entry of a
 // batch or transaction Bundle) is described by its own method, path, query and body, with the
 // headers and caller of the enclosing HTTP request. docs/access-policies.md#the-request-object lists every key.
 
 import type { Context } from 'hono'
 import type { AppEnv } from '../http/env.ts'
 import { routingPath } from '../http/route-matcher.ts'
-import type { Principal } from '../config/principal.ts'
 import { pruneEmpty } from './engines/index.ts'
 import { isObject } from './engines/path.ts'
 
@@ -27,6 +26,9 @@ export interface RequestParts {
   routeParams: Record<string, string>
   body: unknown
 }
+
+/** The admin resources whose bodies carry a credential (`secret`, `password`). */
+const CREDENTIALED = new Set(['Client', 'User'])
 
 /** Headers policies never see. */
 const HIDDEN_HEADERS = new Set(['authorization', 'cookie'])
@@ -93,9 +95,10 @@ export function policyRequest(
     if (!HIDDEN_HEADERS.has(name)) headers[name] = value
   })
   const principal = c.get('principal')
-  // A Client written through the admin API carries its new secret in plain text: never shown.
-  const isClient = parts.routeParams.type === 'Client' && isObject(parts.body)
-  const body = isClient ? withoutSecret(parts.body as Record<string, unknown>) : parts.body
+  // A Client or User written through the admin API carries its new secret or password in plain
+  // text: never shown.
+  const credentialed = isObject(parts.body) && CREDENTIALED.has(parts.routeParams.type ?? '')
+  const body = credentialed ? withoutSecret(parts.body as Record<string, unknown>) : parts.body
   const request: PolicyRequest = {
     'request-method': parts.method.toLowerCase(),
     uri: parts.path,
@@ -105,25 +108,15 @@ export function policyRequest(
     body,
     resource: isObject(body) ? body : undefined,
     client: principal.kind === 'client' ? withoutSecret(principal.client) : undefined,
-    user: identityField(principal, 'user'),
+    user: principal.kind === 'client' && principal.user ? withoutSecret(principal.user) : undefined,
     jwt: principal.kind === 'client' ? principal.token?.claims : undefined,
     operation: { id: operation },
   }
   return pruneEmpty(request) as PolicyRequest
 }
 
-export function withoutSecret(client: Record<string, unknown>): Record<string, unknown> {
-  const { secret: _secret, ...rest } = client
-  return rest
-}
-
-/**
- * `user` comes from the principal once authentication provides it (users are a later issue); today
- * no principal carries one, so it is absent. `jwt` is the bearer token's claims.
- */
-function identityField(principal: Principal, key: 'user'): unknown {
-  const value = (principal as unknown as Record<string, unknown>)[key]
-  if (!isObject(value)) return undefined
-  const { password: _password, secret: _secret, ...rest } = value
+/** A Client or User without its credential (`secret`, `password`), whatever form it is in. */
+export function withoutSecret(resource: Record<string, unknown>): Record<string, unknown> {
+  const { secret: _secret, password: _password, ...rest } = resource
   return rest
 }

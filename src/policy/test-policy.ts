@@ -1,12 +1,13 @@
 // POST /auth/test-policy (docs/aidbox.md#the-test-policy-endpoint): evaluates an unsaved policy against a simulated request.
 // The request is normalised as the pipeline would build it: method lower-cased, the route resolved
 // to its operation and params, query params parsed from `uri` or `query-string`, header names
-// lower-cased, a `client-id` replaced by the stored Client (without secret), a Bearer JWT in
+// lower-cased, a `client-id` (`user-id`) replaced by the stored Client (User) without secret
+// (password), a Bearer JWT in
 // `headers.authorization` decoded WITHOUT verification into `jwt` (as Aidbox does here), and empty
 // values removed. The answer: the normalised request, the operation, the policy and the result.
 
 import { badRequest } from '../errors/outcome.ts'
-import { getClient } from '../config/store.ts'
+import { getClient, getUser } from '../config/store.ts'
 import { routingPath } from '../http/route-matcher.ts'
 import { fromBase64Url } from '../lib/crypto.ts'
 import { nestsDeeperThan } from '../lib/json-depth.ts'
@@ -106,15 +107,10 @@ async function normalise(
     headers,
     resource: raw.resource ?? (isObject(body) ? body : undefined),
     client: await clientOf(env, raw, log),
+    user: await userOf(env, raw, log),
     jwt,
     operation: operation ? { id: operation } : undefined,
   })
-  if (raw['user-id'] !== undefined) {
-    throw badRequest(
-      'request.user-id is not supported: this server has no users yet; pass request.user',
-      ['request.user-id']
-    )
-  }
   return { request: (pruneEmpty(request) ?? {}) as PolicyRequest, operation }
 }
 
@@ -127,6 +123,17 @@ async function clientOf(env: Env, raw: Record<string, unknown>, log: Log): Promi
     throw badRequest(`request.client-id: no Client ${JSON.stringify(id)}`, ['request.client-id'])
   }
   return withoutSecret(client)
+}
+
+async function userOf(env: Env, raw: Record<string, unknown>, log: Log): Promise<unknown> {
+  if (raw.user !== undefined) return isObject(raw.user) ? withoutSecret(raw.user) : raw.user
+  const id = raw['user-id']
+  if (id === undefined) return undefined
+  const user = typeof id === 'string' ? await getUser(env, id, { fresh: true, log }) : null
+  if (!user) {
+    throw badRequest(`request.user-id: no User ${JSON.stringify(id)}`, ['request.user-id'])
+  }
+  return withoutSecret(user)
 }
 
 /** The claims of a `Bearer <jwt>` value, decoded and NOT verified; undefined for anything else. */

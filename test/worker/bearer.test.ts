@@ -16,6 +16,7 @@ import {
   ROOT,
   uniqueId,
 } from './helpers.ts'
+import { registerUser } from './user-helpers.ts'
 
 async function tokenClient(prefix = 'bearer') {
   const id = uniqueId(prefix)
@@ -94,10 +95,22 @@ describe('bearer tokens on the FHIR API (RFC 6750 §2.1)', () => {
     }
   })
 
-  it('refuses, until Users are loaded, a token that acts for a User (fail closed)', async () => {
+  it('refuses a token that acts for a User who does not exist (users-policies.test.ts has the rest)', async () => {
     const id = await tokenClient()
-    const { auth } = await bearerFor(id, 'system/*.cruds', 'jwt', 300, { user: 'someone' })
+    const { auth } = await bearerFor(id, 'system/*.cruds', 'jwt', 300, {
+      user: uniqueId('someone'),
+    })
     expectInvalidToken(await call('GET', '/fhir/Patient', { auth }))
+  })
+
+  it('accepts a token that acts for an active User, as its Client, with the User loaded', async () => {
+    const id = await tokenClient()
+    const user = uniqueId('someone')
+    await registerUser(user, { active: true })
+    const { auth } = await bearerFor(id, 'system/*.cruds', 'jwt', 300, { user })
+    expect((await call('GET', '/fhir/Patient?_count=1', { auth })).status).toBe(200)
+    await registerUser(user, { active: false })
+    expectInvalidToken(await call('GET', '/fhir/Patient?_count=1', { auth }))
   })
 
   it('refuses an expired token', async () => {

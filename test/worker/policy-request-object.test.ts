@@ -121,7 +121,42 @@ describe('the request object (docs/aidbox.md#request-object)', () => {
     expect(Object.getPrototypeOf(request.params)).toBe(Object.prototype)
   })
 
-  it('has no client for an anonymous caller, and no user or jwt until they exist', async () => {
+  it("carries the User a token acts for, without its password, and never a User body's password", async () => {
+    const principal: Principal = {
+      ...client,
+      user: {
+        resourceType: 'User',
+        id: 'u-1',
+        email: 'u@example.org',
+        password: 'pbkdf2-sha256$100000$hash',
+        data: { ward: 'b' },
+      },
+    }
+    const request = await requestFor('https://fhir.test/fhir/Patient', {}, principal)
+    expect(request.user).toEqual({
+      resourceType: 'User',
+      id: 'u-1',
+      email: 'u@example.org',
+      data: { ward: 'b' },
+    })
+    let written: PolicyRequest | undefined
+    const app = appWith(principal, async (c) => {
+      written = policyRequest(c, 'Update', {
+        method: 'PUT',
+        path: '/User/u-2',
+        query: new URLSearchParams(),
+        routeParams: { type: 'User', id: 'u-2' },
+        body: { email: 'v@example.org', password: 'plain text' },
+      })
+      return c.text('ok')
+    })
+    expect((await app.request('https://fhir.test/fhir/Patient', {}, env)).status).toBe(200)
+    expect(written!.body).toEqual({ email: 'v@example.org' })
+    expect(JSON.stringify(written)).not.toContain('plain text')
+    expect(JSON.stringify(written)).not.toContain('pbkdf2')
+  })
+
+  it('has no client, user or jwt for an anonymous caller', async () => {
     const request = await requestFor('https://fhir.test/fhir/Patient', {}, { kind: 'anonymous' })
     expect(request).not.toHaveProperty('client')
     expect(request).not.toHaveProperty('user')
