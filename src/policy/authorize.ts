@@ -9,7 +9,7 @@
 
 import type { Context, MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../http/env.ts'
-import { forbidden } from '../errors/outcome.ts'
+import { FhirError, forbidden } from '../errors/outcome.ts'
 import { unauthorized } from '../auth/challenges.ts'
 import type { Principal } from '../config/principal.ts'
 import { listPolicies } from '../config/store.ts'
@@ -75,6 +75,9 @@ export async function authorizeRequest(
       request ??= await requestObject(c, operation, parts, fixedParams)
       if (await evaluatePolicy(candidate.compiled, request, { db: c.env.DB, budget })) return
     } catch (err) {
+      // An sql policy's query found the bearer token revoked (auth/token-guard.ts): not a policy
+      // failure but the request's, answered 401 as any revoked token is.
+      if (err instanceof FhirError && err.status === 401) throw err
       c.get('log').error('AccessPolicy failed; counted as deny', {
         policy: candidate.id,
         operation,
