@@ -18,6 +18,7 @@ import {
   putUser,
   putUserEmail,
 } from '../config/store.ts'
+import { revokeUserTokens } from '../auth/token-store.ts'
 import type { RouteSpec } from '../policy/route-table.ts'
 import { prepareUser, publicUser } from './users.ts'
 import { checkId } from './validate.ts'
@@ -67,6 +68,10 @@ export const userRoutes: readonly RouteSpec[] = [
           }
         }
       }
+      // A User who may no longer log in loses the tokens it has, at once (docs/users.md).
+      if (user.active === false) {
+        await revokeUserTokens(c.env.DB, id, Math.floor(Date.now() / 1000))
+      }
       await putUser(c.env, user)
       if (typeof email === 'string') await putUserEmail(c.env, email, id)
       if (typeof existing?.email === 'string' && !sameEmail(existing.email, email)) {
@@ -84,6 +89,7 @@ export const userRoutes: readonly RouteSpec[] = [
       const id = idParam(c)
       const existing = await getUser(c.env, id, { fresh: true, log: c.get('log') })
       if (!existing) return c.body(null, 204)
+      await revokeUserTokens(c.env.DB, id, Math.floor(Date.now() / 1000))
       await deleteUser(c.env, id)
       if (typeof existing.email === 'string') await forgetEmail(c.env, existing.email, id)
       return fhirJson(c, publicUser(existing))

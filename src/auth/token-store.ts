@@ -7,6 +7,8 @@ import { sha256, toBase64Url } from '../lib/crypto.ts'
 export interface TokenRecord {
   jti: string
   clientId: string
+  /** The User the token acts for; null for client_credentials tokens. */
+  userId: string | null
   format: 'jwt' | 'opaque'
   /** base64url SHA-256 of an opaque token's text; null for a JWT. */
   tokenHash: string | null
@@ -29,12 +31,14 @@ export async function recordToken(db: D1Database, record: TokenRecord): Promise<
   await db.batch([
     db
       .prepare(
-        `INSERT INTO oauth_token (jti, client_id, format, token_hash, scope, claims, issued_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+        `INSERT INTO oauth_token
+           (jti, client_id, user_id, format, token_hash, scope, claims, issued_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
       )
       .bind(
         record.jti,
         record.clientId,
+        record.userId,
         record.format,
         record.tokenHash,
         record.scope,
@@ -60,7 +64,7 @@ export async function liveToken(
   const [column, value] = 'jti' in key ? ['jti', key.jti] : ['token_hash', key.tokenHash]
   const row = await db
     .prepare(
-      `SELECT jti, client_id, format, token_hash, scope, claims, issued_at, expires_at
+      `SELECT jti, client_id, user_id, format, token_hash, scope, claims, issued_at, expires_at
          FROM oauth_token WHERE ${column} = ? AND revoked_at IS NULL AND expires_at > ?`
     )
     .bind(value, now)
@@ -69,6 +73,7 @@ export async function liveToken(
   return {
     jti: row.jti as string,
     clientId: row.client_id as string,
+    userId: row.user_id as string | null,
     format: row.format as TokenRecord['format'],
     tokenHash: row.token_hash as string | null,
     scope: row.scope as string,
@@ -114,6 +119,17 @@ export async function revokeClientTokens(
         WHERE client_id = ? AND revoked_at IS NULL AND expires_at > ?`
     )
     .bind(now, clientId, now)
+    .run()
+}
+
+/** Revokes every live token that acts for User `userId` (deleted or disabled). */
+export async function revokeUserTokens(db: D1Database, userId: string, now: number): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE oauth_token SET revoked_at = ?
+        WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?`
+    )
+    .bind(now, userId, now)
     .run()
 }
 

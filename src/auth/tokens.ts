@@ -77,6 +77,7 @@ export async function issueAccessToken(env: Env, request: IssueRequest): Promise
   await recordToken(env.DB, {
     jti,
     clientId: request.clientId,
+    userId: request.user ?? null,
     format: request.format,
     tokenHash,
     scope: request.scope,

@@ -18,6 +18,22 @@ afterEach(() => {
   vi.restoreAllMocks()
 })
 
+describe('a User who may no longer log in loses its tokens at once (RFC 6750 §3.1)', () => {
+  it.each(['jwt', 'opaque'] as const)(
+    'a %s token stays refused after its User is disabled and enabled again',
+    async (format) => {
+      const client = await appClient()
+      const user = await freshUser()
+      await putPolicy({ engine: 'allow', link: [{ reference: `User/${user.id}` }] })
+      const auth = await userBearer(client, user.id, undefined, format)
+      expect((await call('GET', READ, { auth })).status).toBe(200)
+      await registerUser(user.id, { email: user.email, active: false })
+      await registerUser(user.id, { email: user.email, active: true })
+      expectInvalidToken(await call('GET', READ, { auth }))
+    }
+  )
+})
+
 describe('a bearer token acting for a User', { timeout: 20_000 }, () => {
   it.each(['jwt', 'opaque'] as const)(
     'is accepted (%s) for an active User, and a policy linked to that User allows it',
@@ -42,7 +58,7 @@ describe('a bearer token acting for a User', { timeout: 20_000 }, () => {
   })
 
   it.each(['jwt', 'opaque'] as const)(
-    'is refused (%s) with 401 invalid_token once its User is made inactive, then deleted',
+    'is refused (%s) with 401 invalid_token once its User is made inactive, and a later one once it is deleted',
     async (format) => {
       const client = await appClient()
       const user = await freshUser()
@@ -52,9 +68,12 @@ describe('a bearer token acting for a User', { timeout: 20_000 }, () => {
       await registerUser(user.id, { active: false })
       expectInvalidToken(await call('GET', READ, { auth }))
       await registerUser(user.id, { active: true })
-      expect((await call('GET', READ, { auth })).status).toBe(200)
-      expect((await call('DELETE', `/User/${user.id}`, { auth: ROOT })).status).toBe(200)
+      // Disabling revoked it for good; a token issued since works until the User is deleted.
       expectInvalidToken(await call('GET', READ, { auth }))
+      const fresh = await userBearer(client, user.id, undefined, format)
+      expect((await call('GET', READ, { auth: fresh })).status).toBe(200)
+      expect((await call('DELETE', `/User/${user.id}`, { auth: ROOT })).status).toBe(200)
+      expectInvalidToken(await call('GET', READ, { auth: fresh }))
     }
   )
 
