@@ -1,7 +1,9 @@
 // Test helpers: requests to the Worker under test (SELF), Basic credentials and bearer tokens, and admin
 // set-up calls.
 
-import { env, SELF } from 'cloudflare:test'
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test'
+import { expect } from 'vitest'
+import worker from '../../src/index.ts'
 import { issueAccessToken } from '../../src/auth/tokens.ts'
 import { requestLog } from '../../src/lib/log.ts'
 
@@ -105,4 +107,48 @@ export async function bearerFor(
     ...bound,
   })
   return { auth: `Bearer ${issued.accessToken}`, token: issued.accessToken, jti: issued.jti }
+}
+
+/**
+ * The D1 round trips one request makes (each first/all/run/raw or batch that reaches the binding),
+ * through the Worker's own fetch with a counting binding; asserts a 200.
+ */
+export async function roundTrips(path: string, authorization: string): Promise<number> {
+  let trips = 0
+  const count = <T>(p: Promise<T>) => {
+    trips++
+    return p
+  }
+  const wrap = (statement: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(statement, {
+      get(target, prop) {
+        if (prop === 'bind') return (...v: unknown[]) => wrap(target.bind(...v))
+        if (prop === 'first' || prop === 'all' || prop === 'run' || prop === 'raw')
+          return (...a: unknown[]) =>
+            count((target[prop] as (...x: unknown[]) => Promise<unknown>)(...a))
+        const value = Reflect.get(target, prop) as unknown
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+  const db = new Proxy(env.DB, {
+    get(target, prop) {
+      if (prop === 'prepare') return (sql: string) => wrap(target.prepare(sql))
+      if (prop === 'batch')
+        return (statements: D1PreparedStatement[]) => count(target.batch(statements))
+      const value = Reflect.get(target, prop) as unknown
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  const ctx = createExecutionContext()
+  const res = await worker.fetch(
+    new Request(`https://fhir.test${path}`, {
+      headers: { authorization, 'cf-connecting-ip': '2001:db8:5c0::1' },
+    }),
+    { ...env, DB: db },
+    ctx
+  )
+  await waitOnExecutionContext(ctx)
+  expect(res.status, await res.clone().text()).toBe(200)
+  await res.arrayBuffer()
+  return trips
 }

@@ -2,9 +2,7 @@
 // and access tokens with chosen scopes, the 403 insufficient_scope expectation (RFC 6750 §3.1), and
 // resources written as root under a private tag, so a search sees only its own test's data.
 
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
 import { expect } from 'vitest'
-import worker from '../../src/index.ts'
 import { allowClient, bearerFor, call, registerClient, ROOT, uniqueId } from './helpers.ts'
 
 /** A client_credentials Client with an `allow` AccessPolicy (unless `policy` is false). */
@@ -94,48 +92,4 @@ export async function getOk(path: string, auth: string): Promise<Record<string, 
   const text = await res.text()
   expect(res.status, `${path}: ${text}`).toBe(200)
   return JSON.parse(text) as Record<string, any>
-}
-
-/**
- * The D1 round trips one request makes (each first/all/run/raw or batch that reaches the binding),
- * through the Worker's own fetch with a counting binding; asserts a 200.
- */
-export async function roundTrips(path: string, authorization: string): Promise<number> {
-  let trips = 0
-  const count = <T>(p: Promise<T>) => {
-    trips++
-    return p
-  }
-  const wrap = (statement: D1PreparedStatement): D1PreparedStatement =>
-    new Proxy(statement, {
-      get(target, prop) {
-        if (prop === 'bind') return (...v: unknown[]) => wrap(target.bind(...v))
-        if (prop === 'first' || prop === 'all' || prop === 'run' || prop === 'raw')
-          return (...a: unknown[]) =>
-            count((target[prop] as (...x: unknown[]) => Promise<unknown>)(...a))
-        const value = Reflect.get(target, prop) as unknown
-        return typeof value === 'function' ? value.bind(target) : value
-      },
-    })
-  const db = new Proxy(env.DB, {
-    get(target, prop) {
-      if (prop === 'prepare') return (sql: string) => wrap(target.prepare(sql))
-      if (prop === 'batch')
-        return (statements: D1PreparedStatement[]) => count(target.batch(statements))
-      const value = Reflect.get(target, prop) as unknown
-      return typeof value === 'function' ? value.bind(target) : value
-    },
-  })
-  const ctx = createExecutionContext()
-  const res = await worker.fetch(
-    new Request(`https://fhir.test${path}`, {
-      headers: { authorization, 'cf-connecting-ip': '2001:db8:5c0::1' },
-    }),
-    { ...env, DB: db },
-    ctx
-  )
-  await waitOnExecutionContext(ctx)
-  expect(res.status, await res.clone().text()).toBe(200)
-  await res.arrayBuffer()
-  return trips
 }

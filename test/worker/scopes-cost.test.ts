@@ -3,8 +3,8 @@
 // restricted token makes as many round trips as the same request with an unrestricted one.
 
 import { describe, expect, it } from 'vitest'
-import { bearerFor } from './helpers.ts'
-import { privateTag, roundTrips, tokenClient } from './scope-helpers.ts'
+import { bearerFor, roundTrips } from './helpers.ts'
+import { privateTag, tokenClient } from './scope-helpers.ts'
 
 describe('granular scopes add no D1 round trip', () => {
   it.each([

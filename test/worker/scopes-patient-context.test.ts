@@ -10,9 +10,9 @@ import { COMPARTMENTS } from '../../src/fhir/definitions/compartments.generated.
 import { compartmentAlternatives } from '../../src/fhir/search/compartment.ts'
 import { restrictionFilters } from '../../src/fhir/search/restrict.ts'
 import { TokenScopes } from '../../src/policy/scope-check.ts'
-import { bearerFor, call } from './helpers.ts'
+import { bearerFor, call, roundTrips } from './helpers.ts'
 import { patientToken } from './patient-scope-helpers.ts'
-import { expectInsufficientScope, privateTag, roundTrips, tokenClient } from './scope-helpers.ts'
+import { expectInsufficientScope, privateTag, tokenClient } from './scope-helpers.ts'
 
 const parsed = (scope: string): ResourceScope[] =>
   scope.split(' ').map((s) => parseResourceScope(s)!)
