@@ -4,6 +4,7 @@
 // at /fhir) mounted in one order, and the one place errors become responses.
 
 import { Hono, type Context } from 'hono'
+import { cors } from 'hono/cors'
 import type { AppEnv } from './http/env.ts'
 import { authentication } from './auth/authenticate.ts'
 import { adminRoutes } from './admin/routes.ts'
@@ -11,10 +12,36 @@ import { debugRoutes } from './policy/debug-routes.ts'
 import { mountRoutes, operationResolver, type Mount } from './policy/route-table.ts'
 import { fhirRoutes } from './fhir/routes.ts'
 import { oauthRoutes } from './oauth/routes.ts'
+import { findPatients, patientById } from './fhir/patient-directory.ts'
 import { fhirJson, negotiation } from './http/media.ts'
 import { APP_ROUTER } from './http/route-matcher.ts'
 import { requestIdentity } from './http/request-id.ts'
 import { FhirError, operationOutcome } from './errors/outcome.ts'
+
+const FHIR_CORS = {
+  origin: '*',
+  allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+  allowHeaders: [
+    'authorization',
+    'content-type',
+    'accept',
+    'if-match',
+    'if-none-match',
+    'if-none-exist',
+    'if-modified-since',
+    'prefer',
+    'x-request-id',
+  ],
+  exposeHeaders: [
+    'location',
+    'content-location',
+    'etag',
+    'last-modified',
+    'www-authenticate',
+    'x-request-id',
+  ],
+  maxAge: 600,
+}
 
 /** Every guarded route, in matching order (earlier routes win); test-policy resolves through it. */
 const mounts: readonly Mount[] = [
@@ -31,8 +58,11 @@ export function buildApp(): Hono<AppEnv> {
   app.get('/health', (c) => c.json({ status: 'ok' }))
   // The token service: client_secret_basic is form-url-decoded Basic (RFC 6749 §2.3.1), not the API's
   // RFC 7617 Basic, so its requests never reach the authentication middleware. Discovery is public.
-  app.route('/', oauthRoutes())
+  app.route('/', oauthRoutes({ find: findPatients, get: patientById }))
 
+  // Browser apps call the FHIR API from their own origin with a bearer token (SMART App Launch
+  // "CORS"); no cookies are involved, so any origin may. Preflights are answered before authentication.
+  app.use('/fhir/*', cors(FHIR_CORS))
   app.use('*', authentication())
   app.use('/fhir/*', negotiation())
   mountRoutes(app, mounts)

@@ -1,7 +1,9 @@
 // Validation of the token-service fields of a Client on PUT /Client/:id (what each means:
 // src/config/client-oauth.ts, docs/oauth.md "Registering a client"): `scope`, `jwks` (public keys
 // only), `token_endpoint_auth_method` and `auth.client_credentials.{token_format,
-// access_token_expiration}`. A malformed value is a 400 OperationOutcome naming the field, so what is
+// access_token_expiration}`, and the app fields of SMART App Launch: `first_party`, `smart.launch_uri`,
+// `auth.authorization_code.{redirect_uri, refresh_token, token_format, access_token_expiration,
+// refresh_token_expiration}` (https or loopback http URIs, RFC 8252). A malformed value is a 400 OperationOutcome naming the field, so what is
 // stored is what the token service will read. `jwks_uri` is refused: only inline keys are supported.
 
 import { importJWK, type JWK } from 'jose'
@@ -10,10 +12,14 @@ import {
   ASSERTION_ALGS,
   AUTH_METHODS,
   isLifetime,
+  isRedirectUri,
+  isRefreshLifetime,
+  MAX_REFRESH_LIFETIME,
   MAX_TOKEN_LIFETIME,
   TOKEN_FORMATS,
 } from '../config/client-oauth.ts'
 import { parseResourceScope, splitScope } from '../config/scopes.ts'
+import type { StoredClient } from '../config/store.ts'
 
 const MAX_SCOPES = 100
 const MAX_KEYS = 10
@@ -27,7 +33,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 /** 400 unless the token-service fields of a Client body are well formed. */
 export async function checkOAuthFields(body: Record<string, unknown>): Promise<void> {
-  const { scope, jwks, jwks_uri, token_endpoint_auth_method, auth } = body
+  const { scope, jwks, jwks_uri, token_endpoint_auth_method, auth, first_party, smart } = body
   if (scope !== undefined) checkScopes(scope)
   if (jwks !== undefined) await checkJwks(jwks)
   if (jwks_uri !== undefined) {
@@ -44,16 +50,93 @@ export async function checkOAuthFields(body: Record<string, unknown>): Promise<v
     ])
   }
   if (auth !== undefined) checkAuth(auth)
+  if (first_party !== undefined && typeof first_party !== 'boolean') {
+    throw badRequest('first_party must be a boolean', ['first_party'])
+  }
+  if (smart !== undefined) checkSmart(smart)
+}
+
+const MAX_REDIRECT_URIS = 20
+const URI_RULE =
+  'an absolute https URI, or http on a loopback address (RFC 8252), without a fragment'
+
+function checkSmart(smart: unknown): void {
+  if (!isObject(smart)) throw badRequest('smart must be an object', ['smart'])
+  const uri = smart.launch_uri
+  if (uri !== undefined && (typeof uri !== 'string' || !isRedirectUri(uri))) {
+    throw badRequest(`smart.launch_uri must be ${URI_RULE}`, ['smart.launch_uri'])
+  }
+}
+
+function checkAuthorizationCode(settings: unknown): void {
+  const at = (name: string) => `auth.authorization_code.${name}`
+  if (!isObject(settings)) {
+    throw badRequest('auth.authorization_code must be an object', ['auth.authorization_code'])
+  }
+  const { redirect_uri, refresh_token, token_format, access_token_expiration, pkce } = settings
+  const uris = Array.isArray(redirect_uri) ? redirect_uri : [redirect_uri]
+  if (
+    redirect_uri !== undefined &&
+    (uris.length === 0 ||
+      uris.length > MAX_REDIRECT_URIS ||
+      uris.some((uri) => typeof uri !== 'string' || !isRedirectUri(uri)))
+  ) {
+    throw badRequest(
+      `${at('redirect_uri')} must be ${URI_RULE}, or a list of at most ${MAX_REDIRECT_URIS} of them`,
+      [at('redirect_uri')]
+    )
+  }
+  if (refresh_token !== undefined && typeof refresh_token !== 'boolean') {
+    throw badRequest(`${at('refresh_token')} must be a boolean`, [at('refresh_token')])
+  }
+  // PKCE (S256) is required of every app (SMART App Launch 2); it cannot be turned off.
+  if (pkce !== undefined && pkce !== true) {
+    throw badRequest(`${at('pkce')} can only be true: PKCE is required of every app`, [at('pkce')])
+  }
+  if (token_format !== undefined && !(TOKEN_FORMATS as readonly unknown[]).includes(token_format)) {
+    throw badRequest(`${at('token_format')} must be ${TOKEN_FORMATS.join(' or ')}`, [
+      at('token_format'),
+    ])
+  }
+  if (access_token_expiration !== undefined && !isLifetime(access_token_expiration)) {
+    throw badRequest(
+      `${at('access_token_expiration')} must be whole seconds from 1 to ${MAX_TOKEN_LIFETIME}`,
+      [at('access_token_expiration')]
+    )
+  }
+  const refreshLifetime = settings.refresh_token_expiration
+  if (refreshLifetime !== undefined && !isRefreshLifetime(refreshLifetime)) {
+    throw badRequest(
+      `${at('refresh_token_expiration')} must be whole seconds from 60 to ${MAX_REFRESH_LIFETIME}`,
+      [at('refresh_token_expiration')]
+    )
+  }
 }
 
 /** 400 unless the Client to store has the credential its registered method needs. */
-export function checkAuthMethodCredential(client: Record<string, unknown>): void {
+export function checkAuthMethodCredential(client: StoredClient): void {
   const method = client.token_endpoint_auth_method
   if (method === 'private_key_jwt' && client.jwks === undefined) {
     throw badRequest('token_endpoint_auth_method private_key_jwt needs jwks', ['jwks'])
   }
   if (typeof method === 'string' && method.startsWith('client_secret_') && !client.secret) {
     throw badRequest(`token_endpoint_auth_method ${method} needs a secret`, ['secret'])
+  }
+  if (client.grant_types?.includes('authorization_code')) {
+    // Confidential apps only (SMART client-confidential-symmetric or -asymmetric): a public client
+    // could not authenticate at the token endpoint.
+    if (!client.secret && client.jwks === undefined) {
+      throw badRequest('An app with grant_types authorization_code needs a secret (or jwks)', [
+        'secret',
+      ])
+    }
+    const code = isObject(client.auth) ? client.auth.authorization_code : undefined
+    if (!isObject(code) || code.redirect_uri === undefined) {
+      throw badRequest(
+        'An app with grant_types authorization_code needs auth.authorization_code.redirect_uri',
+        ['auth.authorization_code.redirect_uri']
+      )
+    }
   }
 }
 
@@ -116,6 +199,7 @@ async function checkPublicKey(key: unknown, path: string): Promise<void> {
 
 function checkAuth(auth: unknown): void {
   if (!isObject(auth)) throw badRequest('auth must be an object', ['auth'])
+  if (auth.authorization_code !== undefined) checkAuthorizationCode(auth.authorization_code)
   const settings = auth.client_credentials
   if (settings === undefined) return
   if (!isObject(settings)) {

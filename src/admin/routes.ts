@@ -17,13 +17,16 @@ import {
   getPolicy,
   putClient,
   putPolicy,
+  type StoredClient,
 } from '../config/store.ts'
+import { codeSettings } from '../config/client-oauth.ts'
 import { revokeClientTokens } from '../auth/token-store.ts'
 import type { RouteSpec } from '../policy/route-table.ts'
 import { prepareClient, publicClient } from './clients.ts'
 import { preparePolicy } from './access-policies.ts'
 import { checkId } from './validate.ts'
 import { userRoutes } from './user-routes.ts'
+import { launchRoutes } from './launch-routes.ts'
 
 const CLIENT = { type: 'Client' }
 const POLICY = { type: 'AccessPolicy' }
@@ -32,6 +35,12 @@ function idParam(c: Context<AppEnv>): string {
   const id = c.req.param('id')!
   checkId(id)
   return id
+}
+
+/** Whether a Client's new version registers the same redirect URIs as its stored one. */
+function sameRedirects(before: StoredClient | null, after: StoredClient): boolean {
+  const uris = (client: StoredClient) => [...codeSettings(client).redirectUris].sort().join(' ')
+  return before !== null && uris(before) === uris(after)
 }
 
 export const adminRoutes: readonly RouteSpec[] = [
@@ -58,9 +67,19 @@ export const adminRoutes: readonly RouteSpec[] = [
       const body = await jsonBodyOf(c)
       const existing = await getClient(c.env, id, { fresh: true, log: c.get('log') })
       const client = await prepareClient(id, body, existing)
-      // A Client that may no longer hold tokens loses the ones it has, at once (docs/oauth.md).
-      if (client.active === false || !client.grant_types?.includes('client_credentials')) {
-        await revokeClientTokens(c.env.DB, id, Math.floor(Date.now() / 1000))
+      // A Client that may no longer hold tokens of a grant loses the ones it has, at once
+      // (docs/oauth.md); of the authorization code grant, also when its redirect URIs change.
+      const now = Math.floor(Date.now() / 1000)
+      const grants = client.active === false ? [] : (client.grant_types ?? [])
+      const keepsCredentials = grants.includes('client_credentials')
+      const keepsCodes = grants.includes('authorization_code') && sameRedirects(existing, client)
+      if (!keepsCredentials || !keepsCodes) {
+        const kind = keepsCodes
+          ? 'client_credentials'
+          : keepsCredentials
+            ? 'authorization_code'
+            : 'all'
+        await revokeClientTokens(c.env.DB, id, now, kind)
       }
       await putClient(c.env, client)
       return fhirJson(c, publicClient(client), existing ? 200 : 201)
@@ -121,4 +140,5 @@ export const adminRoutes: readonly RouteSpec[] = [
     },
   },
   ...userRoutes,
+  ...launchRoutes,
 ]

@@ -19,6 +19,7 @@ import type { Principal, TokenGrant } from '../config/principal.ts'
 import { cacheTtlMs, getClient, getUser, type StoredUser } from '../config/store.ts'
 import type { AppEnv } from '../http/env.ts'
 import { baseUrl } from '../http/base-url.ts'
+import { oauthUrls } from '../http/oauth-urls.ts'
 import { addressKey } from './address.ts'
 import { parseAuthorization } from './basic.ts'
 import { resolveSubject, verifyNobody, type Subject } from './subject.ts'
@@ -44,7 +45,12 @@ export function authentication(): MiddlewareHandler<AppEnv> {
       case 'invalid-bearer':
         throw malformedBearer()
       case 'bearer': {
-        const client = await authenticateBearer(c.env, credentials.token, baseUrl(c), c.get('log'))
+        const client = await authenticateBearer(
+          c.env,
+          credentials.token,
+          oauthUrls(baseUrl(c)).issuer,
+          c.get('log')
+        )
         const guard = tokenGuard(c.env.DB, client.token!.jti)
         c.env = { ...c.env, DB: guard.db }
         c.set('principal', client)

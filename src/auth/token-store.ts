@@ -9,6 +9,8 @@ export interface TokenRecord {
   clientId: string
   /** The User the token acts for; null for client_credentials tokens. */
   userId: string | null
+  /** The authorization grant it belongs to (grant-store.ts); null for client_credentials tokens. */
+  grantId?: string | null
   format: 'jwt' | 'opaque'
   /** base64url SHA-256 of an opaque token's text; null for a JWT. */
   tokenHash: string | null
@@ -26,19 +28,28 @@ export async function opaqueHash(token: string): Promise<string> {
   return toBase64Url(await sha256(token))
 }
 
-/** Records an issued token, and sweeps a few expired ones, in one batch. */
-export async function recordToken(db: D1Database, record: TokenRecord): Promise<void> {
+/**
+ * Records an issued token, and sweeps a few expired ones, in one batch; `before` runs first in the same
+ * batch (the statements of the grant the token is issued for: if one fails, no token is recorded).
+ */
+export async function recordToken(
+  db: D1Database,
+  record: TokenRecord,
+  before: readonly D1PreparedStatement[] = []
+): Promise<void> {
   await db.batch([
+    ...before,
     db
       .prepare(
         `INSERT INTO oauth_token
-           (jti, client_id, user_id, format, token_hash, scope, claims, issued_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+           (jti, client_id, user_id, grant_id, format, token_hash, scope, claims, issued_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
       )
       .bind(
         record.jti,
         record.clientId,
         record.userId,
+        record.grantId ?? null,
         record.format,
         record.tokenHash,
         record.scope,
@@ -105,32 +116,54 @@ export async function revokeToken(
 }
 
 /**
- * Revokes every live token issued to `clientId` (its Client is deleted: a Client registered later
- * with the same id must not inherit them).
+ * Revokes every live access and refresh token issued to `clientId` (its Client is deleted: a Client
+ * registered later with the same id must not inherit them), or only its tokens of one kind: those of
+ * `client_credentials` (no User) or of the authorization code grant (a User).
  */
 export async function revokeClientTokens(
   db: D1Database,
   clientId: string,
-  now: number
+  now: number,
+  kind: 'all' | 'client_credentials' | 'authorization_code' = 'all'
 ): Promise<void> {
-  await db
-    .prepare(
-      `UPDATE oauth_token SET revoked_at = ?
-        WHERE client_id = ? AND revoked_at IS NULL AND expires_at > ?`
+  const which = {
+    all: '',
+    client_credentials: 'AND user_id IS NULL',
+    authorization_code: 'AND user_id IS NOT NULL',
+  }[kind]
+  const statements = [
+    db
+      .prepare(
+        `UPDATE oauth_token SET revoked_at = ?
+          WHERE client_id = ? AND revoked_at IS NULL AND expires_at > ? ${which}`
+      )
+      .bind(now, clientId, now),
+  ]
+  if (kind !== 'client_credentials') {
+    statements.push(
+      db
+        .prepare(
+          'UPDATE oauth_refresh SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL'
+        )
+        .bind(now, clientId)
     )
-    .bind(now, clientId, now)
-    .run()
+  }
+  await db.batch(statements)
 }
 
-/** Revokes every live token that acts for User `userId` (deleted or disabled). */
+/** Revokes every live access and refresh token that acts for User `userId` (deleted or disabled). */
 export async function revokeUserTokens(db: D1Database, userId: string, now: number): Promise<void> {
-  await db
-    .prepare(
-      `UPDATE oauth_token SET revoked_at = ?
-        WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?`
-    )
-    .bind(now, userId, now)
-    .run()
+  await db.batch([
+    db
+      .prepare(
+        `UPDATE oauth_token SET revoked_at = ?
+          WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?`
+      )
+      .bind(now, userId, now),
+    db
+      .prepare('UPDATE oauth_refresh SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL')
+      .bind(now, userId),
+  ])
 }
 
 /**

@@ -3,7 +3,7 @@
 // audience, expiry), once per isolate; an opaque token is looked up once per isolate. Either is then
 // remembered until it expires. Either way revocation is checked on every request by the token guard (token-guard.ts),
 // inside the request's own D1 round trips. Claims follow RFC 9068: iss, sub and client_id (the
-// client), aud (the FHIR base), exp, iat, jti, scope.
+// client, or the User the token acts for), aud (the FHIR base, which is also the issuer), exp, iat, jti, scope.
 
 import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose'
 import { randomBytes, toBase64Url } from '../lib/crypto.ts'
@@ -21,6 +21,10 @@ export interface IssueRequest {
   clientId: string
   /** The User the token acts for (authorization code grant): its `sub`; absent, `sub` is the client. */
   user?: string
+  /** The authorization grant the token belongs to (authorization code grant). */
+  grantId?: string
+  /** Claims beyond RFC 9068's (SMART: `fhirUser`). */
+  extraClaims?: Record<string, string>
   /** Launch context the token is bound to (`patient` and `encounter` claims, bare ids). */
   context?: { patient?: string; encounter?: string }
   /** The granted scope, space-separated. */
@@ -28,7 +32,7 @@ export interface IssueRequest {
   format: 'jwt' | 'opaque'
   /** Lifetime in seconds. */
   lifetime: number
-  /** This server's public base URL: the issuer; the audience is `${issuer}/fhir`. */
+  /** This server's issuer (the FHIR base, src/http/oauth-urls.ts): also the audience. */
   issuer: string
 }
 
@@ -41,20 +45,28 @@ export interface IssuedToken {
 
 export class SigningKeyMissing extends Error {
   constructor() {
-    super('TOKEN_SIGNING_KEYS is not set: JWT access tokens cannot be issued')
+    super('TOKEN_SIGNING_KEYS is not set: JWTs (access tokens, id_tokens) cannot be issued')
   }
 }
 
-/** Issues an access token and records it in D1 (JWT by jti, opaque by its hash). */
-export async function issueAccessToken(env: Env, request: IssueRequest): Promise<IssuedToken> {
+/**
+ * Issues an access token and records it in D1 (JWT by jti, opaque by its hash), in one batch after
+ * `before` (the grant's own statements: a failing one means no token).
+ */
+export async function issueAccessToken(
+  env: Env,
+  request: IssueRequest,
+  before: readonly D1PreparedStatement[] = []
+): Promise<IssuedToken> {
   const iat = Math.floor(Date.now() / 1000)
   const exp = iat + request.lifetime
   const jti = crypto.randomUUID()
   const claims: Record<string, unknown> = {
+    ...request.extraClaims,
     iss: request.issuer,
     sub: request.user ?? request.clientId,
     client_id: request.clientId,
-    aud: `${request.issuer}/fhir`,
+    aud: request.issuer,
     iat,
     exp,
     jti,
@@ -74,17 +86,22 @@ export async function issueAccessToken(env: Env, request: IssueRequest): Promise
     accessToken = toBase64Url(randomBytes(32))
     tokenHash = await opaqueHash(accessToken)
   }
-  await recordToken(env.DB, {
-    jti,
-    clientId: request.clientId,
-    userId: request.user ?? null,
-    format: request.format,
-    tokenHash,
-    scope: request.scope,
-    claims,
-    issuedAt: iat,
-    expiresAt: exp,
-  })
+  await recordToken(
+    env.DB,
+    {
+      jti,
+      clientId: request.clientId,
+      userId: request.user ?? null,
+      grantId: request.grantId ?? null,
+      format: request.format,
+      tokenHash,
+      scope: request.scope,
+      claims,
+      issuedAt: iat,
+      expiresAt: exp,
+    },
+    before
+  )
   return { accessToken, jti, expiresIn: request.lifetime, claims }
 }
 
@@ -93,7 +110,7 @@ export const isJwtForm = (token: string) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(toke
 
 /**
  * The grant a bearer token carries, or null when it is not one of ours, is malformed, expired, or (for
- * an opaque token) unknown or revoked. `issuer` is this server's public base URL. Revocation of a JWT
+ * an opaque token) unknown or revoked. `issuer` is this server's issuer (the FHIR base). Revocation of a JWT
  * is not checked here (the token guard does it in the request's own round trip).
  */
 export async function checkAccessToken(
@@ -148,7 +165,7 @@ async function verifyJwt(
         algorithms: [TOKEN_ALG],
         typ: ACCESS_TOKEN_TYP,
         issuer,
-        audience: `${issuer}/fhir`,
+        audience: issuer,
         clockTolerance: CLOCK_TOLERANCE,
         requiredClaims: ['sub', 'client_id', 'exp', 'iat', 'jti', 'scope'],
       }

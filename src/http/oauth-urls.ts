@@ -1,10 +1,14 @@
-// The token service's absolute URLs, from the public base URL (base-url.ts): what the token service
-// serves and what the discovery document, the CapabilityStatement's oauth-uris extension and the
-// audience of client assertions name. One builder, so they can never disagree.
+// The authorization server's absolute URLs, from the public base URL (base-url.ts): what the token
+// service serves and what the discovery documents, the CapabilityStatement's oauth-uris extension,
+// tokens and the audience of client assertions name. One builder, so they can never disagree. The
+// issuer is the FHIR base (`<base>/fhir`): SMART App Launch wants the smart-configuration `issuer`,
+// the OpenID Connect issuer (`<issuer>/.well-known/openid-configuration`) and `id_token.iss` equal.
 
 export interface OAuthUrls {
-  /** The issuer of access tokens: the base URL itself. */
+  /** The issuer of access and id tokens, and the audience of access tokens: the FHIR base. */
   readonly issuer: string
+  /** RFC 6749 §3.1 (SMART App Launch "authorize"). */
+  readonly authorize: string
   /** RFC 6749 §3.2; also the audience of private_key_jwt client assertions (RFC 7523 §3). */
   readonly token: string
   /** RFC 7662. */
@@ -18,7 +22,8 @@ export interface OAuthUrls {
 /** The URLs under `base` (the public base URL, no trailing slash). */
 export function oauthUrls(base: string): OAuthUrls {
   return {
-    issuer: base,
+    issuer: `${base}/fhir`,
+    authorize: `${base}/auth/authorize`,
     token: `${base}/auth/token`,
     introspect: `${base}/auth/introspect`,
     revoke: `${base}/auth/revoke`,

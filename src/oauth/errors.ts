@@ -60,6 +60,19 @@ export const invalidClient = (detail: string) =>
 export const invalidScope = (description: string) =>
   new OAuthError('invalid_scope', 400, description)
 
+/**
+ * 400 invalid_grant (RFC 6749 §5.2): a code or refresh token that is unknown, expired, used, revoked,
+ * another client's, or whose redirect_uri or PKCE verifier does not match. One description for all;
+ * `detail` (the log only) says which.
+ */
+export const invalidGrant = (detail: string) =>
+  new OAuthError(
+    'invalid_grant',
+    400,
+    'The authorization code or refresh token is invalid, expired, revoked or was issued to another client',
+    { detail }
+  )
+
 export const unauthorizedClient = (description: string) =>
   new OAuthError('unauthorized_client', 400, description)
 

@@ -1,11 +1,14 @@
 // Token revocation (RFC 7009 §2.1): the authenticated Client revokes a token it was issued; the
 // token stops working at once in every isolate, because the bearer guard reads D1 on every request
 // (src/auth/token-guard.ts). Another Client's token, an unknown, expired or malformed one: nothing
-// happens and the answer is the same 200. `token_type_hint` is accepted and not needed (access
-// tokens are the only kind).
+// happens and the answer is the same 200. A refresh token revokes its whole grant: itself, the refresh
+// tokens rotated from it, and every access token issued from the grant (RFC 7009 §2.1 allows it; a
+// person taking an app's access away expects exactly that). `token_type_hint` is accepted and not
+// needed (a refresh token is tried when no access token matches).
 
 import { checkAccessToken, isJwtForm } from '../auth/tokens.ts'
 import { opaqueHash, revokeToken } from '../auth/token-store.ts'
+import { isRandomValue, readRefresh, revokeGrant } from '../auth/grant-store.ts'
 
 /** Revokes `token` if `clientId` was issued it and it is live; true when it was. */
 export async function revoke(
@@ -20,5 +23,10 @@ export async function revoke(
     const grant = await checkAccessToken(env, token, issuer)
     return grant !== null && revokeToken(env.DB, clientId, { jti: grant.jti }, now)
   }
-  return revokeToken(env.DB, clientId, { tokenHash: await opaqueHash(token) }, now)
+  const tokenHash = await opaqueHash(token)
+  if (await revokeToken(env.DB, clientId, { tokenHash }, now)) return true
+  const refresh = isRandomValue(token) ? await readRefresh(env.DB, tokenHash) : null
+  if (!refresh || refresh.clientId !== clientId || refresh.revokedAt !== null) return false
+  await revokeGrant(env.DB, refresh.grantId, now)
+  return true
 }

@@ -1,12 +1,17 @@
 // The token service as a Hono sub-app, mounted by src/app.ts BEFORE the API's authentication
 // middleware (its Authorization header is client_secret_basic, form-url-decoded, not the API's Basic):
-//   POST /auth/token        client_credentials (RFC 6749 §4.4)
+//   POST /auth/token        client_credentials (RFC 6749 §4.4), authorization_code (§4.1.3),
+//                           refresh_token (§6)
+//   /auth/authorize, /auth/login, /auth/consent, /auth/logout: authorize-routes.ts
 //   POST /auth/introspect   RFC 7662
 //   POST /auth/revoke       RFC 7009
-//   GET  /.well-known/smart-configuration, /fhir/.well-known/smart-configuration, /.well-known/jwks.json
+//   GET  /.well-known/smart-configuration, /fhir/.well-known/smart-configuration,
+//        /fhir/.well-known/openid-configuration, /.well-known/jwks.json, /auth/smart-style.json
+// The token endpoint and discovery answer cross-origin requests (CORS: browser apps call them).
 // Other methods: 405 with Allow. Errors become RFC 6749 §5.2 JSON in this sub-app's one onError.
 
 import { Hono, type Context } from 'hono'
+import { cors } from 'hono/cors'
 import type { AppEnv } from '../http/env.ts'
 import { baseUrl } from '../http/base-url.ts'
 import { oauthUrls } from '../http/oauth-urls.ts'
@@ -14,7 +19,10 @@ import { addressKey } from '../auth/address.ts'
 import { audited, type Audit } from './audit.ts'
 import { authenticateClient } from './client-auth.ts'
 import { clientCredentials } from './client-credentials.ts'
-import { publicJwks, smartConfiguration } from './discovery.ts'
+import { openidConfiguration, publicJwks, smartConfiguration, SMART_STYLE } from './discovery.ts'
+import { redeemCode } from './authorization-code.ts'
+import { authorizeRoutes, type PatientDirectory } from './authorize-routes.ts'
+import { refreshGrant } from './refresh-token.ts'
 import { invalidRequest, unsupportedGrantType } from './errors.ts'
 import { introspect } from './introspection.ts'
 import { readParams } from './params.ts'
@@ -56,16 +64,43 @@ function tokenParam(params: ReadonlyMap<string, string>): string {
   return token
 }
 
-export function oauthRoutes(): Hono<AppEnv> {
+export function oauthRoutes(patients: PatientDirectory): Hono<AppEnv> {
   const oauth = new Hono<AppEnv>()
+
+  // Browser apps (SMART App Launch "CORS") exchange codes and refresh from their own origin; the
+  // token endpoint takes no cookies, so any origin may call it.
+  oauth.use(
+    '/auth/token',
+    cors({
+      origin: '*',
+      allowMethods: ['POST'],
+      allowHeaders: ['authorization', 'content-type'],
+      maxAge: 600,
+    })
+  )
 
   oauth.post('/auth/token', (c) =>
     audited(c, 'token', async (audit) => {
       const { params, client, issuer } = await authenticatedCall(c, audit, 'token')
       const grantType = params.get('grant_type')
       if (grantType === undefined) throw invalidRequest('grant_type is required')
+      if (grantType === 'authorization_code' || grantType === 'refresh_token') {
+        const urls = { issuer, origin: baseUrl(c) }
+        const redeem = grantType === 'authorization_code' ? redeemCode : refreshGrant
+        const { body, jti } = await redeem(c.env, client, params, urls, c.get('log'))
+        audit.done('issued', {
+          grant_type: grantType,
+          scope: body.scope,
+          jti,
+          expires_in: body.expires_in,
+          refresh_token: 'refresh_token' in body,
+        })
+        return oauthJson(body)
+      }
       if (grantType !== 'client_credentials') {
-        throw unsupportedGrantType('Only the client_credentials grant is supported')
+        throw unsupportedGrantType(
+          'Supported grant types: authorization_code, refresh_token, client_credentials'
+        )
       }
       const { token, scope, format } = await clientCredentials(
         c.env,
@@ -118,15 +153,22 @@ export function oauthRoutes(): Hono<AppEnv> {
     oauthJson(smartConfiguration(baseUrl(c)), 200, PUBLIC)
   oauth.get('/.well-known/smart-configuration', configuration)
   oauth.get('/fhir/.well-known/smart-configuration', configuration)
+  oauth.get('/fhir/.well-known/openid-configuration', (c) =>
+    oauthJson(openidConfiguration(baseUrl(c)), 200, PUBLIC)
+  )
   oauth.get('/.well-known/jwks.json', async (c) => oauthJson(await publicJwks(c.env), 200, PUBLIC))
+  oauth.get('/auth/smart-style.json', () => oauthJson(SMART_STYLE, 200, PUBLIC))
   for (const path of [
     '/.well-known/smart-configuration',
     '/fhir/.well-known/smart-configuration',
+    '/fhir/.well-known/openid-configuration',
     '/.well-known/jwks.json',
+    '/auth/smart-style.json',
   ]) {
     oauth.all(path, (c) => methodNotAllowed(c, GET))
   }
 
+  oauth.route('/', authorizeRoutes(patients))
   oauth.onError(oauthError)
   return oauth
 }

@@ -60,13 +60,19 @@ describe('the SMART app (fhirclient) before any login', () => {
     const page = await freshPage()
     const iss = `${server.url}/fhir`
     const discovery = page.waitForResponse(`${iss}/.well-known/smart-configuration`)
+    discovery.catch(() => undefined)
     const authorize = page.waitForRequest((req) =>
       req.url().startsWith(`${server.url}/auth/authorize`)
     )
     authorize.catch(() => undefined) // awaited below; no unhandled rejection if a step before fails
     await page.goto(`${app.launchUrl}?iss=${encodeURIComponent(iss)}`)
 
-    const config = (await (await discovery).json()) as Record<string, unknown>
+    // The app read the discovery document (its body is gone once the browser moved on: read it again).
+    expect((await discovery).status()).toBe(200)
+    const config = (await (await fetch(`${iss}/.well-known/smart-configuration`)).json()) as Record<
+      string,
+      unknown
+    >
     expect(config.authorization_endpoint).toBe(`${server.url}/auth/authorize`)
     expect(config.code_challenge_methods_supported).toContain('S256')
 

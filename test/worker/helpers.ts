@@ -103,7 +103,7 @@ export async function bearerFor(
     scope,
     format,
     lifetime,
-    issuer: 'https://fhir.test',
+    issuer: 'https://fhir.test/fhir',
     ...bound,
   })
   return { auth: `Bearer ${issued.accessToken}`, token: issued.accessToken, jti: issued.jti }

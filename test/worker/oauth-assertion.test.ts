@@ -10,6 +10,7 @@ import {
   assertion,
   assertionFields,
   BASE,
+  ISSUER,
   clientSecretBasic,
   expectOAuthError,
   expectToken,
@@ -109,7 +110,7 @@ describe('refused assertions: 401 invalid_client (RFC 7523 §3.1, RFC 6749 §5.2
     ['an empty jti', { claims: { jti: '' } }],
     ['a jti that is not a string', { claims: { jti: 42 } }],
     ['aud the FHIR base', { claims: { aud: `${BASE}/fhir` } }],
-    ['aud the issuer with a trailing slash', { claims: { aud: `${BASE}/` } }],
+    ['aud the issuer with a trailing slash', { claims: { aud: `${ISSUER}/` } }],
     ['aud another server', { claims: { aud: 'https://elsewhere.test/auth/token' } }],
     ['aud the introspection endpoint', { claims: { aud: `${BASE}/auth/introspect` } }],
     ['no aud', { claims: { aud: undefined } }],
@@ -128,7 +129,7 @@ describe('refused assertions: 401 invalid_client (RFC 7523 §3.1, RFC 6749 §5.2
 
   it('accepts aud the issuer identifier (RFC 7523 §3: any value that identifies the server)', async () => {
     const client = await keyClient()
-    await expectToken(await withAssertion(await assertion(client, { claims: { aud: BASE } })))
+    await expectToken(await withAssertion(await assertion(client, { claims: { aud: ISSUER } })))
   })
 
   it('accepts exp 5 minutes ahead exactly', async () => {

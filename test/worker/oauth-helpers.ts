@@ -10,6 +10,8 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'j
 import { allowClient, call, registerClient, ROOT, uniqueId } from './helpers.ts'
 
 export const BASE = 'https://fhir.test'
+/** The issuer (and access token audience): the FHIR base. */
+export const ISSUER = `${BASE}/fhir`
 export const TOKEN_URL = `${BASE}/auth/token`
 export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 

@@ -7,7 +7,7 @@ import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { bearerFor, call, ROOT } from './helpers.ts'
 import {
-  BASE,
+  ISSUER,
   clientSecretBasic,
   expectOAuthError,
   expectToken,
@@ -70,7 +70,7 @@ describe('introspection of a live token (RFC 7662 §2.2)', () => {
       sub: owner.id,
       exp: expect.any(Number),
       iat: expect.any(Number),
-      iss: BASE,
+      iss: ISSUER,
       token_type: 'Bearer',
     })
     expect(answer.exp as number).toBeGreaterThanOrEqual(before + 299)

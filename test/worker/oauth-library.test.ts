@@ -7,7 +7,7 @@ import { SELF } from 'cloudflare:test'
 import * as oauth from 'oauth4webapi'
 import { describe, expect, it } from 'vitest'
 import { call } from './helpers.ts'
-import { BASE, keyClient, secretClient } from './oauth-helpers.ts'
+import { ISSUER, keyClient, secretClient } from './oauth-helpers.ts'
 
 /** The authorization server as the SMART configuration describes it. */
 async function authorizationServer(): Promise<oauth.AuthorizationServer> {
@@ -15,7 +15,7 @@ async function authorizationServer(): Promise<oauth.AuthorizationServer> {
     string,
     string
   >
-  expect(doc.issuer).toBe(BASE)
+  expect(doc.issuer).toBe(ISSUER)
   return {
     issuer: doc.issuer!,
     token_endpoint: doc.token_endpoint,

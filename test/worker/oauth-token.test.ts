@@ -6,7 +6,7 @@ import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from '
 import { describe, expect, it } from 'vitest'
 import { call, json } from './helpers.ts'
 import {
-  BASE,
+  ISSUER,
   clientSecretBasic,
   expectOAuthError,
   expectToken,
@@ -48,10 +48,10 @@ describe('the token response (RFC 6749 §5.1)', () => {
     expect(decodeProtectedHeader(jwt.access_token)).toMatchObject({ alg: 'RS256', typ: 'at+jwt' })
     const claims = decodeJwt(jwt.access_token)
     expect(claims).toMatchObject({
-      iss: BASE,
+      iss: ISSUER,
       sub: client.id,
       client_id: client.id,
-      aud: `${BASE}/fhir`,
+      aud: ISSUER,
       scope: 'system/*.rs',
     })
     expect(claims.exp! - claims.iat!).toBe(300)
@@ -63,8 +63,8 @@ describe('the token response (RFC 6749 §5.1)', () => {
     const { access_token } = await expectToken(await requestToken(client))
     const jwks = await json(await call('GET', '/.well-known/jwks.json'))
     const { payload } = await jwtVerify(access_token, createLocalJWKSet(jwks as never), {
-      issuer: BASE,
-      audience: `${BASE}/fhir`,
+      issuer: ISSUER,
+      audience: ISSUER,
     })
     expect(payload.sub).toBe(client.id)
   })

@@ -31,6 +31,7 @@ export async function appClient(prefix = 'app'): Promise<string> {
   await registerClient(id, `s3cret-${crypto.randomUUID()}`, {
     grant_types: ['authorization_code', 'client_credentials'],
     scope: ['user/*.cruds', 'system/*.cruds'],
+    auth: { authorization_code: { redirect_uri: 'https://app.example/redirect' } },
   })
   return id
 }

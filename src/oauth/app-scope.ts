@@ -1,0 +1,85 @@
+// The scopes an app may be offered and granted in the authorization code grant (SMART App Launch 2
+// "Scopes and launch context", RFC 6749 §3.3). Of the scopes an app asks for, those it may have are
+// offered on the consent page; the rest are dropped (unknown or not allowed), which the token
+// response's `scope` shows. An app may have:
+//   - patient/ and user/ resource scopes covered by one of its Client's allowed scopes (wildcards; v1
+//     and v2 alike); never system/ scopes (client_credentials only);
+//   - openid, fhirUser, launch/patient, and launch (only with an EHR launch), when its Client allows
+//     them literally; offline_access and online_access too, when its Client may hold refresh tokens.
+// A Client without a scope list may have DEFAULT_APP_SCOPE. launch/encounter is not offered: there
+// is no encounter picker, so only an EHR launch sets an encounter (with `launch`).
+
+import type { StoredClient } from '../config/store.ts'
+import { clientScopes, DEFAULT_APP_SCOPE } from '../config/client-oauth.ts'
+import { parseResourceScope, scopeCovers, type ResourceScope } from '../config/scopes.ts'
+
+/** The non-resource scopes this server understands. */
+const CONTEXT_SCOPES = new Set([
+  'openid',
+  'fhirUser',
+  'launch',
+  'launch/patient',
+  'offline_access',
+  'online_access',
+])
+
+export interface OfferContext {
+  /** The request came with an EHR launch value. */
+  ehrLaunch: boolean
+  /** The Client may hold refresh tokens (codeSettings().refreshTokens). */
+  refreshTokens: boolean
+}
+
+/** The scopes of `requested` (split, in order) the app may be offered, each once. */
+export function offeredScopes(
+  client: StoredClient,
+  requested: readonly string[],
+  context: OfferContext
+): string[] {
+  const allowed = clientScopes(client) ?? DEFAULT_APP_SCOPE
+  const allowedResources = allowed
+    .map(parseResourceScope)
+    .filter((scope): scope is ResourceScope => scope !== null && scope.context !== 'system')
+  const offered: string[] = []
+  for (const scope of new Set(requested)) {
+    const resource = parseResourceScope(scope)
+    const ok = resource
+      ? resource.context !== 'system' && allowedResources.some((a) => scopeCovers(a, resource))
+      : CONTEXT_SCOPES.has(scope) &&
+        allowed.includes(scope) &&
+        (scope !== 'launch' || context.ehrLaunch) &&
+        (!scope.endsWith('_access') || context.refreshTokens)
+    if (ok) offered.push(scope)
+  }
+  return offered
+}
+
+/** Whether a grant of `scopes` needs a patient in context (launch/patient or a patient/ scope). */
+export function needsPatient(scopes: readonly string[]): boolean {
+  return scopes.some((scope) => scope === 'launch/patient' || scope.startsWith('patient/'))
+}
+
+/** Whether a grant of `scopes` comes with refresh tokens. */
+export function wantsRefresh(scopes: readonly string[]): boolean {
+  return scopes.includes('offline_access') || scopes.includes('online_access')
+}
+
+/** Whether refresh tokens of a grant of `scopes` live only as long as the login session. */
+export function isOnline(scopes: readonly string[]): boolean {
+  return scopes.includes('online_access') && !scopes.includes('offline_access')
+}
+
+/**
+ * Whether `wanted` (a refresh request's `scope`) is within `granted` (RFC 6749 §6: equal or narrower):
+ * each wanted scope is granted literally, or is a resource scope a granted one covers.
+ */
+export function withinGrant(granted: readonly string[], wanted: readonly string[]): boolean {
+  const grantedResources = granted
+    .map(parseResourceScope)
+    .filter((scope): scope is ResourceScope => scope !== null)
+  return wanted.every((scope) => {
+    if (granted.includes(scope)) return true
+    const resource = parseResourceScope(scope)
+    return resource !== null && grantedResources.some((g) => scopeCovers(g, resource))
+  })
+}

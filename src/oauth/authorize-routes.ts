@@ -1,0 +1,379 @@
+// The authorization endpoint and its pages (RFC 6749 §3.1, §4.1; SMART App Launch 2 "authorize"),
+// a sub-app of the token service:
+//   GET|POST /auth/authorize   checks the request (authorize-request.ts), keeps it for this browser
+//                              (pending-requests.ts) and sends the person to log in, or an error
+//   GET|POST /auth/login       the login page; a good password opens a session (src/auth/sessions.ts)
+//   GET|POST /auth/consent     the consent page (and the patient picker); Allow issues the code
+//                              (issue-code.ts) and redirects to the app, Deny redirects access_denied
+//   POST /auth/logout          ends the session (and its online_access grants)
+//   GET /auth/static/style.css the pages' stylesheet
+// The pages carry the request's random handle; each step checks it against the browser cookie, and
+// each POST that it came from our own pages (browser.ts), which together stop cross-site forgery.
+
+import { Hono, type Context } from 'hono'
+import type { AppEnv } from '../http/env.ts'
+import { baseUrl } from '../http/base-url.ts'
+import { MAX_FORM_BYTES, mediaType, readUpTo } from '../http/body.ts'
+import { oauthUrls } from '../http/oauth-urls.ts'
+import { isId } from '../lib/ids.ts'
+import { getClient, getUser, type StoredClient, type StoredUser } from '../config/store.ts'
+import { isFirstParty } from '../config/client-oauth.ts'
+import { addressKey } from '../auth/address.ts'
+import { verifyLogin } from '../auth/login.ts'
+import { endSession, openSession, openSessionOf, type Session } from '../auth/sessions.ts'
+import { isTokenGuardRefusal } from '../auth/token-store.ts'
+import { needsPatient } from './app-scope.ts'
+import { checkAuthorizeRequest, redirectWith } from './authorize-request.ts'
+import {
+  browserBinding,
+  browserValue,
+  clearSessionCookie,
+  flowRedirect,
+  postedHere,
+  sessionCookie,
+  sessionValue,
+} from './browser.ts'
+import { fhirUserOf, issueCode } from './issue-code.ts'
+import {
+  answerRequestStatements,
+  pendingRequest,
+  storeRequest,
+  type PendingRequest,
+} from './pending-requests.ts'
+import { consentPage, type PatientChoice } from './pages/consent.ts'
+import { errorPage } from './pages/error.ts'
+import { pageResponse } from './pages/headers.ts'
+import { loginPage } from './pages/login.ts'
+import { STYLESHEET } from './pages/style.ts'
+
+/** Where the consent page finds patients (src/fhir/patient-directory.ts, handed over by src/app.ts). */
+export interface PatientDirectory {
+  find(db: D1Database, text: string, limit: number): Promise<PatientChoice[]>
+  get(db: D1Database, id: string): Promise<PatientChoice | null>
+}
+
+/** How many patients the picker lists. */
+const PICKER_SIZE = 20
+
+const now = () => Math.floor(Date.now() / 1000)
+
+const problem = (status: number, title: string, message: string) =>
+  pageResponse(errorPage({ title, message }), status)
+
+const expired = () =>
+  problem(
+    400,
+    'This sign-in has expired',
+    'This sign-in page has expired, was already used, or was opened in another browser. ' +
+      'Go back to the app and start again.'
+  )
+
+const forged = () =>
+  problem(403, 'Request refused', 'This form was not sent from this sign-in page. Start again.')
+
+/** The body of a form POST, or null when it is not one (or is too large). */
+async function readForm(c: Context<AppEnv>): Promise<URLSearchParams | null> {
+  if (mediaType(c.req.header('content-type')) !== 'application/x-www-form-urlencoded') return null
+  const bytes = await readUpTo(c.req.raw, MAX_FORM_BYTES)
+  if (!bytes) return null
+  try {
+    return new URLSearchParams(
+      new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)
+    )
+  } catch {
+    return null
+  }
+}
+
+/** The origins our own pages are served from (the request's, and BASE_URL's). */
+function ownOrigins(c: Context<AppEnv>): string[] {
+  return [...new Set([new URL(c.req.url).origin, new URL(baseUrl(c)).origin])]
+}
+
+interface Flow {
+  handle: string
+  request: PendingRequest
+  client: StoredClient
+}
+
+/** The pending request `handle` names for this browser, with its Client; null when there is none. */
+async function flowOf(c: Context<AppEnv>, handle: string | null | undefined): Promise<Flow | null> {
+  if (!handle) return null
+  const request = await pendingRequest(c.env.DB, handle, browserValue(c), now())
+  if (!request) return null
+  const client = await getClient(c.env, request.clientId, { log: c.get('log') })
+  if (!client || client.active === false) return null
+  return { handle, request, client }
+}
+
+const appName = (client: StoredClient) =>
+  typeof client.name === 'string' && client.name.trim() ? client.name.trim() : client.id
+
+const userName = (user: StoredUser) =>
+  typeof user.name === 'string' && user.name.trim()
+    ? user.name.trim()
+    : typeof user.email === 'string'
+      ? user.email
+      : user.id
+
+const stepUrl = (c: Context<AppEnv>, step: 'login' | 'consent', handle: string) =>
+  `${baseUrl(c)}/auth/${step}?request=${encodeURIComponent(handle)}`
+
+const wrongUser = () =>
+  problem(
+    403,
+    'Signed in as someone else',
+    'The app was opened for another person. Sign out, or go back to the record and start again.'
+  )
+
+/** Who consents: the open session's User, if it may; otherwise the answer to send instead. */
+async function consenter(
+  c: Context<AppEnv>,
+  flow: Flow
+): Promise<{ user: StoredUser; session: Session } | Response> {
+  const session = await openSessionOf(c.env.DB, sessionValue(c), now())
+  const user = session && (await getUser(c.env, session.userId, { log: c.get('log') }))
+  if (!session || !user || user.active === false) {
+    if (session) await endSession(c.env.DB, sessionValue(c), now())
+    return flowRedirect(stepUrl(c, 'login', flow.handle), 303, [clearSessionCookie()])
+  }
+  if (flow.request.launch?.user !== undefined && flow.request.launch.user !== user.id) {
+    return wrongUser()
+  }
+  return { user, session }
+}
+
+/**
+ * The patient of the grant when it is settled without the person choosing: an EHR launch's, or a
+ * patient's own record. Undefined when the person must pick one.
+ */
+function fixedPatient(request: PendingRequest, user: StoredUser): string | undefined {
+  if (request.launch?.patient) return request.launch.patient
+  const own = fhirUserOf(user)
+  return own?.startsWith('Patient/') ? own.slice('Patient/'.length) : undefined
+}
+
+export function authorizeRoutes(patients: PatientDirectory): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+
+  app.get(
+    '/auth/static/style.css',
+    () =>
+      new Response(STYLESHEET, {
+        headers: {
+          'content-type': 'text/css; charset=utf-8',
+          'x-content-type-options': 'nosniff',
+          'cache-control': 'public, max-age=3600',
+        },
+      })
+  )
+
+  const authorize = async (c: Context<AppEnv>, params: URLSearchParams, status: 302 | 303) => {
+    const fhirBase = oauthUrls(baseUrl(c)).issuer
+    const checked = await checkAuthorizeRequest(c.env, params, fhirBase, c.get('log'))
+    if (checked.kind === 'page') return problem(checked.status, checked.title, checked.message)
+    if (checked.kind === 'redirect') {
+      c.get('log').info('authorize refused', { error: checked.error, reason: checked.description })
+      const location = redirectWith(checked.redirectUri, {
+        error: checked.error,
+        error_description: checked.description,
+        state: checked.state,
+      })
+      return flowRedirect(location, status)
+    }
+    const browser = browserBinding(c)
+    const handle = await storeRequest(c.env.DB, checked.request, browser.value, now())
+    const cookies = browser.setCookie ? [browser.setCookie] : []
+    return flowRedirect(stepUrl(c, 'login', handle), status, cookies)
+  }
+
+  app.get('/auth/authorize', (c) => authorize(c, new URL(c.req.url).searchParams, 302))
+  app.post('/auth/authorize', async (c) => {
+    const form = await readForm(c)
+    if (!form || new URL(c.req.url).search !== '') {
+      return problem(400, 'Bad request', 'Send the authorization request as a form, or with GET.')
+    }
+    return authorize(c, form, 303)
+  })
+
+  app.get('/auth/login', async (c) => {
+    const flow = await flowOf(c, c.req.query('request'))
+    if (!flow) return expired()
+    if (await openSessionOf(c.env.DB, sessionValue(c), now())) {
+      return flowRedirect(stepUrl(c, 'consent', flow.handle), 302)
+    }
+    return pageResponse(loginPage({ appName: appName(flow.client), request: flow.handle }), 200)
+  })
+
+  app.post('/auth/login', async (c) => {
+    if (!postedHere(c, ownOrigins(c))) return forged()
+    const form = await readForm(c)
+    const flow = await flowOf(c, form?.get('request'))
+    if (!form || !flow) return expired()
+    const username = form.get('username') ?? ''
+    const address = addressKey(c.req.header('cf-connecting-ip'))
+    const result = await verifyLogin(
+      c.env,
+      username,
+      form.get('password') ?? '',
+      address,
+      c.get('log')
+    )
+    if (!result.ok) {
+      const page = loginPage({
+        appName: appName(flow.client),
+        request: flow.handle,
+        username,
+        error: result.retryAfter === undefined ? 'invalid' : 'limited',
+        ...(result.retryAfter !== undefined && { retryAfter: result.retryAfter }),
+      })
+      return result.retryAfter === undefined
+        ? pageResponse(page, 401)
+        : pageResponse(page, 429, { headers: { 'retry-after': String(result.retryAfter) } })
+    }
+    const launchUser = flow.request.launch?.user
+    if (launchUser !== undefined && launchUser !== result.user.id) return wrongUser()
+    // A new session on every login (no session fixation); the one this browser had ends.
+    await endSession(c.env.DB, sessionValue(c), now())
+    const { value } = await openSession(c.env.DB, result.user.id, now())
+    return flowRedirect(stepUrl(c, 'consent', flow.handle), 303, [sessionCookie(value)])
+  })
+
+  /** The consent page (`error`: why the last answer was not taken), or the code when none is needed. */
+  const showConsent = async (
+    c: Context<AppEnv>,
+    flow: Flow,
+    who: { user: StoredUser; session: Session },
+    query: string,
+    status: number,
+    error?: string
+  ) => {
+    const { request, client } = flow
+    const fixed = fixedPatient(request, who.user)
+    const picking = fixed === undefined && needsPatient(request.scopes)
+    if (isFirstParty(client) && !picking && error === undefined) {
+      // First-party apps are not asked about (the organisation runs them): everything offered.
+      const location = await issueCode(
+        c.env.DB,
+        flow.handle,
+        request,
+        who.user,
+        who.session,
+        request.scopes,
+        needsPatient(request.scopes) || request.scopes.includes('launch') ? fixed : undefined
+      )
+      return flowRedirect(location, 302)
+    }
+    const patient =
+      fixed === undefined
+        ? undefined
+        : ((await patients.get(c.env.DB, fixed)) ?? { id: fixed, name: `Patient ${fixed}` })
+    const picker = picking
+      ? { query, results: await patients.find(c.env.DB, query, PICKER_SIZE) }
+      : undefined
+    const page = consentPage({
+      appName: appName(client),
+      request: flow.handle,
+      userName: userName(who.user),
+      scopes: request.scopes,
+      ...(patient && { patient }),
+      ...(picker && { picker }),
+      ...(error !== undefined && { error }),
+    })
+    return pageResponse(page, status, { formActions: [request.redirectUri] })
+  }
+
+  app.get('/auth/consent', async (c) => {
+    const flow = await flowOf(c, c.req.query('request'))
+    if (!flow) return expired()
+    const who = await consenter(c, flow)
+    if (who instanceof Response) return who
+    return showConsent(c, flow, who, (c.req.query('q') ?? '').slice(0, 200), 200)
+  })
+
+  app.post('/auth/consent', async (c) => {
+    if (!postedHere(c, ownOrigins(c))) return forged()
+    const form = await readForm(c)
+    const flow = await flowOf(c, form?.get('request'))
+    if (!form || !flow) return expired()
+    const who = await consenter(c, flow)
+    if (who instanceof Response) return who
+    const { request } = flow
+    const decision = form.get('decision')
+    if (decision === 'deny') {
+      await c.env.DB.batch(await answerRequestStatements(c.env.DB, flow.handle)).catch((err) => {
+        if (!isTokenGuardRefusal(err)) throw err
+      })
+      const location = redirectWith(request.redirectUri, {
+        error: 'access_denied',
+        error_description: 'The person did not allow access',
+        state: request.state,
+      })
+      return flowRedirect(location, 303)
+    }
+    if (decision !== 'allow') return problem(400, 'Bad request', 'Press Allow or Deny.')
+    const ticked = new Set(form.getAll('scope'))
+    const scopes = request.scopes.filter((scope) => ticked.has(scope))
+    const again = (error: string) => showConsent(c, flow, who, '', 400, error)
+    if (!scopes.length) return again('Choose at least one permission, or press Deny.')
+    let patient: string | undefined
+    if (needsPatient(scopes) || scopes.includes('launch')) {
+      patient = fixedPatient(request, who.user)
+      if (patient === undefined && needsPatient(scopes)) {
+        const chosen = form.get('patient')
+        const found = chosen && isId(chosen) ? await patients.get(c.env.DB, chosen) : null
+        if (!found) return again('Choose a patient.')
+        patient = found.id
+      }
+    }
+    let location: string
+    try {
+      location = await issueCode(
+        c.env.DB,
+        flow.handle,
+        request,
+        who.user,
+        who.session,
+        scopes,
+        patient
+      )
+    } catch (err) {
+      if (isTokenGuardRefusal(err)) return expired()
+      throw err
+    }
+    c.get('log').info('authorization granted', { client_id: request.clientId, user: who.user.id })
+    return flowRedirect(location, 303)
+  })
+
+  app.post('/auth/logout', async (c) => {
+    if (!postedHere(c, ownOrigins(c))) return forged()
+    await endSession(c.env.DB, sessionValue(c), now())
+    const form = await readForm(c)
+    const flow = await flowOf(c, form?.get('request'))
+    if (flow) return flowRedirect(stepUrl(c, 'login', flow.handle), 303, [clearSessionCookie()])
+    return pageResponse(
+      errorPage({ title: 'Signed out', message: 'You are signed out. You can close this page.' }),
+      200,
+      { cookies: [clearSessionCookie()] }
+    )
+  })
+
+  for (const path of ['/auth/authorize', '/auth/login', '/auth/consent']) {
+    app.all(path, (c) =>
+      pageResponse(
+        errorPage({ title: 'Not allowed', message: `${c.req.method} is not allowed here.` }),
+        405,
+        {
+          headers: { allow: 'GET, HEAD, POST' },
+        }
+      )
+    )
+  }
+  app.all('/auth/logout', () =>
+    pageResponse(errorPage({ title: 'Not allowed', message: 'Sign out with the button.' }), 405, {
+      headers: { allow: 'POST' },
+    })
+  )
+
+  return app
+}
