@@ -7,7 +7,7 @@
 // conditional forms too, once their criteria (a search: `s` without restriction) are allowed.
 
 import { beforeAll, describe, expect, it } from 'vitest'
-import { call, json, ROOT } from './helpers.ts'
+import { call, json, ROOT, roundTrips } from './helpers.ts'
 import { patchBinary, postTransaction } from './rest-helpers.ts'
 import { patientToken, patientWorld } from './patient-scope-helpers.ts'
 import { expectInsufficientScope } from './scope-helpers.ts'
@@ -197,6 +197,22 @@ describe('update checks the current and the new version (no moving in or out)', 
     })
     expect(res.status).toBe(200)
     await expectInsufficientScope(await call('DELETE', `/fhir/Observation/${id}`, { auth: wider }))
+  })
+})
+
+describe('cost (the checks are in memory, on rows the write reads anyway)', () => {
+  it('an update under patient/ scopes makes the round trips of an unrestricted one', async () => {
+    const open = await patientToken('system/Observation.cruds', a)
+    const id = await seeded(obs('cost', { subject: pa }))
+    const write = (status: string) => ({
+      method: 'PUT',
+      body: { ...obs('cost'), id, subject: pa, status },
+    })
+    await roundTrips(`/fhir/Observation/${id}`, open, write('amended'))
+    await roundTrips(`/fhir/Observation/${id}`, auth, write('final'))
+    const unrestricted = await roundTrips(`/fhir/Observation/${id}`, open, write('amended'))
+    const limited = await roundTrips(`/fhir/Observation/${id}`, auth, write('final'))
+    expect(limited).toBe(unrestricted)
   })
 })
 
