@@ -86,6 +86,11 @@ export interface FhirInteraction {
    * is refused (policy/scope-check.ts).
    */
   readonly granular?: true
+  /**
+   * Its handler checks every resource it writes, current and new version, against the compartment
+   * of a `patient/` scope (rest/compartment-writes.ts), so such a grant of its letter passes the guard.
+   */
+  readonly checksWrites?: true
   /** CapabilityStatement interaction codes it implements (type level when the path has :type). */
   readonly capability: readonly string[]
   /** The body it takes; inside a Bundle the entry's resource stands for it. */

@@ -28,17 +28,27 @@ import {
   searchType,
 } from './rest/search.ts'
 import * as rest from './rest/write-interactions.ts'
+import { compartmentWrites, type WriteLetter } from './rest/compartment-writes.ts'
 import { runBundle } from './bundle-processing/run-bundle.ts'
 
 const BASE = ['', '/']
 const target = (call: FhirCall) => call.params as { type: string; id: string }
-const ifMatch = (call: FhirCall) => ({ ifMatch: call.header('if-match') })
+/** What a write of `letter` checks when the caller's grant is limited to a patient's compartment. */
+const checkOf = (call: FhirCall, letter: WriteLetter) =>
+  compartmentWrites(call.scopes, call.params.type!, letter)
+const ifMatch = (call: FhirCall, letter: WriteLetter) => ({
+  ifMatch: call.header('if-match'),
+  check: checkOf(call, letter),
+})
 /** Options of a conditional write: If-Match, and the authorisation of its criteria as a search. */
-const conditional = (call: FhirCall) => ({ ...ifMatch(call), access: call.authorizeSearch })
+const conditional = (call: FhirCall, letter: WriteLetter) => ({
+  ...ifMatch(call, letter),
+  access: call.authorizeSearch,
+})
 /** Write options of an instance write: If-Match, and the row a batch read ahead. */
-const instance = (call: FhirCall) => {
+const instance = (call: FhirCall, letter: WriteLetter) => {
   const { type, id } = target(call)
-  return { ...ifMatch(call), current: call.current?.(type, id) }
+  return { ...ifMatch(call, letter), current: call.current?.(type, id) }
 }
 const resource = async (call: FhirCall) => (await call.body()) as Record<string, unknown>
 const patchOf = async (call: FhirCall) => parsePatch(await call.body())
@@ -161,6 +171,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     path: '/:type',
     operation: 'FhirCreate',
     smart: 'c',
+    checksWrites: true,
     capability: ['create'],
     body: 'json',
     inBundle: true,
@@ -169,6 +180,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
         await rest.create(call.db, call.params.type!, await resource(call), {
           ifNoneExist: call.header('if-none-exist'),
           access: call.authorizeSearch,
+          check: checkOf(call, 'c'),
         })
       ),
   },
@@ -178,12 +190,15 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     path: '/:type/:id',
     operation: 'FhirUpdate',
     smart: 'u',
+    checksWrites: true,
     capability: ['update'],
     body: 'json',
     inBundle: true,
     handler: async (call) => {
       const { type, id } = target(call)
-      return written(await rest.update(call.db, type, id, await resource(call), instance(call)))
+      return written(
+        await rest.update(call.db, type, id, await resource(call), instance(call, 'u'))
+      )
     },
   },
   {
@@ -192,6 +207,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     path: '/:type',
     operation: 'FhirConditionalUpdate',
     smart: 'u',
+    checksWrites: true,
     capability: [],
     body: 'json',
     inBundle: true,
@@ -202,7 +218,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
           call.params.type!,
           call.query,
           await resource(call),
-          conditional(call)
+          conditional(call, 'u')
         )
       ),
   },
@@ -212,12 +228,13 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     path: '/:type/:id',
     operation: 'FhirPatch',
     smart: 'u',
+    checksWrites: true,
     capability: ['patch'],
     body: 'json-patch',
     inBundle: true,
     handler: async (call) => {
       const { type, id } = target(call)
-      return written(await rest.patch(call.db, type, id, await patchOf(call), instance(call)))
+      return written(await rest.patch(call.db, type, id, await patchOf(call), instance(call, 'u')))
     },
   },
   {
@@ -226,6 +243,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     path: '/:type',
     operation: 'FhirConditionalPatch',
     smart: 'u',
+    checksWrites: true,
     capability: [],
     body: 'json-patch',
     inBundle: true,
@@ -236,7 +254,7 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
           call.params.type!,
           call.query,
           await patchOf(call),
-          conditional(call)
+          conditional(call, 'u')
         )
       ),
   },
@@ -246,11 +264,12 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     path: '/:type/:id',
     operation: 'FhirDelete',
     smart: 'd',
+    checksWrites: true,
     capability: ['delete'],
     inBundle: true,
     handler: async (call) => {
       const { type, id } = target(call)
-      return written(await rest.remove(call.db, type, id, instance(call)))
+      return written(await rest.remove(call.db, type, id, instance(call, 'd')))
     },
   },
   {
@@ -259,11 +278,12 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     path: '/:type',
     operation: 'FhirConditionalDelete',
     smart: 'd',
+    checksWrites: true,
     capability: [],
     inBundle: true,
     handler: async (call) =>
       written(
-        await rest.conditionalDelete(call.db, call.params.type!, call.query, conditional(call))
+        await rest.conditionalDelete(call.db, call.params.type!, call.query, conditional(call, 'd'))
       ),
   },
   {

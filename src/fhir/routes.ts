@@ -42,6 +42,7 @@ export const fhirRoutes: readonly RouteSpec[] = FHIR_INTERACTIONS.map((row) => (
   operation: row.operation,
   smart: row.smart,
   granular: row.granular,
+  checksWrites: row.checksWrites,
   body: row.body,
   handler: async (c) => {
     const call = httpCall(c, row)
@@ -72,11 +73,12 @@ function searchAccess(c: Context<AppEnv>, scopes: TokenScopes | undefined): Sear
 function httpCall(c: Context<AppEnv>, row: FhirInteraction): FhirCall {
   const params = c.req.param() as Record<string, string>
   checkParams(params)
-  const scopes = tokenScopes(c.get('principal'))
+  const base = baseUrl(c)
+  const scopes = tokenScopes(c.get('principal'), `${base}/fhir`)
   return {
     db: c.env.DB,
     log: c.get('log'),
-    base: baseUrl(c),
+    base,
     params,
     query: new URL(c.req.url).searchParams,
     body: () => (row.body ? bodyOf(c) : Promise.resolve(undefined)),

@@ -9,6 +9,7 @@
 
 import type { Context, MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../http/env.ts'
+import { baseUrl } from '../http/base-url.ts'
 import { FhirError, forbidden } from '../errors/outcome.ts'
 import { unauthorized } from '../auth/challenges.ts'
 import type { Principal } from '../config/principal.ts'
@@ -37,7 +38,7 @@ export function guard(operation: string, options: GuardOptions = {}): Middleware
     if (options.authenticated && principal.kind === 'anonymous') {
       throw unauthorized('Authentication required')
     }
-    tokenScopes(principal)?.route(
+    tokenScopes(principal, `${baseUrl(c)}/fhir`)?.route(
       options.scope ?? {},
       { ...c.req.param(), ...options.fixedParams },
       `${c.req.method} ${new URL(c.req.url).pathname}`

@@ -51,7 +51,7 @@ export function mountRoutes(app: Hono<AppEnv>, mounts: readonly Mount[]): void {
           guard(spec.operation, {
             authenticated: spec.authenticated,
             fixedParams: spec.fixedParams,
-            scope: { smart: spec.smart, granular: spec.granular },
+            scope: { smart: spec.smart, granular: spec.granular, checksWrites: spec.checksWrites },
           })
         )
       } else if (spec.authenticated || spec.fixedParams) {

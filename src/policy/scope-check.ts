@@ -8,11 +8,17 @@
 // insufficient_scope (RFC 6750 §3.1) naming the scope that would do. Scopes of the three contexts
 // add up: `system/` ones always count, `user/` ones only for a token that acts for a User, and
 // `patient/` ones only for a token with a patient in context, and then only inside that patient's
-// compartment (patient-compartment.ts: a restriction like any granular one). Pure: no KV, no D1.
+// compartment (patient-compartment.ts: a restriction like any granular one). A route whose handler
+// checks what it writes (`checksWrites`) passes with a grant limited to that compartment: the handler
+// tests the current and the new version of each resource it writes (fhir/rest/compartment-writes.ts).
+// A token acting for a User with a `fhirUser` (fhir-user.ts) may read exactly that resource, whatever
+// its resource scopes: the `r` interactions of it pass, and a read of its type gets the alternative
+// `_id=<id>`, OR-ed with the other restrictions. Pure: no KV, no D1.
 
 import { insufficientScope } from '../auth/challenges.ts'
 import type { Principal } from '../config/principal.ts'
 import {
+  COMPARTMENT_PARAM,
   restrictionText,
   scopeAccess,
   scopeFor,
@@ -21,6 +27,7 @@ import {
   type ScopeLetter,
   type ScopeQuery,
 } from '../config/scopes.ts'
+import { fhirUserOf, type FhirUser } from './fhir-user.ts'
 import { inCompartment } from './patient-compartment.ts'
 
 /** What a route asks of an access token. */
@@ -32,6 +39,12 @@ export interface RouteScope {
    * outside them) and checks every type it reads when the route names no single type.
    */
   readonly granular?: boolean
+  /**
+   * The handler checks every resource it writes, its current and its new version, against the
+   * compartment a `patient/` scope is limited to (fhir/rest/compartment-writes.ts): a grant of the
+   * route's letter limited to that compartment passes, any other restricted one is refused.
+   */
+  readonly checksWrites?: boolean
 }
 
 /** Restricted types and their restrictions (each an AND of its parameters, the list OR-ed). */
@@ -43,6 +56,8 @@ export interface ScopeContext {
   readonly user?: string
   /** The Patient in launch context (bare id): `patient/` scopes count only then, in its compartment. */
   readonly patient?: string
+  /** The resource the User is (the token's `fhirUser`): the token may read it (`r`), nothing more. */
+  readonly fhirUser?: FhirUser
 }
 
 /** The scopes of one access token, as the FHIR API checks them. */
@@ -61,12 +76,15 @@ export class TokenScopes {
    * restriction wins over the compartment), otherwise every restriction, OR-ed.
    */
   private grant(type: string, letter: ScopeLetter): ScopeAccess {
-    const { user, patient } = this.context
+    const { user, patient, fhirUser } = this.context
     const parts = [scopeAccess(this.scopes, type, letter, 'system')]
     if (user !== undefined) parts.push(scopeAccess(this.scopes, type, letter, 'user'))
     if (parts.some((p) => p.kind === 'all')) return { kind: 'all' }
     if (patient !== undefined) {
       parts.push(inCompartment(scopeAccess(this.scopes, type, letter, 'patient'), type, patient))
+    }
+    if (letter === 'r' && fhirUser?.type === type) {
+      parts.push({ kind: 'restricted', restrictions: [[['_id', fhirUser.id]]] })
     }
     const restrictions = parts.flatMap((p) => (p.kind === 'restricted' ? p.restrictions : []))
     return restrictions.length ? { kind: 'restricted', restrictions } : { kind: 'none' }
@@ -77,7 +95,7 @@ export class TokenScopes {
    * in the refusal (`GET /Client/x`).
    */
   route(route: RouteScope, params: Readonly<Record<string, string | undefined>>, what: string) {
-    const { smart, granular } = route
+    const { smart, granular, checksWrites } = route
     if (smart === undefined) {
       throw insufficientScope(
         `access tokens act on FHIR data only; ${what} needs HTTP Basic client credentials`
@@ -85,12 +103,42 @@ export class TokenScopes {
     }
     if (smart === 'entries') return
     const type = params.type
+    // The fhirUser itself: read, vread and its history (they show that resource only).
+    if (smart === 'r' && this.isFhirUser(type, params.id)) return
     const named = type !== undefined && type !== '*'
     if (!named && granular) return
     const access = this.access(named ? type : '*', smart)
-    if (access.kind === 'restricted' && !granular) {
-      this.refuseRestricted(named ? type : '*', smart, access.restrictions, what)
+    if (access.kind !== 'restricted' || granular) return
+    if (checksWrites && named && this.compartmentOnly(access.restrictions)) return
+    this.refuseRestricted(named ? type : '*', smart, access.restrictions, what)
+  }
+
+  /**
+   * The patient (bare id) whose compartment a write of `letter` on `type` is limited to; undefined
+   * when the write is not limited. 403 when the token grants no such write, or only a restricted
+   * one other than the compartment (a route without `checksWrites` refuses those already).
+   */
+  writer(type: string, letter: 'c' | 'u' | 'd'): string | undefined {
+    const access = this.access(type, letter)
+    if (access.kind === 'all') return undefined
+    if (!this.compartmentOnly(access.restrictions)) {
+      this.refuseRestricted(type, letter, access.restrictions, 'a write')
     }
+    return this.context.patient!
+  }
+
+  /** Whether `restrictions` are only the compartment of the patient in context. */
+  private compartmentOnly(restrictions: readonly ScopeQuery[]): boolean {
+    const { patient } = this.context
+    if (patient === undefined) return false
+    return restrictions.every(
+      (q) => q.length === 1 && q[0]![0] === COMPARTMENT_PARAM && q[0]![1] === `Patient/${patient}`
+    )
+  }
+
+  private isFhirUser(type: string | undefined, id: string | undefined): boolean {
+    const { fhirUser } = this.context
+    return fhirUser !== undefined && fhirUser.type === type && fhirUser.id === id
   }
 
   /** The access to `letter` on `type` (`*`: every type at once); 403 when there is none. */
@@ -157,11 +205,12 @@ const LETTER_NAMES: Record<ScopeLetter, string> = {
 }
 
 /**
- * The scopes a request's principal is held to: only a bearer token's, with the User it acts for
- * and its patient in context; undefined otherwise.
+ * The scopes a request's principal is held to: only a bearer token's, with the User it acts for,
+ * its patient in context and its fhirUser (`fhirBase`: this server's FHIR base, which an absolute
+ * fhirUser must be under); undefined otherwise.
  */
-export function tokenScopes(principal: Principal): TokenScopes | undefined {
+export function tokenScopes(principal: Principal, fhirBase: string): TokenScopes | undefined {
   if (principal.kind !== 'client' || !principal.token) return undefined
   const { scopes, user, patient } = principal.token
-  return new TokenScopes(scopes, { user, patient })
+  return new TokenScopes(scopes, { user, patient, fhirUser: fhirUserOf(principal.token, fhirBase) })
 }

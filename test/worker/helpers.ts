@@ -111,9 +111,14 @@ export async function bearerFor(
 
 /**
  * The D1 round trips one request makes (each first/all/run/raw or batch that reaches the binding),
- * through the Worker's own fetch with a counting binding; asserts a 200.
+ * through the Worker's own fetch with a counting binding; asserts a 200. A GET unless `write` gives
+ * a method and JSON body.
  */
-export async function roundTrips(path: string, authorization: string): Promise<number> {
+export async function roundTrips(
+  path: string,
+  authorization: string,
+  write?: { method: string; body: unknown }
+): Promise<number> {
   let trips = 0
   const count = <T>(p: Promise<T>) => {
     trips++
@@ -142,7 +147,13 @@ export async function roundTrips(path: string, authorization: string): Promise<n
   const ctx = createExecutionContext()
   const res = await worker.fetch(
     new Request(`https://fhir.test${path}`, {
-      headers: { authorization, 'cf-connecting-ip': '2001:db8:5c0::1' },
+      method: write?.method ?? 'GET',
+      headers: {
+        authorization,
+        'cf-connecting-ip': '2001:db8:5c0::1',
+        ...(write && { 'content-type': 'application/json' }),
+      },
+      body: write && JSON.stringify(write.body),
     }),
     { ...env, DB: db },
     ctx

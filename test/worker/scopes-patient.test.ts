@@ -2,11 +2,12 @@
 // patient in launch context, and then only that patient's compartment (R4 compartmentdefinition-
 // patient): the Patient itself (and Patients that link to it) and the resources that refer to it
 // through the compartment's parameters. Searches, reads, includes, chains, `_has`, system and
-// compartment searches and Bundle entries alike; a read outside answers 404. Writes, versions,
-// history, conditional interactions and types outside the compartment are refused with 403.
+// compartment searches and Bundle entries alike; a read outside answers 404. Versions, history,
+// conditional criteria and types outside the compartment are refused with 403, and so are writes
+// outside the compartment (writes inside it: scopes-patient-writes.test.ts).
 
 import { beforeAll, describe, expect, it } from 'vitest'
-import { call, json } from './helpers.ts'
+import { call, json, ROOT } from './helpers.ts'
 import { postTransaction } from './rest-helpers.ts'
 import { patientToken, patientWorld } from './patient-scope-helpers.ts'
 import { entriesOf, expectInsufficientScope, getOk } from './scope-helpers.ts'
@@ -198,7 +199,7 @@ describe('includes, chains and _has go only through the compartment', () => {
   })
 })
 
-describe('types outside the compartment and writes are refused', () => {
+describe('types outside the compartment and writes outside it are refused', () => {
   it('Medication and Practitioner: no access under patient/*', async () => {
     const auth = await patientToken('patient/*.cruds', a)
     await expectInsufficientScope(await call('GET', `/fhir/Medication?${tag.param}`, { auth }))
@@ -208,25 +209,30 @@ describe('types outside the compartment and writes are refused', () => {
     )
   })
 
-  it('create, update and delete are 403, even inside the compartment', async () => {
+  it('create, update and delete outside the compartment are 403', async () => {
     const auth = await patientToken('patient/*.cruds', a)
     const obs = {
       resourceType: 'Observation',
       status: 'final',
       code: { text: 'x' },
-      subject: { reference: `Patient/${a}` },
+      subject: { reference: `Patient/${b}` },
     }
     await expectInsufficientScope(await call('POST', '/fhir/Observation', { auth, body: obs }))
     const id = w.id('o-a2')
     await expectInsufficientScope(
       await call('PUT', `/fhir/Observation/${id}`, { auth, body: { ...obs, id } })
     )
-    await expectInsufficientScope(await call('DELETE', `/fhir/Observation/${id}`, { auth }))
     await expectInsufficientScope(
-      await call('PUT', `/fhir/Patient/${a}`, { auth, body: { resourceType: 'Patient', id: a } })
+      await call('DELETE', `/fhir/Observation/${w.id('o-b1')}`, { auth })
+    )
+    await expectInsufficientScope(
+      await call('PUT', `/fhir/Patient/${b}`, { auth, body: { resourceType: 'Patient', id: b } })
     )
     // Nothing was written or deleted.
-    expect((await call('GET', `/fhir/Observation/${id}`, { auth })).status).toBe(200)
+    expect((await getOk(`/fhir/Observation/${id}`, auth)).subject.reference).toBe(`Patient/${a}`)
+    expect((await call('GET', `/fhir/Observation/${w.id('o-b1')}`, { auth: ROOT })).status).toBe(
+      200
+    )
   })
 })
 
@@ -275,7 +281,7 @@ describe('POST _search and transactions', () => {
     expect(entriesOf(await json(res))).toEqual(A_OBS)
   })
 
-  it('a transaction with a write is refused whole; one of reads answers within the compartment', async () => {
+  it('a transaction with a write outside is refused whole; one of reads answers within the compartment', async () => {
     const auth = await patientToken('patient/*.cruds', a)
     const before = await getOk(`/fhir/Observation/${w.id('o-a5')}`, auth)
     await expectInsufficientScope(
@@ -283,7 +289,7 @@ describe('POST _search and transactions', () => {
         { request: { method: 'GET', url: `Observation/${w.id('o-a1')}` } },
         {
           request: { method: 'PUT', url: `Observation/${w.id('o-a5')}` },
-          resource: { ...before, status: 'amended' },
+          resource: { ...before, status: 'amended', subject: { reference: `Patient/${b}` } },
         },
       ])
     )

@@ -3,6 +3,8 @@
 // read in one query, `urn:uuid:` references are resolved, and every write is planned in the spec's
 // order (DELETE, POST, PUT/PATCH) into ONE db.batch(): a failing entry, a stale If-Match or a
 // concurrent writer leaves nothing behind. GET entries run after the commit and see its writes.
+// An entry written under `patient/` scopes is checked on its current row and planned version, as a
+// single write is (rest/compartment-writes.ts).
 
 import { commit } from '../storage/commit.ts'
 import { readResources, resourceKey, type StoredRow } from '../storage/resources.ts'
@@ -31,6 +33,8 @@ import {
   type Plan,
 } from '../rest/writes.ts'
 import type { FhirCall } from '../call.ts'
+import type { TokenScopes } from '../../policy/scope-check.ts'
+import { compartmentWrites, type WriteCheck, type WriteLetter } from '../rest/compartment-writes.ts'
 import { atEntry, type Entry, type ParsedEntry } from './entries.ts'
 import { authorizeEntry, entryCall, entryResponse, isRead, writeEntry } from './entry-call.ts'
 import { authorizeEntrySearches, entryReferences } from './entry-searches.ts'
@@ -82,7 +86,7 @@ export async function runTransaction(
   let results: Map<number, RestResult>
   for (let attempt = 1; ; attempt++) {
     try {
-      const plan = await planTransaction(db, entries, call.authorizeSearch)
+      const plan = await planTransaction(db, entries, call.authorizeSearch, call.scopes)
       await commit(db, plan.ops)
       results = plan.results
       break
@@ -142,7 +146,8 @@ interface TransactionPlan {
 async function planTransaction(
   db: D1Database,
   entries: Entry[],
-  access: SearchAccess
+  access: SearchAccess,
+  scopes: TokenScopes | undefined
 ): Promise<TransactionPlan> {
   const ordered = [...entries].sort(
     (a, b) => RANK[a.method]! - RANK[b.method]! || a.index - b.index
@@ -194,7 +199,10 @@ async function planTransaction(
   const ops: WriteOp[] = []
   const results = new Map<number, RestResult>()
   for (const t of targets) {
-    const plan = await inEntry(t.entry, () => planEntry(t, rowOf, references, now))
+    const plan = await inEntry(t.entry, () => {
+      const letter = t.entry.interaction.smart as WriteLetter
+      return planEntry(t, rowOf, references, now, compartmentWrites(scopes, t.type, letter))
+    })
     ops.push(...plan.ops)
     if (t.noMatch)
       ops.push({ kind: 'requireNoMatch', type: t.type, match: matchQuery(t.type, t.noMatch) })
@@ -204,11 +212,13 @@ async function planTransaction(
   return { ops, results }
 }
 
+/** The entry's plan; with `check`, its current row and planned version are checked. */
 function planEntry(
   t: Target,
   rowOf: (type: string, id: string) => StoredRow | null,
   references: ReferenceMap,
-  now: number
+  now: number,
+  check: WriteCheck | undefined
 ): Plan {
   const { entry, type, id } = t
   if (id === null) {
@@ -216,6 +226,17 @@ function planEntry(
     return { ops: [], result: { status: 204, message } }
   }
   const current = t.fresh ? null : rowOf(type, id)
+  if (!check) return planOf(t, current, references, now)
+  // A conditional create that matched writes nothing: its match is not the caller's to write.
+  if (entry.interaction.name === 'create' && t.existing) return planOf(t, current, references, now)
+  check.current(current)
+  const plan = planOf(t, current, references, now)
+  check.written(plan.result, current)
+  return plan
+}
+
+function planOf(t: Target, current: StoredRow | null, references: ReferenceMap, now: number): Plan {
+  const { entry, type, id } = t as Target & { id: string }
   const resolve = (r: Record<string, unknown>) => resolveReferences(r, references)
   switch (entry.interaction.name) {
     case 'create':

@@ -1,6 +1,8 @@
 // The write interactions of one request (or one batch entry): read the current row, plan, commit as
 // one batch. The version check is part of the batch (the history key), so with If-Match a writer that
-// lost the race answers 412 at once; without it the write is re-read and retried a few times.
+// lost the race answers 412 at once; without it the write is re-read and retried a few times. A write
+// under `patient/` scopes is checked on the row it reads and the version it plans (`check`,
+// compartment-writes.ts), conditional forms too: their criteria resolve to one resource, checked alike.
 
 import { commit } from '../storage/commit.ts'
 import { nextTimestamp } from '../storage/plan-write.ts'
@@ -11,6 +13,7 @@ import { matchQuery } from '../search/find.ts'
 import { badRequest, conflict, notFound, preconditionFailed } from '../../errors/outcome.ts'
 import { checkCreateBody, checkFhirId, checkUpdateBody } from '../resource-input.ts'
 import { criteria, ifNoneExistCriteria, matchOne } from './conditional.ts'
+import type { WriteCheck } from './compartment-writes.ts'
 import type { SearchAccess } from './search-access.ts'
 import type { PatchOperation } from './json-patch.ts'
 import type { RestResult } from './result.ts'
@@ -58,6 +61,8 @@ export interface WriteOptions {
   ifMatch?: string
   /** The current row when the caller already read it (a batch reads its entries' rows at once). */
   current?: StoredRow | null
+  /** What the caller's grant limits the write to (compartment-writes.ts); none: not limited. */
+  check?: WriteCheck
 }
 
 /** A conditional interaction's options: its criteria are a search, authorised with `access`. */
@@ -78,7 +83,9 @@ async function writeLoop(
       attempt === 1 && options.current !== undefined
         ? options.current
         : await readResource(db, type, id)
+    options.check?.current(current)
     const { ops, result } = plan(current, nextTimestamp(current))
+    options.check?.written(result, current)
     try {
       await commit(db, ops)
       return result
@@ -104,10 +111,10 @@ export async function create(
   db: D1Database,
   type: string,
   body: Record<string, unknown>,
-  { ifNoneExist, access }: { ifNoneExist?: string; access: SearchAccess }
+  { ifNoneExist, access, check }: { ifNoneExist?: string; access: SearchAccess; check?: WriteCheck }
 ): Promise<RestResult> {
   checkCreateBody(type, body)
-  if (ifNoneExist === undefined) return createNew(db, type, body)
+  if (ifNoneExist === undefined) return createNew(db, type, body, check)
   const query = ifNoneExistCriteria(type, ifNoneExist)
   return untilNoRace('If-None-Exist', async () => {
     const id = await matchOne(db, type, query, access)
@@ -116,7 +123,7 @@ export async function create(
       const message = `${type}/${id} matches If-None-Exist; nothing was created`
       return { status: 200, version: currentVersion(type, id, existing), message }
     }
-    return createNew(db, type, body, noMatch(type, query))
+    return createNew(db, type, body, check, noMatch(type, query))
   })
 }
 
@@ -125,9 +132,11 @@ async function createNew(
   db: D1Database,
   type: string,
   body: Record<string, unknown>,
+  check: WriteCheck | undefined,
   guard?: WriteOp
 ): Promise<RestResult> {
   const { ops, result } = planCreate(type, crypto.randomUUID(), body, Date.now())
+  check?.written(result, null)
   try {
     await commit(db, guard ? [...ops, guard] : ops)
   } catch (err) {
@@ -186,7 +195,7 @@ async function conditionalUpdateOnce(
   }
   if (body.id === undefined) {
     checkCreateBody(type, body)
-    return createNew(db, type, body, noMatch(type, query))
+    return createNew(db, type, body, options.check, noMatch(type, query))
   }
   if (typeof body.id !== 'string') throw badRequest('The resource id must be a string', ['id'])
   checkFhirId(body.id)

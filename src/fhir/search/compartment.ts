@@ -5,6 +5,7 @@
 
 import { COMPARTMENTS } from '../definitions/compartments.generated.ts'
 import { FhirError } from '../../errors/outcome.ts'
+import { extractIndexRows } from '../index/extract.ts'
 import { searchParam } from '../index/registry.ts'
 import type { AppliedFilter } from './request.ts'
 
@@ -55,4 +56,23 @@ export function compartmentAlternatives(
   if (!members || !id || !Object.hasOwn(members, type)) return null
   const links = members[type]!.map((code): [string, string][] => [[code, reference]])
   return type === compartment ? [[['_id', id]], ...links] : links
+}
+
+/**
+ * Whether `resource` (a `type`) is in the Patient compartment of Patient/`patient`, exactly as a
+ * search restricted to it (compartmentAlternatives) would find it once stored: its index rows refer
+ * to `Patient/<patient>` through one of the type's compartment parameters, or it is that Patient.
+ * In memory: what a write under `patient/` scopes tests its current and its new version with.
+ */
+export function inPatientCompartment(
+  type: string,
+  resource: Record<string, unknown>,
+  patient: string
+): boolean {
+  const codes = Object.hasOwn(COMPARTMENTS.Patient!, type) ? COMPARTMENTS.Patient![type]! : null
+  if (!codes) return false
+  if (type === 'Patient' && resource.id === patient) return true
+  const sps = new Set(codes.flatMap((code) => searchParam(type, code)?.sp ?? []))
+  const target = `Patient/${patient}`
+  return extractIndexRows(resource).ref.some((row) => sps.has(row.sp) && row.target === target)
 }

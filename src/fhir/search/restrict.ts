@@ -7,7 +7,8 @@
 // result parameter, no criteria) is refused with 403, never ignored: ignoring it would widen access.
 // A `patient/` scope's `_compartment=Patient/<id>` (COMPARTMENT_PARAM) is first expanded, type by
 // type, into one alternative per parameter of the compartment definition (compartment.ts), each
-// AND-ed with the rest of its restriction; on a type outside the compartment it is refused.
+// AND-ed with the rest of its restriction; on a type outside the compartment it matches nothing, and
+// a type left with no alternative at all is refused.
 
 import { insufficientScope } from '../../auth/challenges.ts'
 import {
@@ -38,7 +39,9 @@ export function restrictionFilters(
 ): RestrictionFilters {
   const groups = new Map<string, { types: string[]; queries: readonly ScopeQuery[] }>()
   for (const [type, written] of restrictions) {
-    const queries = written.flatMap((query) => expandCompartment(type, query, letter))
+    const queries = written.flatMap((query) => expandCompartment(type, query))
+    // Only compartments that do not reach the type: nothing can match, refused rather than empty.
+    if (!queries.length) throw outsideCompartment(type, written, letter)
     const key = JSON.stringify(queries)
     const group = groups.get(key)
     if (group) group.types.push(type)
@@ -69,25 +72,34 @@ export function restrictionFilters(
 /**
  * A restriction with `_compartment=<reference>` as one restriction per parameter that links `type`
  * to that compartment (OR-ed by the caller), the rest of it AND-ed to each; as it is without one.
- * 403 when `type` is not in the compartment.
+ * None when `type` is not in the compartment: that alternative matches nothing (another
+ * restriction of the type, such as a fhirUser's `_id`, may still).
  */
-function expandCompartment(type: string, query: ScopeQuery, letter: ScopeLetter): ScopeQuery[] {
+function expandCompartment(type: string, query: ScopeQuery): ScopeQuery[] {
   const compartments = query.filter(([name]) => name === COMPARTMENT_PARAM)
   if (!compartments.length) return [query]
   const rest = query.filter(([name]) => name !== COMPARTMENT_PARAM)
   let out: ScopeQuery[] = [rest]
   for (const [, reference] of compartments) {
     const alternatives = compartmentAlternatives(type, reference)
-    if (!alternatives) {
-      throw insufficientScope(
-        `the access token's ${reference} scopes reach only that compartment, and ${type} ` +
-          `resources are not in it; it needs ${scopeFor(type, letter)}`,
-        scopeFor(type, letter)
-      )
-    }
+    if (!alternatives) return []
     out = out.flatMap((q) => alternatives.map((alt) => [...alt, ...q]))
   }
   return out
+}
+
+/** 403 for `type`, which the compartments of its restrictions do not reach. */
+function outsideCompartment(
+  type: string,
+  written: readonly ScopeQuery[],
+  letter: ScopeLetter
+): FhirError {
+  const reference = written.flat().find(([name]) => name === COMPARTMENT_PARAM)?.[1] ?? ''
+  return insufficientScope(
+    `the access token's ${reference} scopes reach only that compartment, and ${type} ` +
+      `resources are not in it; it needs ${scopeFor(type, letter)}`,
+    scopeFor(type, letter)
+  )
 }
 
 /** One restriction's filters on `types` (AND-ed). */
