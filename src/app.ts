@@ -4,8 +4,8 @@
 // at /fhir) mounted in one order, and the one place errors become responses.
 
 import { Hono, type Context } from 'hono'
-import { cors } from 'hono/cors'
 import type { AppEnv } from './http/env.ts'
+import { corsFor } from './http/cors.ts'
 import { authentication } from './auth/authenticate.ts'
 import { adminRoutes } from './admin/routes.ts'
 import { debugRoutes } from './policy/debug-routes.ts'
@@ -62,7 +62,7 @@ export function buildApp(): Hono<AppEnv> {
 
   // Browser apps call the FHIR API from their own origin with a bearer token (SMART App Launch
   // "CORS"); no cookies are involved, so any origin may. Preflights are answered before authentication.
-  app.use('/fhir/*', cors(FHIR_CORS))
+  app.use('/fhir/*', corsFor(FHIR_CORS))
   app.use('*', authentication())
   app.use('/fhir/*', negotiation())
   mountRoutes(app, mounts)

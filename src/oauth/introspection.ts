@@ -1,6 +1,8 @@
 // Token introspection (RFC 7662 §2.2, SMART App Launch "token introspection"): for a token that is
 // live now (ours, well formed, unexpired, not revoked, its Client still active) the claims a resource
-// server needs: active, scope, client_id, sub, exp, iat, iss, token_type. For anything else, only
+// server needs: active, scope, client_id, sub, exp, iat, iss, token_type, and for a token of the
+// authorization code grant its launch context and `fhirUser` (SMART App Launch "token introspection":
+// patient, encounter and fhirUser as the token response and id_token gave them). For anything else, only
 // {"active": false}, whatever the reason, so the answer never says why. Any authenticated Client may
 // introspect any token (the resource-server role); it learns nothing a holder of the token could not.
 
@@ -35,5 +37,15 @@ export async function introspect(
     iat: record.issuedAt,
     iss: record.claims.iss,
     token_type: 'Bearer',
+    ...contextOf(record.claims),
   }
+}
+
+/** The SMART context claims a token carries (bare ids, and fhirUser as an absolute URL). */
+function contextOf(claims: Record<string, unknown>): Record<string, string> {
+  const context: Record<string, string> = {}
+  for (const name of ['patient', 'encounter', 'fhirUser']) {
+    if (typeof claims[name] === 'string') context[name] = claims[name]
+  }
+  return context
 }

@@ -11,8 +11,8 @@
 // Other methods: 405 with Allow. Errors become RFC 6749 §5.2 JSON in this sub-app's one onError.
 
 import { Hono, type Context } from 'hono'
-import { cors } from 'hono/cors'
 import type { AppEnv } from '../http/env.ts'
+import { corsFor } from '../http/cors.ts'
 import { baseUrl } from '../http/base-url.ts'
 import { oauthUrls } from '../http/oauth-urls.ts'
 import { addressKey } from '../auth/address.ts'
@@ -71,7 +71,7 @@ export function oauthRoutes(patients: PatientDirectory): Hono<AppEnv> {
   // token endpoint takes no cookies, so any origin may call it.
   oauth.use(
     '/auth/token',
-    cors({
+    corsFor({
       origin: '*',
       allowMethods: ['POST'],
       allowHeaders: ['authorization', 'content-type'],

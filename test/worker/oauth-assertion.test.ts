@@ -109,7 +109,7 @@ describe('refused assertions: 401 invalid_client (RFC 7523 §3.1, RFC 6749 §5.2
     ['no jti', { claims: { jti: undefined } }],
     ['an empty jti', { claims: { jti: '' } }],
     ['a jti that is not a string', { claims: { jti: 42 } }],
-    ['aud the FHIR base', { claims: { aud: `${BASE}/fhir` } }],
+    ['aud the server origin (not the issuer)', { claims: { aud: BASE } }],
     ['aud the issuer with a trailing slash', { claims: { aud: `${ISSUER}/` } }],
     ['aud another server', { claims: { aud: 'https://elsewhere.test/auth/token' } }],
     ['aud the introspection endpoint', { claims: { aud: `${BASE}/auth/introspect` } }],

@@ -27,11 +27,12 @@ describe('GET /.well-known/smart-configuration (SMART App Launch 2 §2.1)', () =
     }
   )
 
-  it('lists absolute URLs, exactly what works, and the capabilities', async () => {
+  it('lists absolute URLs, exactly what works, and the capabilities (Inferno well_known_capabilities)', async () => {
     const doc = await json(await call('GET', PATHS[0]!))
     expect(doc).toEqual({
-      issuer: BASE,
+      issuer: `${BASE}/fhir`,
       jwks_uri: `${BASE}/.well-known/jwks.json`,
+      authorization_endpoint: `${BASE}/auth/authorize`,
       token_endpoint: `${BASE}/auth/token`,
       token_endpoint_auth_methods_supported: [
         'client_secret_basic',
@@ -39,20 +40,38 @@ describe('GET /.well-known/smart-configuration (SMART App Launch 2 §2.1)', () =
         'private_key_jwt',
       ],
       token_endpoint_auth_signing_alg_values_supported: ['RS384', 'ES384'],
-      grant_types_supported: ['client_credentials'],
+      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+      response_types_supported: ['code'],
+      code_challenge_methods_supported: ['S256'],
       scopes_supported: expect.any(Array),
       introspection_endpoint: `${BASE}/auth/introspect`,
       introspection_endpoint_auth_methods_supported: expect.any(Array),
       revocation_endpoint: `${BASE}/auth/revoke`,
       revocation_endpoint_auth_methods_supported: expect.any(Array),
-      capabilities: [
-        'client-confidential-symmetric',
-        'client-confidential-asymmetric',
+      capabilities: expect.any(Array),
+    })
+    // The capabilities the issue lists, each backed by tests (smart-*.test.ts, test/e2e/smart-launch).
+    expect(doc.capabilities).toEqual(
+      expect.arrayContaining([
+        'launch-standalone',
+        'launch-ehr',
+        'authorize-post',
+        'context-standalone-patient',
+        'context-ehr-patient',
+        'permission-offline',
+        'permission-online',
+        'permission-patient',
+        'permission-user',
         'permission-v1',
         'permission-v2',
-      ],
-    })
-    for (const scope of doc.scopes_supported) expect(scope).toMatch(/^system\//)
+        'sso-openid-connect',
+        'client-confidential-symmetric',
+      ])
+    )
+    expect(doc.code_challenge_methods_supported).not.toContain('plain')
+    expect(doc.scopes_supported).toEqual(
+      expect.arrayContaining(['openid', 'fhirUser', 'launch/patient'])
+    )
   })
 
   it('follows BASE_URL when it is set', async () => {
@@ -64,7 +83,7 @@ describe('GET /.well-known/smart-configuration (SMART App Launch 2 §2.1)', () =
     )
     const doc = await json(res)
     expect(doc.token_endpoint).toBe('https://fhir.example.org/auth/token')
-    expect(doc.issuer).toBe('https://fhir.example.org')
+    expect(doc.issuer).toBe('https://fhir.example.org/fhir')
   })
 })
 

@@ -16,6 +16,24 @@ const PUBLIC = new Set([
   'GET /.well-known/smart-configuration',
   'GET /fhir/.well-known/smart-configuration',
   'GET /.well-known/jwks.json',
+  'GET /fhir/.well-known/openid-configuration',
+  'GET /auth/smart-style.json',
+  'GET /auth/static/style.css',
+])
+
+/**
+ * The authorization endpoint and its pages (docs/smart-app-launch.md): opened by a person's browser,
+ * so no API credentials; a request that names no registered app or pending authorization is answered
+ * with an error page before anything reaches D1.
+ */
+const AUTHORIZATION_PAGES = new Set([
+  'GET /auth/authorize',
+  'POST /auth/authorize',
+  'GET /auth/login',
+  'POST /auth/login',
+  'GET /auth/consent',
+  'POST /auth/consent',
+  'POST /auth/logout',
 ])
 
 /** The token service's endpoints (docs/oauth.md): OAuth client authentication, not policies. */
@@ -81,7 +99,10 @@ describe('every route is guarded (fail closed)', () => {
 
   it.each(
     routes.filter(
-      (r) => !PUBLIC.has(`${r.method} ${r.path}`) && !TOKEN_SERVICE.has(`${r.method} ${r.path}`)
+      (r) =>
+        ![PUBLIC, TOKEN_SERVICE, AUTHORIZATION_PAGES].some((set) =>
+          set.has(`${r.method} ${r.path}`)
+        )
     )
   )(
     '$method $path: 403 for a client without a policy, 401 for anonymous, before the handler runs',
@@ -99,9 +120,16 @@ describe('every route is guarded (fail closed)', () => {
 describe('the token service authenticates its own callers (RFC 6749 §2.3)', () => {
   it('registers exactly the token service routes this test is about', () => {
     const registered = routes.map((r) => `${r.method} ${r.path}`)
-    expect(registered.filter((r) => r.includes('/auth/') && !r.includes('test-policy'))).toEqual([
-      ...TOKEN_SERVICE,
-    ])
+    expect(
+      registered.filter(
+        (r) =>
+          r.includes('/auth/') &&
+          !r.includes('test-policy') &&
+          !PUBLIC.has(r) &&
+          !AUTHORIZATION_PAGES.has(r) &&
+          r !== 'POST /auth/launch'
+      )
+    ).toEqual([...TOKEN_SERVICE])
   })
 
   it.each([...TOKEN_SERVICE])(
@@ -117,4 +145,25 @@ describe('the token service authenticates its own callers (RFC 6749 §2.3)', () 
       expect(unknown.dbUsed).toEqual([])
     }
   )
+})
+
+describe('the authorization pages refuse what names no app or pending request (RFC 6749 §4.1.2.1)', () => {
+  it.each([...AUTHORIZATION_PAGES])('%s: a 4xx page, nothing reaches D1', async (route) => {
+    const [method, path] = route.split(' ') as [string, string]
+    const request = new Request(`https://fhir.test${path}`, {
+      method,
+      ...(method === 'POST' && {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'request=not-a-handle&client_id=nobody',
+      }),
+    })
+    const watched = watchedEnv()
+    const res = await app.fetch(request, watched.env)
+    expect(watched.used).toEqual([])
+    // Logging out without a session is simply done; everything else is refused.
+    if (route === 'POST /auth/logout') expect(res.status).toBe(200)
+    else expect(res.status).toBeGreaterThanOrEqual(400)
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(res.headers.get('location')).toBeNull()
+  })
 })

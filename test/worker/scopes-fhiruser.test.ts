@@ -56,7 +56,7 @@ async function fhirUserToken(m: Minted): Promise<string> {
   const iat = Math.floor(Date.now() / 1000)
   const jti = crypto.randomUUID()
   const claims: Record<string, unknown> = {
-    iss: 'https://fhir.test',
+    iss: FHIR_BASE,
     sub: user ?? client,
     client_id: client,
     aud: FHIR_BASE,

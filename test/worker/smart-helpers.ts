@@ -100,7 +100,7 @@ export class Browser {
     }
     const absolute = url.startsWith('http') ? url : `${BASE}${url}`
     const res = await SELF.fetch(absolute, {
-      method: init.method ?? (body ? 'POST' : 'GET'),
+      method: init.method ?? (init.form ? 'POST' : 'GET'),
       headers,
       body,
       redirect: 'manual',
@@ -149,11 +149,6 @@ export function authorizeQuery(
     ...options.extra,
   })
   return params
-}
-
-/** The value of `name` in the query of a Location header. */
-export function locationParam(res: Response, name: string): string | null {
-  return new URL(res.headers.get('location')!).searchParams.get(name)
 }
 
 /** The request handle in a login/consent URL. */
