@@ -59,7 +59,7 @@ function build(
       {
         mode: 'server',
         security: {
-          cors: false,
+          cors: true,
           service: [
             {
               coding: [
@@ -74,6 +74,7 @@ function build(
             {
               url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
               extension: [
+                { url: 'authorize', valueUri: urls.authorize },
                 { url: 'token', valueUri: urls.token },
                 { url: 'introspect', valueUri: urls.introspect },
                 { url: 'revoke', valueUri: urls.revoke },
@@ -81,9 +82,10 @@ function build(
             },
           ],
           description:
-            'Bearer access tokens from the token endpoint (client_credentials with client_secret_basic, ' +
-            'client_secret_post or private_key_jwt; see /.well-known/smart-configuration), or HTTP Basic ' +
-            'with Client credentials; every request is authorised by AccessPolicies. This statement is public.',
+            'Bearer access tokens from the token endpoint (SMART App Launch: authorization_code with PKCE ' +
+            'and refresh_token; client_credentials; client_secret_basic, client_secret_post or ' +
+            'private_key_jwt; see /.well-known/smart-configuration), or HTTP Basic with Client ' +
+            'credentials; every request is authorised by AccessPolicies. This statement is public.',
         },
         resource: RESOURCE_TYPES.map((type) => ({
           type,
