@@ -68,8 +68,14 @@ export const userRoutes: readonly RouteSpec[] = [
           }
         }
       }
-      // A User who may no longer log in loses the tokens it has, at once (docs/users.md).
-      if (user.active === false) {
+      // A User who may no longer log in, whose password changed (it may have leaked) or whose
+      // fhirUser changed (tokens carry the old one) loses its tokens and sessions at once
+      // (docs/users.md).
+      const changed =
+        existing !== null &&
+        (existing.password !== user.password ||
+          existing.fhirUser?.reference !== user.fhirUser?.reference)
+      if (user.active === false || changed) {
         await revokeUserTokens(c.env.DB, id, Math.floor(Date.now() / 1000))
       }
       await putUser(c.env, user)

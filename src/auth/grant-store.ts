@@ -26,6 +26,8 @@ export interface GrantData {
   readonly session?: string
   /** SMART `need_patient_banner`: true unless an EHR launched the app. */
   readonly needPatientBanner: boolean
+  /** When the grant's refresh tokens stop, rotation or not (epoch seconds; set at the code exchange). */
+  readonly refreshUntil?: number
 }
 
 /** A code's record, by its hash. */
@@ -120,22 +122,30 @@ export async function readCode(db: D1Database, codeHash: string): Promise<CodeRe
   }
 }
 
+/** The SQL condition that login session `s.session_hash` is open at ?3 (or there is none: NULL). */
+const SESSION_OPEN = `(s_hash IS NULL OR EXISTS (SELECT 1 FROM oauth_session s
+  WHERE s.session_hash = s_hash AND s.ended_at IS NULL AND s.expires_at > ?3))`
+
 /**
  * The statements that mark a code used, for the batch that issues its tokens: the first fails the
- * batch unless the code is still unused and unexpired at `now`.
+ * batch unless the code is still unused and unexpired at `now`, and the login session of an
+ * online_access grant (`session`) is still open.
  */
 export function redeemCodeStatements(
   db: D1Database,
   codeHash: string,
+  session: string | undefined,
   now: number
 ): D1PreparedStatement[] {
   return [
     db
       .prepare(
         `INSERT INTO token_guard (live) SELECT NULL WHERE NOT EXISTS
-           (SELECT 1 FROM oauth_code WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?)`
+           (SELECT 1 FROM oauth_code, (SELECT ?2 AS s_hash)
+             WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?3
+               AND ${SESSION_OPEN})`
       )
-      .bind(codeHash, now),
+      .bind(codeHash, session ?? null, now),
     db.prepare('UPDATE oauth_code SET used_at = ? WHERE code_hash = ?').bind(now, codeHash),
   ]
 }
@@ -202,12 +212,11 @@ export function rotateRefreshStatements(
     db
       .prepare(
         `INSERT INTO token_guard (live) SELECT NULL WHERE NOT EXISTS
-           (SELECT 1 FROM oauth_refresh r WHERE r.token_hash = ? AND r.used_at IS NULL
-              AND r.revoked_at IS NULL AND r.expires_at > ?
-              AND (r.session_hash IS NULL OR EXISTS (SELECT 1 FROM oauth_session s
-                     WHERE s.session_hash = r.session_hash AND s.ended_at IS NULL AND s.expires_at > ?)))`
+           (SELECT 1 FROM (SELECT session_hash AS s_hash FROM oauth_refresh WHERE token_hash = ?1
+                             AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?3)
+             WHERE ${SESSION_OPEN})`
       )
-      .bind(tokenHash, now, now),
+      .bind(tokenHash, null, now),
     db.prepare('UPDATE oauth_refresh SET used_at = ? WHERE token_hash = ?').bind(now, tokenHash),
     db
       .prepare(

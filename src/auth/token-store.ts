@@ -96,23 +96,24 @@ export async function liveToken(
 
 /**
  * Revokes the token `key` names if `clientId` was issued it (RFC 7009 §2.1: a client revokes only its
- * own tokens); true when a live token was revoked.
+ * own tokens); when a live token was revoked, the grant it belongs to (null for client_credentials),
+ * else undefined.
  */
 export async function revokeToken(
   db: D1Database,
   clientId: string,
   key: { jti: string } | { tokenHash: string },
   now: number
-): Promise<boolean> {
+): Promise<{ grantId: string | null } | undefined> {
   const [column, value] = 'jti' in key ? ['jti', key.jti] : ['token_hash', key.tokenHash]
-  const result = await db
+  const row = await db
     .prepare(
       `UPDATE oauth_token SET revoked_at = ?
-        WHERE ${column} = ? AND client_id = ? AND revoked_at IS NULL`
+        WHERE ${column} = ? AND client_id = ? AND revoked_at IS NULL RETURNING grant_id`
     )
     .bind(now, value, clientId)
-    .run()
-  return result.meta.changes > 0
+    .first<{ grant_id: string | null }>()
+  return row ? { grantId: row.grant_id } : undefined
 }
 
 /**
@@ -151,9 +152,15 @@ export async function revokeClientTokens(
   await db.batch(statements)
 }
 
-/** Revokes every live access and refresh token that acts for User `userId` (deleted or disabled). */
+/**
+ * Cuts every access a User holds: revokes its live access and refresh tokens and ends its login
+ * sessions (the User is deleted or disabled, or its password or fhirUser changed).
+ */
 export async function revokeUserTokens(db: D1Database, userId: string, now: number): Promise<void> {
   await db.batch([
+    db
+      .prepare('UPDATE oauth_session SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL')
+      .bind(now, userId),
     db
       .prepare(
         `UPDATE oauth_token SET revoked_at = ?

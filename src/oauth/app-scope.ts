@@ -13,6 +13,9 @@ import type { StoredClient } from '../config/store.ts'
 import { clientScopes, DEFAULT_APP_SCOPE } from '../config/client-oauth.ts'
 import { parseResourceScope, scopeCovers, type ResourceScope } from '../config/scopes.ts'
 
+/** The most scopes one grant holds (as many as one scope parameter may list). */
+const MAX_CHOSEN = 100
+
 /** The non-resource scopes this server understands. */
 const CONTEXT_SCOPES = new Set([
   'openid',
@@ -52,6 +55,29 @@ export function offeredScopes(
     if (ok) offered.push(scope)
   }
   return offered
+}
+
+/**
+ * The offered scopes a person may grant: a patient (a User whose fhirUser is a Patient) acts only for
+ * their own record, so `user/` scopes (everything the User can reach) are not theirs to grant.
+ */
+export function scopesForPerson(scopes: readonly string[], isPatient: boolean): string[] {
+  return isPatient ? scopes.filter((scope) => !scope.startsWith('user/')) : [...scopes]
+}
+
+/**
+ * The scopes a person ticked on the consent page that may be granted: offered ones, and resource
+ * scopes narrower than an offered one (SMART App Launch 2: a person may narrow `patient/Observation.rs`
+ * to `patient/Observation.rs?category=laboratory`), in the order offered, then as ticked.
+ */
+export function chosenScopes(offered: readonly string[], ticked: readonly string[]): string[] {
+  const chosen = offered.filter((scope) => ticked.includes(scope))
+  for (const scope of ticked) {
+    if (chosen.length >= MAX_CHOSEN) break
+    if (chosen.includes(scope) || !parseResourceScope(scope)) continue
+    if (withinGrant(offered, [scope])) chosen.push(scope)
+  }
+  return chosen
 }
 
 /** Whether a grant of `scopes` needs a patient in context (launch/patient or a patient/ scope). */

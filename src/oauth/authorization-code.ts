@@ -1,7 +1,8 @@
 // The authorization_code grant at the token endpoint (RFC 6749 §4.1.3, RFC 7636 §4.6, SMART App
 // Launch 2 "obtain access token"), for an authenticated Client allowed the grant
 // (unauthorized_client otherwise). In order: the code must exist and be this client's (a code used
-// before is refused AND every token issued from it is revoked, RFC 6749 §4.1.2), unexpired; the
+// before is refused AND every token issued from it is revoked, RFC 6749 §4.1.2), unexpired, and for
+// an online_access grant its login session still open; the
 // redirect_uri must be the one of the authorization request; the code_verifier must hash (SHA-256,
 // base64url) to the code_challenge, compared in constant time over the digests; the User must still be
 // active. Every failure is 400 invalid_grant (a missing parameter invalid_request). The code is marked
@@ -51,12 +52,13 @@ export async function redeemCode(
   const codeHash = isRandomValue(code) ? await secretHash(code) : undefined
   const record = codeHash ? await readCode(env.DB, codeHash) : null
   if (!codeHash || !record) throw invalidGrant('unknown code')
+  // Another client's code is refused before anything else: it cannot revoke the owner's grant.
+  if (record.clientId !== client.id) throw invalidGrant('code of another client')
   if (record.usedAt !== null) {
     await revokeGrant(env.DB, record.grantId, now)
     log.warn('authorization code used twice: its grant is revoked', { grant: record.grantId })
     throw invalidGrant('code used before (its tokens are revoked)')
   }
-  if (record.clientId !== client.id) throw invalidGrant('code of another client')
   if (record.expiresAt <= now) throw invalidGrant('code expired')
   if (redirectUri !== record.redirectUri) throw invalidGrant('redirect_uri does not match')
   const verifier = params.get('code_verifier')
@@ -71,11 +73,11 @@ export async function redeemCode(
       grant: record.grant,
       scope: record.grant.scope,
       ...urls,
-      before: redeemCodeStatements(env.DB, codeHash, now),
+      before: redeemCodeStatements(env.DB, codeHash, record.grant.session, now),
       withNonce: true,
     })
   } catch (err) {
-    if (isTokenGuardRefusal(err)) throw invalidGrant('code used concurrently')
+    if (isTokenGuardRefusal(err)) throw invalidGrant('code used concurrently, or its session ended')
     throw err
   }
 }

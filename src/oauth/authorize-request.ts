@@ -48,6 +48,8 @@ export type CheckedRequest =
 
 const MAX_STATE = 2048
 const MAX_NONCE = 512
+/** A request is kept in D1 before anyone logs in: its size is bounded. */
+const MAX_SCOPE = 2048
 const CHALLENGE = /^[A-Za-z0-9_-]{43}$/
 
 /**
@@ -92,7 +94,10 @@ export async function checkAuthorizeRequest(
     description,
   })
   const repeated = [...new Set(params.keys())].find((name) => params.getAll(name).length > 1)
-  if (repeated) return fail('invalid_request', `${repeated} is repeated`)
+  if (repeated) {
+    const name = /^[\w.-]{1,40}$/.test(repeated) ? repeated : 'A parameter'
+    return fail('invalid_request', `${name} is repeated`)
+  }
   if (!state) return fail('invalid_request', 'state is required')
   if (state.length > MAX_STATE) return fail('invalid_request', 'state is too long')
   const responseType = one('response_type')
@@ -118,6 +123,9 @@ export async function checkAuthorizeRequest(
   if (nonce && nonce.length > MAX_NONCE) return fail('invalid_request', 'nonce is too long')
   const scopeText = one('scope')
   if (!scopeText) return fail('invalid_scope', 'scope is required')
+  if (scopeText.length > MAX_SCOPE) {
+    return fail('invalid_scope', `scope is longer than ${MAX_SCOPE} characters`)
+  }
   const requested = splitScope(scopeText)
   if (!requested) return fail('invalid_scope', 'scope is not a space-separated list of scopes')
 

@@ -22,7 +22,7 @@ import { addressKey } from '../auth/address.ts'
 import { verifyLogin } from '../auth/login.ts'
 import { endSession, openSession, openSessionOf, type Session } from '../auth/sessions.ts'
 import { isTokenGuardRefusal } from '../auth/token-store.ts'
-import { needsPatient } from './app-scope.ts'
+import { chosenScopes, needsPatient, scopesForPerson } from './app-scope.ts'
 import { checkAuthorizeRequest, redirectWith } from './authorize-request.ts'
 import {
   browserBinding,
@@ -116,6 +116,8 @@ const userName = (user: StoredUser) =>
       ? user.email
       : user.id
 
+const issuerOf = (c: Context<AppEnv>) => oauthUrls(baseUrl(c)).issuer
+
 const stepUrl = (c: Context<AppEnv>, step: 'login' | 'consent', handle: string) =>
   `${baseUrl(c)}/auth/${step}?request=${encodeURIComponent(handle)}`
 
@@ -140,6 +142,15 @@ async function consenter(
   if (flow.request.launch?.user !== undefined && flow.request.launch.user !== user.id) {
     return wrongUser()
   }
+  // A patient acts only for their own record: an EHR launch for another patient is not theirs.
+  const own = ownPatient(user)
+  if (
+    own !== undefined &&
+    flow.request.launch?.patient !== undefined &&
+    flow.request.launch.patient !== own
+  ) {
+    return wrongUser()
+  }
   return { user, session }
 }
 
@@ -148,10 +159,18 @@ async function consenter(
  * patient's own record. Undefined when the person must pick one.
  */
 function fixedPatient(request: PendingRequest, user: StoredUser): string | undefined {
-  if (request.launch?.patient) return request.launch.patient
+  return request.launch?.patient ?? ownPatient(user)
+}
+
+/** The Patient id of a User whose fhirUser is a Patient (a patient), else undefined. */
+function ownPatient(user: StoredUser): string | undefined {
   const own = fhirUserOf(user)
   return own?.startsWith('Patient/') ? own.slice('Patient/'.length) : undefined
 }
+
+/** The scopes of the request this person may grant (scopesForPerson). */
+const grantable = (request: PendingRequest, user: StoredUser) =>
+  scopesForPerson(request.scopes, ownPatient(user) !== undefined)
 
 export function authorizeRoutes(patients: PatientDirectory): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
@@ -178,6 +197,7 @@ export function authorizeRoutes(patients: PatientDirectory): Hono<AppEnv> {
         error: checked.error,
         error_description: checked.description,
         state: checked.state,
+        iss: fhirBase,
       })
       return flowRedirect(location, status)
     }
@@ -202,7 +222,10 @@ export function authorizeRoutes(patients: PatientDirectory): Hono<AppEnv> {
     if (await openSessionOf(c.env.DB, sessionValue(c), now())) {
       return flowRedirect(stepUrl(c, 'consent', flow.handle), 302)
     }
-    return pageResponse(loginPage({ appName: appName(flow.client), request: flow.handle }), 200)
+    // form-action: after login, a first-party app is redirected to at once (browsers check the chain).
+    return pageResponse(loginPage({ appName: appName(flow.client), request: flow.handle }), 200, {
+      formActions: [flow.request.redirectUri],
+    })
   })
 
   app.post('/auth/login', async (c) => {
@@ -227,9 +250,13 @@ export function authorizeRoutes(patients: PatientDirectory): Hono<AppEnv> {
         error: result.retryAfter === undefined ? 'invalid' : 'limited',
         ...(result.retryAfter !== undefined && { retryAfter: result.retryAfter }),
       })
+      const formActions = [flow.request.redirectUri]
       return result.retryAfter === undefined
-        ? pageResponse(page, 401)
-        : pageResponse(page, 429, { headers: { 'retry-after': String(result.retryAfter) } })
+        ? pageResponse(page, 401, { formActions })
+        : pageResponse(page, 429, {
+            formActions,
+            headers: { 'retry-after': String(result.retryAfter) },
+          })
     }
     const launchUser = flow.request.launch?.user
     if (launchUser !== undefined && launchUser !== result.user.id) return wrongUser()
@@ -249,8 +276,16 @@ export function authorizeRoutes(patients: PatientDirectory): Hono<AppEnv> {
     error?: string
   ) => {
     const { request, client } = flow
+    const offered = grantable(request, who.user)
     const fixed = fixedPatient(request, who.user)
-    const picking = fixed === undefined && needsPatient(request.scopes)
+    const picking = fixed === undefined && needsPatient(offered)
+    if (!offered.length) {
+      return problem(
+        403,
+        'Nothing to allow',
+        'This app asks only for access a patient account cannot give. Go back to the app.'
+      )
+    }
     if (isFirstParty(client) && !picking && error === undefined) {
       // First-party apps are not asked about (the organisation runs them): everything offered.
       const location = await issueCode(
@@ -259,8 +294,9 @@ export function authorizeRoutes(patients: PatientDirectory): Hono<AppEnv> {
         request,
         who.user,
         who.session,
-        request.scopes,
-        needsPatient(request.scopes) || request.scopes.includes('launch') ? fixed : undefined
+        offered,
+        needsPatient(offered) || offered.includes('launch') ? fixed : undefined,
+        issuerOf(c)
       )
       return flowRedirect(location, 302)
     }
@@ -275,7 +311,7 @@ export function authorizeRoutes(patients: PatientDirectory): Hono<AppEnv> {
       appName: appName(client),
       request: flow.handle,
       userName: userName(who.user),
-      scopes: request.scopes,
+      scopes: offered,
       ...(patient && { patient }),
       ...(picker && { picker }),
       ...(error !== undefined && { error }),
@@ -308,12 +344,12 @@ export function authorizeRoutes(patients: PatientDirectory): Hono<AppEnv> {
         error: 'access_denied',
         error_description: 'The person did not allow access',
         state: request.state,
+        iss: issuerOf(c),
       })
       return flowRedirect(location, 303)
     }
     if (decision !== 'allow') return problem(400, 'Bad request', 'Press Allow or Deny.')
-    const ticked = new Set(form.getAll('scope'))
-    const scopes = request.scopes.filter((scope) => ticked.has(scope))
+    const scopes = chosenScopes(grantable(request, who.user), form.getAll('scope'))
     const again = (error: string) => showConsent(c, flow, who, '', 400, error)
     if (!scopes.length) return again('Choose at least one permission, or press Deny.')
     let patient: string | undefined
@@ -335,7 +371,8 @@ export function authorizeRoutes(patients: PatientDirectory): Hono<AppEnv> {
         who.user,
         who.session,
         scopes,
-        patient
+        patient,
+        issuerOf(c)
       )
     } catch (err) {
       if (isTokenGuardRefusal(err)) return expired()
@@ -369,6 +406,17 @@ export function authorizeRoutes(patients: PatientDirectory): Hono<AppEnv> {
       )
     )
   }
+  // The pages answer a person: an unexpected failure is a page too (logged with a reference).
+  app.onError((err, c) => {
+    const reference = crypto.randomUUID()
+    c.get('log').error('unhandled error', { reference, error: String(err), stack: err.stack })
+    return problem(
+      500,
+      'Something went wrong',
+      `Something went wrong on our side. Go back to the app and try again (reference ${reference}).`
+    )
+  })
+
   app.all('/auth/logout', () =>
     pageResponse(errorPage({ title: 'Not allowed', message: 'Sign out with the button.' }), 405, {
       headers: { allow: 'POST' },

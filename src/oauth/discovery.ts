@@ -64,6 +64,7 @@ export function smartConfiguration(base: string): Record<string, unknown> {
     grant_types_supported: GRANT_TYPES,
     response_types_supported: ['code'],
     code_challenge_methods_supported: ['S256'],
+    authorization_response_iss_parameter_supported: true,
     scopes_supported: SCOPES,
     introspection_endpoint: urls.introspect,
     introspection_endpoint_auth_methods_supported: AUTH_METHODS,

@@ -48,6 +48,8 @@ export async function issueGrantTokens(
   let refreshToken: string | undefined
   if (settings.refreshTokens && wantsRefresh(grantScopes)) {
     refreshToken = randomValue()
+    // A grant's refresh tokens end at a fixed time from the code exchange: rotation does not extend it.
+    const refreshUntil = grant.refreshUntil ?? now + settings.refreshLifetime
     const { nonce: _nonce, ...kept } = grant
     statements.push(
       storeRefreshStatement(
@@ -56,8 +58,8 @@ export async function issueGrantTokens(
         {
           grantId: issue.grantId,
           clientId: client.id,
-          grant: kept,
-          expiresAt: now + settings.refreshLifetime,
+          grant: { ...kept, refreshUntil },
+          expiresAt: Math.min(refreshUntil, now + settings.refreshLifetime),
         },
         now
       )

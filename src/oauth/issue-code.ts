@@ -25,7 +25,7 @@ export function fhirUserOf(user: StoredUser): string | undefined {
 
 /**
  * Records the grant of `scopes` (what the person allowed, in order) for request `handle` and returns
- * the redirect URI carrying the code and `state`.
+ * the redirect URI carrying the code, `state` and `iss`.
  */
 export async function issueCode(
   db: D1Database,
@@ -34,7 +34,8 @@ export async function issueCode(
   user: StoredUser,
   session: Session,
   scopes: readonly string[],
-  patient: string | undefined
+  patient: string | undefined,
+  issuer: string
 ): Promise<string> {
   const now = Math.floor(Date.now() / 1000)
   const fhirUser = scopes.includes('fhirUser') ? fhirUserOf(user) : undefined
@@ -67,5 +68,6 @@ export async function issueCode(
     now,
     await answerRequestStatements(db, handle)
   )
-  return redirectWith(request.redirectUri, { code, state: request.state })
+  // RFC 9207: the issuer, so an app talking to several servers can tell whose code this is.
+  return redirectWith(request.redirectUri, { code, state: request.state, iss: issuer })
 }

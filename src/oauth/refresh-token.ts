@@ -2,13 +2,15 @@
 // authenticated Client allowed it (unauthorized_client otherwise). The refresh token must be this
 // client's, live (not revoked or expired; for online_access, its login session still open) and not
 // used before: refresh tokens rotate, and a rotated one presented again revokes its whole grant
-// (a stolen copy and the real one cannot both go on). `scope` may repeat or narrow the grant (each
+// (a stolen copy and the real one cannot both go on). The grant gives at most what the Client may
+// still have (Client.scope narrowed since consent narrows it too). `scope` may repeat or narrow it (each
 // scope granted, or a resource scope a granted one covers), wider is invalid_scope; the new refresh
 // token keeps the grant's whole scope (RFC 6749 §6). The launch context comes back every time.
 
 import type { StoredClient } from '../config/store.ts'
 import { getUser } from '../config/store.ts'
 import { splitScope } from '../config/scopes.ts'
+import { codeSettings } from '../config/client-oauth.ts'
 import type { Log } from '../lib/log.ts'
 import {
   isRandomValue,
@@ -18,7 +20,7 @@ import {
   secretHash,
 } from '../auth/grant-store.ts'
 import { isTokenGuardRefusal } from '../auth/token-store.ts'
-import { withinGrant } from './app-scope.ts'
+import { offeredScopes, withinGrant } from './app-scope.ts'
 import { invalidGrant, invalidRequest, invalidScope, unauthorizedClient } from './errors.ts'
 import { issueGrantTokens } from './grant-tokens.ts'
 import type { Params } from './params.ts'
@@ -30,7 +32,8 @@ export async function refreshGrant(
   urls: { issuer: string; origin: string },
   log: Log
 ): Promise<{ body: Record<string, unknown>; jti: string }> {
-  if (!client.grant_types?.includes('refresh_token')) {
+  const settings = codeSettings(client)
+  if (!client.grant_types?.includes('refresh_token') || !settings.refreshTokens) {
     throw unauthorizedClient('The client may not use the refresh_token grant')
   }
   const token = params.get('refresh_token')
@@ -47,8 +50,14 @@ export async function refreshGrant(
     throw invalidGrant('refresh token used before (its grant is revoked)')
   }
   if (record.expiresAt <= now) throw invalidGrant('refresh token expired')
-  const granted = splitScope(record.grant.scope) ?? []
-  let scope = record.grant.scope
+  // What the grant still may give: its scopes the Client may still have (an admin may have narrowed
+  // Client.scope since the person consented).
+  const granted = offeredScopes(client, splitScope(record.grant.scope) ?? [], {
+    ehrLaunch: true,
+    refreshTokens: settings.refreshTokens,
+  })
+  if (!granted.length) throw invalidGrant('the client may no longer have any scope of the grant')
+  let scope = granted.join(' ')
   const asked = params.get('scope')
   if (asked !== undefined) {
     const wanted = splitScope(asked)
@@ -63,7 +72,7 @@ export async function refreshGrant(
   try {
     return await issueGrantTokens(env, client, {
       grantId: record.grantId,
-      grant: record.grant,
+      grant: { ...record.grant, scope: granted.join(' ') },
       scope,
       ...urls,
       before: rotateRefreshStatements(env.DB, tokenHash, now),

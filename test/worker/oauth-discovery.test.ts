@@ -43,6 +43,7 @@ describe('GET /.well-known/smart-configuration (SMART App Launch 2 §2.1)', () =
       grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
       response_types_supported: ['code'],
       code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
       scopes_supported: expect.any(Array),
       introspection_endpoint: `${BASE}/auth/introspect`,
       introspection_endpoint_auth_methods_supported: expect.any(Array),
@@ -133,9 +134,11 @@ describe('the CapabilityStatement names the token service (SMART App Launch 2 §
     )
     const doc = await json(await call('GET', '/fhir/.well-known/smart-configuration'))
     expect(uris.extension).toEqual([
+      { url: 'authorize', valueUri: doc.authorization_endpoint },
       { url: 'token', valueUri: doc.token_endpoint },
       { url: 'introspect', valueUri: doc.introspection_endpoint },
       { url: 'revoke', valueUri: doc.revocation_endpoint },
     ])
+    expect(security.cors).toBe(true)
   })
 })

@@ -344,3 +344,31 @@ describe('the consent page (SMART App Launch 2: the person chooses)', () => {
     expect((await browser.fetch(login)).status).toBe(200)
   })
 })
+
+describe('an unexpected failure on a page', () => {
+  it('is an HTML page with a reference, no stack trace or SQL', async () => {
+    const { env } = await import('cloudflare:test')
+    const { buildApp } = await import('../../src/app.ts')
+    const broken = {
+      ...env,
+      DB: new Proxy(env.DB, {
+        get: () => () => {
+          throw new Error('D1_ERROR: no such table: oauth_request SELECT secret')
+        },
+      }),
+    }
+    const handle = 'h'.repeat(43)
+    const res = await buildApp().fetch(
+      new Request(`https://fhir.test/auth/login?request=${handle}`, {
+        headers: { cookie: `__Host-edge-fhir-browser=${'b'.repeat(43)}` },
+      }),
+      broken
+    )
+    expect(res.status).toBe(500)
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    const page = await res.text()
+    expect(page).toMatch(/reference [0-9a-f-]{36}/)
+    expect(page).not.toContain('D1_ERROR')
+    expect(page).not.toContain('SELECT')
+  })
+})
