@@ -127,12 +127,22 @@ describe('other mistakes redirect with an error and the state (RFC 6749 §4.1.2.
 })
 
 describe('a good request (SMART App Launch 2 "authorization request")', () => {
-  it('echoes state byte for byte, through login and consent', async () => {
+  it('echoes state byte for byte, through login and consent, with the issuer (RFC 9207)', async () => {
     const app = await registerApp()
     const user = await person(`Patient/${await storePatient()}`)
     const state = 'ü &+=%20/?#"\'<>'
     const launched = await launch(app, user, { state })
     expect(launched.state).toBe(state)
+    expect(launched.redirect.searchParams.get('iss')).toBe(ISSUER)
+  })
+
+  it('lets the login page post to a first-party app’s origin (browsers check the redirect chain)', async () => {
+    const app = await registerApp({ first_party: true })
+    const browser = new Browser()
+    const res = await browser.fetch((await authorize(app, {}, browser)).headers.get('location')!)
+    expect(res.headers.get('content-security-policy')).toContain(
+      "form-action 'self' https://app.example"
+    )
   })
 
   it('accepts aud with a trailing slash', async () => {

@@ -355,3 +355,60 @@ describe('CORS for browser apps (SMART App Launch 2 "CORS")', () => {
     expect(fhir.headers.get('access-control-allow-origin')).toBe('*')
   })
 })
+
+describe('grant lifetimes and ownership', () => {
+  it('another client presenting a used code does not revoke the owner’s grant', async () => {
+    const { app, patient, launched } = await launchedApp()
+    const body = await tokenBody(await exchange(app, launched))
+    const other = await registerApp()
+    await expectOAuthError(await exchange(other, launched), 400, 'invalid_grant')
+    expect((await read(`/fhir/Patient/${patient}`, body.access_token)).status).toBe(200)
+  })
+
+  it('rotation does not extend a grant: refresh tokens end refresh_token_expiration after the exchange', async () => {
+    const { app, launched } = await launchedApp({
+      auth: { authorization_code: { redirect_uri: REDIRECT, refresh_token_expiration: 3600 } },
+    })
+    const first = await tokenBody(await exchange(app, launched))
+    const hash = toBase64Url(await sha256(first.refresh_token))
+    const { refreshUntil } = JSON.parse(
+      (await env.DB.prepare('SELECT grant_data FROM oauth_refresh WHERE token_hash = ?')
+        .bind(hash)
+        .first<{ grant_data: string }>())!.grant_data
+    )
+    const second = await tokenBody(await refresh(app, first.refresh_token))
+    const row = await env.DB.prepare(
+      'SELECT expires_at, grant_data FROM oauth_refresh WHERE token_hash = ?'
+    )
+      .bind(toBase64Url(await sha256(second.refresh_token)))
+      .first<{ expires_at: number; grant_data: string }>()
+    expect(JSON.parse(row!.grant_data).refreshUntil).toBe(refreshUntil)
+    expect(row!.expires_at).toBeLessThanOrEqual(refreshUntil)
+  })
+
+  it('a Client that stops allowing refresh tokens cannot refresh (unauthorized_client)', async () => {
+    const { app, launched } = await launchedApp()
+    const body = await tokenBody(await exchange(app, launched))
+    const res = await call('PUT', `/Client/${app.id}`, {
+      auth: ROOT,
+      body: {
+        secret: app.secret,
+        grant_types: ['authorization_code', 'refresh_token'],
+        auth: { authorization_code: { redirect_uri: REDIRECT, refresh_token: false } },
+      },
+    })
+    expect(res.status).toBe(200)
+    await expectOAuthError(await refresh(app, body.refresh_token), 400, 'unauthorized_client')
+  })
+
+  it('revoking an app’s access token (RFC 7009) revokes its grant: the refresh token stops too (ONC g10)', async () => {
+    const { app, launched } = await launchedApp()
+    const body = await tokenBody(await exchange(app, launched))
+    const res = await oauthCall('/auth/revoke', {
+      auth: clientSecretBasic(app.id, app.secret),
+      form: { token: body.access_token },
+    })
+    expect(res.status).toBe(200)
+    await expectOAuthError(await refresh(app, body.refresh_token), 400, 'invalid_grant')
+  })
+})
