@@ -68,16 +68,36 @@ export function scopesForPerson(scopes: readonly string[], isPatient: boolean): 
 /**
  * The scopes a person ticked on the consent page that may be granted: offered ones, and resource
  * scopes narrower than an offered one (SMART App Launch 2: a person may narrow `patient/Observation.rs`
- * to `patient/Observation.rs?category=laboratory`), in the order offered, then as ticked.
+ * to `patient/Observation.rs?category=laboratory`), in the order offered, then as ticked. A ticked
+ * narrower scope that was not offered replaces the offered resource-level scope of its type it
+ * narrows, even if that one stayed ticked (ONC (g)(10) "Granular Scope Selection": ticking
+ * categories grants only those, pages/scope-categories.ts).
  */
 export function chosenScopes(offered: readonly string[], ticked: readonly string[]): string[] {
   const chosen = offered.filter((scope) => ticked.includes(scope))
+  const narrower: ResourceScope[] = []
   for (const scope of ticked) {
-    if (chosen.length >= MAX_CHOSEN) break
-    if (chosen.includes(scope) || !parseResourceScope(scope)) continue
-    if (withinGrant(offered, [scope])) chosen.push(scope)
+    if (chosen.length + narrower.length >= MAX_CHOSEN) break
+    if (chosen.includes(scope) || narrower.some((n) => n.text === scope)) continue
+    const resource = parseResourceScope(scope)
+    if (resource && withinGrant(offered, [scope])) narrower.push(resource)
   }
-  return chosen
+  return [
+    ...chosen.filter((scope) => !narrower.some((n) => isNarrowed(scope, n))),
+    ...narrower.map((n) => n.text),
+  ]
+}
+
+/** Whether `scope` is a resource-level scope (no restriction) of `narrower`'s type that covers it. */
+function isNarrowed(scope: string, narrower: ResourceScope): boolean {
+  const parent = parseResourceScope(scope)
+  return (
+    parent !== null &&
+    !parent.query &&
+    parent.type === narrower.type &&
+    narrower.query !== undefined &&
+    scopeCovers(parent, narrower)
+  )
 }
 
 /** Whether a grant of `scopes` needs a patient in context (launch/patient or a patient/ scope). */

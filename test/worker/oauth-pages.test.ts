@@ -210,7 +210,8 @@ describe('consentPage (contract "Consent page")', () => {
       name: 'request',
       value: REQUEST,
     })
-    const boxes = await select(page, 'input[type="checkbox"]')
+    // The scopes' own boxes (ticked); the unticked category boxes under Observation are tested below.
+    const boxes = await select(page, 'input[type="checkbox"][checked]')
     expect(boxes.map((b) => b.attrs.value)).toEqual(scopes)
     const labels = await select(page, 'label')
     for (const [i, box] of boxes.entries()) {
@@ -314,7 +315,8 @@ describe('consentPage (contract "Consent page")', () => {
     const alert = await one(page, '[role="alert"]')
     expect(alert.text).toBe('Choose a patient.')
     const fields = await select(page, 'input:not([type="hidden"])')
-    expect(fields.length).toBe(5)
+    // Two scopes (the ten category boxes of patient/Observation.rs besides), two radios, the search.
+    expect(fields.length).toBe(15)
     for (const field of fields) {
       expect(field.attrs['aria-describedby']!.split(' ')).toContain(alert.attrs.id)
     }
@@ -344,6 +346,120 @@ describe('consentPage (contract "Consent page")', () => {
     expect((await one(page, '#q')).attrs.value).toBe(HOSTILE)
     expect((await one(page, '[role="alert"]')).text).toBe(HOSTILE)
     expect((await one(page, 'h1')).text).toBe(`Allow ${HOSTILE} to access your data?`)
+  })
+})
+
+const OBS = 'http://terminology.hl7.org/CodeSystem/observation-category'
+const COND = 'http://terminology.hl7.org/CodeSystem/condition-category'
+const OBSERVATION_CATEGORIES = [
+  [`${OBS}|laboratory`, 'Laboratory'],
+  [`${OBS}|vital-signs`, 'Vital signs'],
+  [`${OBS}|social-history`, 'Social history'],
+  [`${OBS}|survey`, 'Surveys'],
+  ['http://hl7.org/fhir/us/core/CodeSystem/us-core-category|sdoh', 'Social needs (SDOH)'],
+  [`${OBS}|exam`, 'Exams'],
+  [`${OBS}|imaging`, 'Imaging'],
+  [`${OBS}|procedure`, 'Procedures'],
+  [`${OBS}|therapy`, 'Therapy'],
+  [`${OBS}|activity`, 'Activity'],
+]
+const CONDITION_CATEGORIES = [
+  [`${COND}|problem-list-item`, 'Problem list'],
+  [`${COND}|encounter-diagnosis`, 'Visit diagnoses'],
+  ['http://hl7.org/fhir/us/core/CodeSystem/condition-category|health-concern', 'Health concerns'],
+]
+
+/** The category boxes under the scope box `scope-<i>`: [value, label, ticked]. */
+async function categoryBoxes(page: string, i: number): Promise<[string, string, boolean][]> {
+  const boxes = await select(page, `input[id^="scope-${i}-"]`)
+  const labels = await select(page, 'label')
+  return boxes.map((box) => {
+    expect(box.attrs).toMatchObject({ type: 'checkbox', name: 'scope' })
+    const label = labels.find((l) => l.attrs.for === box.attrs.id)!
+    return [box.attrs.value!, label.text, 'checked' in box.attrs]
+  })
+}
+
+describe('consentPage category choices (ONC (g)(10) "Granular Scope Selection")', () => {
+  it('offers unticked category boxes of Observation and Condition in a fieldset under the scope', async () => {
+    const scopes = [
+      'openid',
+      'patient/Observation.rs',
+      'patient/Condition.rs',
+      'patient/Patient.rs',
+    ]
+    const page = consent({ scopes })
+    const groups = await select(page, 'form[action="/auth/consent"] fieldset fieldset.categories')
+    expect(groups).toHaveLength(2)
+    const legends = await select(page, 'fieldset.categories > legend')
+    expect(legends.map((l) => l.text)).toEqual([
+      'Only these categories Optional. If you tick categories, the app gets only those.',
+      'Only these categories Optional. If you tick categories, the app gets only those.',
+    ])
+    // Each group sits in the choice of its scope, after the scope's own box.
+    expect(await select(page, '.choice .categories input')).toHaveLength(13)
+    expect(await categoryBoxes(page, 1)).toEqual(
+      OBSERVATION_CATEGORIES.map(([c, label]) => [
+        `patient/Observation.rs?category=${c}`,
+        label,
+        false,
+      ])
+    )
+    expect(await categoryBoxes(page, 2)).toEqual(
+      CONDITION_CATEGORIES.map(([c, label]) => [`patient/Condition.rs?category=${c}`, label, false])
+    )
+    expect(await categoryBoxes(page, 0)).toEqual([])
+    expect(await categoryBoxes(page, 3)).toEqual([])
+    // Ticked by default: only the scopes themselves.
+    expect(
+      (await select(page, 'input[checked][type="checkbox"]')).map((b) => b.attrs.value)
+    ).toEqual(scopes)
+  })
+
+  it('narrows user/ scopes and v1 read scopes (as .rs), and nothing else', async () => {
+    const page = consent({
+      scopes: [
+        'user/Condition.rs',
+        'patient/Observation.read',
+        'patient/Observation.r',
+        'patient/Observation.cruds',
+        'patient/Observation.write',
+        `patient/Observation.rs?category=${OBS}|laboratory`,
+        'system/Observation.rs',
+        'patient/*.rs',
+        'patient/Procedure.rs',
+      ],
+    })
+    const values = async (i: number) => (await categoryBoxes(page, i)).map(([v]) => v)
+    expect(await values(0)).toEqual(
+      CONDITION_CATEGORIES.map(([c]) => `user/Condition.rs?category=${c}`)
+    )
+    expect(await values(1)).toEqual(
+      OBSERVATION_CATEGORIES.map(([c]) => `patient/Observation.rs?category=${c}`)
+    )
+    expect(await values(2)).toEqual(
+      OBSERVATION_CATEGORIES.map(([c]) => `patient/Observation.r?category=${c}`)
+    )
+    for (const i of [3, 4, 5, 6, 7, 8]) expect(await values(i)).toEqual([])
+    expect(await select(page, 'fieldset.categories')).toHaveLength(3)
+  })
+
+  it('writes the category scopes as attribute values a browser submits unchanged, and escapes around them', async () => {
+    const page = consentPage({
+      appName: HOSTILE,
+      request: HOSTILE,
+      userName: HOSTILE,
+      scopes: ['patient/Observation.rs', `patient/Observation.rs?code=${HOSTILE}`],
+      error: HOSTILE,
+    })
+    expect(page).not.toMatch(/<script/i)
+    expect(page).toContain(`value="patient/Observation.rs?category=${OBS}|laboratory"`)
+    expect(await categoryBoxes(page, 1)).toEqual([])
+    const boxes = await select(page, '.categories input')
+    expect(boxes).toHaveLength(10)
+    for (const box of boxes) {
+      expect(box.attrs['aria-describedby']).toBe((await one(page, '[role="alert"]')).attrs.id)
+    }
   })
 })
 

@@ -163,13 +163,19 @@ export interface Launched {
 }
 
 /**
- * Runs a launch as a browser: authorize, log in as `login`, consent (unticking `untick`, picking
- * `patient` when the page has a picker), and returns the code. Asserts each step.
+ * Runs a launch as a browser: authorize, log in as `login`, consent (sending the boxes ticked by
+ * default less `untick`, plus `tick`, picking `patient` when the page has a picker), and returns the
+ * code. Asserts each step.
  */
 export async function launch(
   app: App,
   login: { email: string; password: string },
-  options: AuthorizeOptions & { untick?: string[]; patient?: string; browser?: Browser } = {}
+  options: AuthorizeOptions & {
+    untick?: string[]
+    tick?: string[]
+    patient?: string
+    browser?: Browser
+  } = {}
 ): Promise<Launched> {
   const { verifier, challenge } = await pkce()
   const browser = options.browser ?? new Browser()
@@ -194,10 +200,10 @@ export async function launch(
     res = await browser.fetch(location)
     if (res.status === 200) {
       const page = await res.text()
-      const offered = [...page.matchAll(/name="scope"\s+value="([^"]+)"/g)].map((m) =>
-        decodeHtml(m[1]!)
-      )
-      const scope = offered.filter((s) => !(options.untick ?? []).includes(s))
+      const scope = [
+        ...tickedScopes(page).filter((s) => !(options.untick ?? []).includes(s)),
+        ...(options.tick ?? []),
+      ]
       res = await browser.fetch('/auth/consent', {
         form: {
           request: handle,
@@ -216,6 +222,21 @@ export async function launch(
   const code = redirect.searchParams.get('code')
   expect(code, location).toBeTruthy()
   return { code: code!, state, verifier, browser, redirect }
+}
+
+/** The values of the consent page's `scope` checkboxes ticked by default (`checked`). */
+export function tickedScopes(page: string): string[] {
+  return [...page.matchAll(/<input\b[^>]*>/g)]
+    .map(([input]) => input)
+    .filter((input) => /\sname="scope"/.test(input) && /\schecked(?=[\s/>])/.test(input))
+    .map((input) => decodeHtml(/\svalue="([^"]*)"/.exec(input)![1]!))
+}
+
+/** The values of every `scope` checkbox of the consent page, ticked or not. */
+export function scopeBoxes(page: string): string[] {
+  return [...page.matchAll(/<input\b[^>]*\sname="scope"\s+value="([^"]*)"/g)].map((m) =>
+    decodeHtml(m[1]!)
+  )
 }
 
 const decodeHtml = (text: string) =>

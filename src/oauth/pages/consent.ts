@@ -1,11 +1,15 @@
 // The consent page of the authorization endpoint (issue 12 contract, "Consent page"): the requested
 // scopes in plain words, each a checkbox ticked by default that the person may untick (SMART App
 // Launch 2 lets the user grant fewer scopes than asked), the patient the access is for (fixed by the
-// launch, or picked here with a GET search form and radios), then Allow (primary) and Deny. Forms
-// cannot nest, so the patient search is its own form before the decision form.
+// launch, or picked here with a GET search form and radios), then Allow (primary) and Deny. Under a
+// read scope of Observation or Condition, an optional group of unticked category boxes lets the
+// person narrow it (ONC (g)(10) "Granular Scope Selection"): ticking any of them grants only those
+// categories instead of the whole scope (oauth/app-scope.ts `chosenScopes`). Forms cannot nest, so
+// the patient search is its own form before the decision form.
 
 import { html, type Html } from './html.ts'
 import { layout } from './layout.ts'
+import { categoryChoices } from './scope-categories.ts'
 import { describeScope } from './scope-words.ts'
 
 export interface PatientChoice {
@@ -121,7 +125,10 @@ function patientChoices(
   </fieldset>`
 }
 
-/** A checkbox for `scope`, ticked, labelled in plain words with the scope itself in <code>. */
+/**
+ * A checkbox for `scope`, ticked, labelled in plain words with the scope itself in <code>; under it,
+ * the scope's category choices, if it has any.
+ */
 function scopeChoice(scope: string, i: number, error: boolean): Html {
   const words = describeScope(scope)
   const id = `scope-${i}`
@@ -141,6 +148,34 @@ function scopeChoice(scope: string, i: number, error: boolean): Html {
         ><span class="choice-title">${words.title}</span><code>${scope}</code></label
       >
       ${words.detail ? html`<span class="hint" id="${detailId}">${words.detail}</span>` : ''}
+      ${categoryGroup(scope, id, error)}
     </div>
   </div>`
+}
+
+/** The optional, unticked category boxes that narrow `scope` (nothing for a scope without them). */
+function categoryGroup(scope: string, id: string, error: boolean): Html | '' {
+  const choices = categoryChoices(scope)
+  if (!choices.length) return ''
+  return html`<fieldset class="categories">
+    <legend>
+      Only these categories
+      <span class="hint">Optional. If you tick categories, the app gets only those.</span>
+    </legend>
+    <div class="category-list">
+      ${choices.map(
+        (choice, j) =>
+          html`<div class="choice">
+            <input
+              type="checkbox"
+              name="scope"
+              value="${choice.scope}"
+              id="${id}-${j}"
+              ${error ? html` aria-describedby="${ERROR_ID}"` : ''}
+            />
+            <label for="${id}-${j}">${choice.label}</label>
+          </div>`
+      )}
+    </div>
+  </fieldset>`
 }

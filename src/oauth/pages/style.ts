@@ -116,6 +116,34 @@ legend {
   display: block;
   font-weight: 600;
 }
+.categories {
+  margin: 0.5rem 0 0;
+  padding: 0 0 0 0.75rem;
+  border-left: 2px solid #e2e2e8;
+}
+.categories legend {
+  margin-bottom: 0.25rem;
+}
+.categories legend .hint {
+  font-weight: 400;
+}
+.category-list {
+  display: grid;
+  grid-template-columns: repeat(auto-fill, minmax(8rem, 1fr));
+  column-gap: 0.75rem;
+}
+.category-list .choice {
+  align-items: center;
+  padding: 0.25rem 0;
+  border-top: 0;
+}
+.category-list .choice input {
+  margin: 0;
+}
+.category-list label {
+  flex: 1;
+  min-width: 0;
+}
 .hint {
   display: block;
   color: var(--muted);
