@@ -1,6 +1,7 @@
 // D1 records of the authorization code grant (migration 0008): codes and refresh tokens, both stored
-// by the SHA-256 of their text only, and the revocation of a whole grant (every access and refresh
-// token issued from one authorization). The one place with SQL for these tables. Redeeming a code or a
+// by the SHA-256 of their text only, the revocation of a whole grant (every access and refresh
+// token issued from one authorization), and the list of a User's live grants (the page of allowed
+// apps). The one place with SQL for these tables. Redeeming a code or a
 // refresh token is one batch that starts with a guard (the token_guard trick of migration 0005): if the
 // code or refresh token is no longer usable when the batch runs, the batch fails and nothing is issued,
 // so two concurrent redemptions cannot both succeed.
@@ -268,4 +269,82 @@ export function revokeSessionGrantsStatements(
   now: number
 ): D1PreparedStatement[] {
   return revokeGrants(db, 'session', sessionHash, now)
+}
+
+/** A grant a User holds, as the page of allowed apps lists it (listUserGrants). */
+export interface UserGrant {
+  readonly grantId: string
+  readonly clientId: string
+  /** The granted scope, space-separated (the refresh token's; else the access token's). */
+  readonly scope: string
+  readonly patient: string | null
+  /** When the grant's first token was issued (epoch seconds): when the person allowed the app. */
+  readonly allowedAt: number
+  /** When its last live token expires (epoch seconds). */
+  readonly until: number
+}
+
+/**
+ * The live grants of `userId` at `now`, newest first, in one query: one per grant with a live refresh
+ * token or a live access token acting for that User (SMART App Launch 2 `management_endpoint`).
+ */
+export async function listUserGrants(
+  db: D1Database,
+  userId: string,
+  now: number
+): Promise<UserGrant[]> {
+  const { results } = await db
+    .prepare(
+      `WITH live AS (
+         SELECT grant_id, client_id, 1 AS refresh, json_extract(grant_data, '$.scope') AS scope,
+                json_extract(grant_data, '$.patient') AS patient, expires_at
+           FROM oauth_refresh
+          WHERE user_id = ?1 AND revoked_at IS NULL AND used_at IS NULL AND expires_at > ?2
+         UNION ALL
+         SELECT grant_id, client_id, 0, scope, json_extract(claims, '$.patient'), expires_at
+           FROM oauth_token
+          WHERE user_id = ?1 AND grant_id IS NOT NULL AND revoked_at IS NULL AND expires_at > ?2
+       )
+       SELECT grant_id, MIN(client_id) AS client_id,
+              COALESCE(MAX(CASE WHEN refresh THEN scope END), MAX(scope)) AS scope,
+              MAX(patient) AS patient, MAX(expires_at) AS until,
+              (SELECT MIN(issued_at) FROM (
+                 SELECT issued_at FROM oauth_refresh r WHERE r.grant_id = live.grant_id
+                 UNION ALL
+                 SELECT issued_at FROM oauth_token t WHERE t.grant_id = live.grant_id)) AS allowed_at
+         FROM live GROUP BY grant_id ORDER BY allowed_at DESC, grant_id`
+    )
+    .bind(userId, now)
+    .all<{
+      grant_id: string
+      client_id: string
+      scope: string
+      patient: string | null
+      until: number
+      allowed_at: number
+    }>()
+  return results.map((row) => ({
+    grantId: row.grant_id,
+    clientId: row.client_id,
+    scope: row.scope,
+    patient: row.patient,
+    allowedAt: row.allowed_at,
+    until: row.until,
+  }))
+}
+
+/** Whether the grant `grantId` acts for `userId` (any of its refresh or access tokens, live or not). */
+export async function isUserGrant(
+  db: D1Database,
+  userId: string,
+  grantId: string
+): Promise<boolean> {
+  const row = await db
+    .prepare(
+      `SELECT EXISTS (SELECT 1 FROM oauth_refresh WHERE grant_id = ?1 AND user_id = ?2)
+           OR EXISTS (SELECT 1 FROM oauth_token WHERE grant_id = ?1 AND user_id = ?2) AS own`
+    )
+    .bind(grantId, userId)
+    .first<{ own: number }>()
+  return row?.own === 1
 }

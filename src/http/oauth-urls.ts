@@ -15,6 +15,8 @@ export interface OAuthUrls {
   readonly introspect: string
   /** RFC 7009. */
   readonly revoke: string
+  /** The page where a person lists and revokes the apps they allowed (SMART management_endpoint). */
+  readonly management: string
   /** The public keys access tokens are signed with (RFC 7517 JWK Set). */
   readonly jwks: string
 }
@@ -27,6 +29,7 @@ export function oauthUrls(base: string): OAuthUrls {
     token: `${base}/auth/token`,
     introspect: `${base}/auth/introspect`,
     revoke: `${base}/auth/revoke`,
+    management: `${base}/auth/grants`,
     jwks: `${base}/.well-known/jwks.json`,
   }
 }

@@ -72,7 +72,7 @@ const forged = () =>
   problem(403, 'Request refused', 'This form was not sent from this sign-in page. Start again.')
 
 /** The body of a form POST, or null when it is not one (or is too large). */
-async function readForm(c: Context<AppEnv>): Promise<URLSearchParams | null> {
+export async function readForm(c: Context<AppEnv>): Promise<URLSearchParams | null> {
   if (mediaType(c.req.header('content-type')) !== 'application/x-www-form-urlencoded') return null
   const bytes = await readUpTo(c.req.raw, MAX_FORM_BYTES)
   if (!bytes) return null
@@ -86,7 +86,7 @@ async function readForm(c: Context<AppEnv>): Promise<URLSearchParams | null> {
 }
 
 /** The origins our own pages are served from (the request's, and BASE_URL's). */
-function ownOrigins(c: Context<AppEnv>): string[] {
+export function ownOrigins(c: Context<AppEnv>): string[] {
   return [...new Set([new URL(c.req.url).origin, new URL(baseUrl(c)).origin])]
 }
 
@@ -106,10 +106,10 @@ async function flowOf(c: Context<AppEnv>, handle: string | null | undefined): Pr
   return { handle, request, client }
 }
 
-const appName = (client: StoredClient) =>
+export const appName = (client: StoredClient) =>
   typeof client.name === 'string' && client.name.trim() ? client.name.trim() : client.id
 
-const userName = (user: StoredUser) =>
+export const userName = (user: StoredUser) =>
   typeof user.name === 'string' && user.name.trim()
     ? user.name.trim()
     : typeof user.email === 'string'
@@ -171,6 +171,17 @@ function ownPatient(user: StoredUser): string | undefined {
 /** The scopes of the request this person may grant (scopesForPerson). */
 const grantable = (request: PendingRequest, user: StoredUser) =>
   scopesForPerson(request.scopes, ownPatient(user) !== undefined)
+
+/** The pages answer a person: an unexpected failure is a page too (logged with a reference). */
+export function pageError(err: Error, c: Context<AppEnv>): Response {
+  const reference = crypto.randomUUID()
+  c.get('log').error('unhandled error', { reference, error: String(err), stack: err.stack })
+  return problem(
+    500,
+    'Something went wrong',
+    `Something went wrong on our side. Go back to the app and try again (reference ${reference}).`
+  )
+}
 
 export function authorizeRoutes(patients: PatientDirectory): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
@@ -406,16 +417,7 @@ export function authorizeRoutes(patients: PatientDirectory): Hono<AppEnv> {
       )
     )
   }
-  // The pages answer a person: an unexpected failure is a page too (logged with a reference).
-  app.onError((err, c) => {
-    const reference = crypto.randomUUID()
-    c.get('log').error('unhandled error', { reference, error: String(err), stack: err.stack })
-    return problem(
-      500,
-      'Something went wrong',
-      `Something went wrong on our side. Go back to the app and try again (reference ${reference}).`
-    )
-  })
+  app.onError(pageError)
 
   app.all('/auth/logout', () =>
     pageResponse(errorPage({ title: 'Not allowed', message: 'Sign out with the button.' }), 405, {

@@ -1,7 +1,8 @@
 // The browser side of the authorization endpoint's pages: its two cookies (RFC 6265bis `__Host-`
 // prefix: Secure, Path=/, no Domain, so no other host or path can set or read them; HttpOnly;
 // SameSite=Lax, so a cross-site POST carries neither), the check that a form was posted by our own
-// pages, and the redirects the flow makes (never cached, no referrer).
+// pages, the form tokens bound to a cookie (the page of allowed apps, which has no pending request
+// to carry), and the redirects the flow makes (never cached, no referrer).
 //   __Host-edge-fhir-browser  binds pending authorization requests to this browser (pending-requests.ts)
 //   __Host-edge-fhir-session  the login session (src/auth/sessions.ts)
 
@@ -10,6 +11,7 @@ import { getCookie } from 'hono/cookie'
 import type { AppEnv } from '../http/env.ts'
 import { isRandomValue, randomValue } from '../auth/grant-store.ts'
 import { SESSION_LIFETIME } from '../auth/sessions.ts'
+import { sha256, stringsEqual, toBase64Url } from '../lib/crypto.ts'
 
 const BROWSER = 'edge-fhir-browser'
 const SESSION = 'edge-fhir-session'
@@ -48,6 +50,29 @@ export function postedHere(c: Context<AppEnv>, origins: readonly string[]): bool
   if (site !== undefined) return site === 'same-origin'
   const origin = c.req.header('origin')
   return origin === undefined || origins.includes(origin)
+}
+
+/** The forms a token is made for (so the token of one form is not the token of another). */
+type FormPurpose = 'grants-login' | 'grants-revoke'
+
+/**
+ * The hidden token of a form bound to the cookie value `value` (the browser cookie for a login, the
+ * session cookie once logged in): base64url of SHA-256(purpose, NUL, value), 22 characters (132 bits).
+ * A cross-site page cannot read the HttpOnly cookie nor our page, so it cannot send the token; D1
+ * keeps only SHA-256(value), from which the token cannot be computed. No key to manage or rotate.
+ */
+export async function formToken(value: string, purpose: FormPurpose): Promise<string> {
+  return toBase64Url(await sha256(`${purpose}\0${value}`)).slice(0, 22)
+}
+
+/** Whether `sent` is the form token of cookie value `value` (constant time); false without either. */
+export async function formTokenMatches(
+  value: string | undefined,
+  purpose: FormPurpose,
+  sent: string | null | undefined
+): Promise<boolean> {
+  if (!isRandomValue(value) || typeof sent !== 'string') return false
+  return stringsEqual(sent, await formToken(value, purpose))
 }
 
 /** A redirect in the flow: `status` (302 after a GET, 303 after a POST), never cached. */

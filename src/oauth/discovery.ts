@@ -70,6 +70,7 @@ export function smartConfiguration(base: string): Record<string, unknown> {
     introspection_endpoint_auth_methods_supported: AUTH_METHODS,
     revocation_endpoint: urls.revoke,
     revocation_endpoint_auth_methods_supported: AUTH_METHODS,
+    management_endpoint: urls.management,
     capabilities: CAPABILITIES,
   }
 }

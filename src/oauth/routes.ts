@@ -3,6 +3,7 @@
 //   POST /auth/token        client_credentials (RFC 6749 §4.4), authorization_code (§4.1.3),
 //                           refresh_token (§6)
 //   /auth/authorize, /auth/login, /auth/consent, /auth/logout: authorize-routes.ts
+//   /auth/grants (the apps a person allowed; SMART management_endpoint): grants-routes.ts
 //   POST /auth/introspect   RFC 7662
 //   POST /auth/revoke       RFC 7009
 //   GET  /.well-known/smart-configuration, /fhir/.well-known/smart-configuration,
@@ -22,6 +23,7 @@ import { clientCredentials } from './client-credentials.ts'
 import { openidConfiguration, publicJwks, smartConfiguration, SMART_STYLE } from './discovery.ts'
 import { redeemCode } from './authorization-code.ts'
 import { authorizeRoutes, type PatientDirectory } from './authorize-routes.ts'
+import { grantsRoutes } from './grants-routes.ts'
 import { refreshGrant } from './refresh-token.ts'
 import { invalidRequest, unsupportedGrantType } from './errors.ts'
 import { introspect } from './introspection.ts'
@@ -169,6 +171,7 @@ export function oauthRoutes(patients: PatientDirectory): Hono<AppEnv> {
   }
 
   oauth.route('/', authorizeRoutes(patients))
+  oauth.route('/', grantsRoutes(patients))
   oauth.onError(oauthError)
   return oauth
 }

@@ -49,6 +49,7 @@ describe('GET /.well-known/smart-configuration (SMART App Launch 2 §2.1)', () =
       introspection_endpoint_auth_methods_supported: expect.any(Array),
       revocation_endpoint: `${BASE}/auth/revoke`,
       revocation_endpoint_auth_methods_supported: expect.any(Array),
+      management_endpoint: `${BASE}/auth/grants`,
       capabilities: expect.any(Array),
     })
     // The capabilities the issue lists, each backed by tests (smart-*.test.ts, test/e2e/smart-launch).
@@ -138,6 +139,7 @@ describe('the CapabilityStatement names the token service (SMART App Launch 2 §
       { url: 'token', valueUri: doc.token_endpoint },
       { url: 'introspect', valueUri: doc.introspection_endpoint },
       { url: 'revoke', valueUri: doc.revocation_endpoint },
+      { url: 'manage', valueUri: doc.management_endpoint },
     ])
     expect(security.cors).toBe(true)
   })

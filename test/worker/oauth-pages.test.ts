@@ -8,7 +8,8 @@ import { consentPage, type PatientChoice } from '../../src/oauth/pages/consent.t
 import { errorPage } from '../../src/oauth/pages/error.ts'
 import { pageResponse } from '../../src/oauth/pages/headers.ts'
 import { escapeHtml, html } from '../../src/oauth/pages/html.ts'
-import { loginPage } from '../../src/oauth/pages/login.ts'
+import { grantsPage, type GrantEntry } from '../../src/oauth/pages/grants.ts'
+import { grantsLoginPage, loginPage } from '../../src/oauth/pages/login.ts'
 import { describeScope } from '../../src/oauth/pages/scope-words.ts'
 import { STYLESHEET } from '../../src/oauth/pages/style.ts'
 
@@ -77,6 +78,20 @@ function consent(p: Partial<Parameters<typeof consentPage>[0]> = {}): string {
   })
 }
 
+const GRANT: GrantEntry = {
+  grantId: '6f1c2b1e-0000-4000-8000-000000000001',
+  appName: 'Growth Chart',
+  scopes: ['openid', 'offline_access', 'patient/Observation.rs'],
+  patient: 'Amy Shaw',
+  allowedAt: 1_796_000_000,
+  until: 1_798_592_000,
+  untilSignOut: false,
+}
+
+function grants(p: Partial<Parameters<typeof grantsPage>[0]> = {}): string {
+  return grantsPage({ userName: 'Amy Shaw', token: 'tok-123', grants: [GRANT], ...p })
+}
+
 const EVERY_PAGE: [string, string][] = [
   ['login', login()],
   ['login with an error', login({ error: 'invalid', username: 'amy' })],
@@ -84,6 +99,14 @@ const EVERY_PAGE: [string, string][] = [
   ['consent with a picker', consent({ picker: { query: 'shaw', results: PATIENTS } })],
   ['consent with no results', consent({ picker: { query: 'zz', results: [] }, error: 'Pick' })],
   ['error', errorPage({ title: 'Unknown app', message: 'No such client.' })],
+  [
+    'error with a way back',
+    errorPage({ title: 'No', message: 'No.', back: { href: '/x', text: 'Back' } }),
+  ],
+  ['grants login', grantsLoginPage({ token: 'tok-123', error: 'invalid', username: 'amy' })],
+  ['grants', grants({ revoked: true })],
+  ['grants, two apps', grants({ grants: [GRANT, { ...GRANT, grantId: 'g2', appName: 'Other' }] })],
+  ['grants, none', grants({ grants: [] })],
 ]
 
 describe('every page (WCAG 2.2; contract "Security headers": no script, no inline style)', () => {
@@ -612,5 +635,55 @@ describe('describeScope (SMART App Launch 2 "Scopes and Launch Context")', () =>
     expect(describeScope('system/*.rs').detail).toMatch(/every patient and user/)
     expect(describeScope('openid').detail).toBeDefined()
     expect(describeScope('nonsense').detail).toBeUndefined()
+  })
+})
+
+describe('grantsPage and its login (SMART management_endpoint)', () => {
+  it('the login form posts to /auth/grants/login with the form token, the same fields', async () => {
+    const page = grantsLoginPage({ token: 'tok-123' })
+    expect((await one(page, 'form')).attrs).toMatchObject({
+      method: 'post',
+      action: '/auth/grants/login',
+    })
+    expect((await one(page, 'form input[type="hidden"]')).attrs).toEqual({
+      type: 'hidden',
+      name: 'token',
+      value: 'tok-123',
+    })
+    await one(page, 'form input#username[name="username"]')
+    await one(page, 'form input#password[name="password"]')
+  })
+
+  it('one entry per grant: a heading, the dates in <time>, a Revoke button named with the app', async () => {
+    const page = grants()
+    expect((await one(page, '.grant h2')).text).toBe('Growth Chart')
+    const times = await select(page, 'dd time')
+    expect(times.map((t) => t.attrs.datetime)).toEqual([
+      new Date(GRANT.allowedAt * 1000).toISOString(),
+      new Date(GRANT.until * 1000).toISOString(),
+    ])
+    expect((await one(page, '.grant form')).attrs).toMatchObject({
+      method: 'post',
+      action: '/auth/grants/revoke',
+    })
+    const hidden = await select(page, '.grant form input[type="hidden"]')
+    expect(hidden.map((h) => [h.attrs.name, h.attrs.value])).toEqual([
+      ['token', 'tok-123'],
+      ['grant', GRANT.grantId],
+    ])
+    expect((await one(page, '.grant button')).text.replace(/\s+/g, ' ').trim()).toBe(
+      'Revoke Growth Chart'
+    )
+    expect(page).toContain('Read and search this patient&#39;s observations')
+  })
+
+  it('escapes the app name, the patient, the user name and the grant id', async () => {
+    const page = grants({
+      userName: HOSTILE,
+      grants: [{ ...GRANT, appName: HOSTILE, patient: HOSTILE, grantId: HOSTILE }],
+    })
+    expect(page).not.toContain('<script>')
+    expect((await one(page, 'input[name="grant"]')).attrs.value).toBe(HOSTILE)
+    expect((await one(page, '.grant h2')).text).toBe(HOSTILE)
   })
 })

@@ -23,8 +23,9 @@ const PUBLIC = new Set([
 
 /**
  * The authorization endpoint and its pages (docs/smart-app-launch.md): opened by a person's browser,
- * so no API credentials; a request that names no registered app or pending authorization is answered
- * with an error page before anything reaches D1.
+ * so no API credentials; a request that names no registered app or pending authorization, or (the
+ * page of allowed apps) carries no session or form token, is answered with an error page (or the
+ * login form) before anything reaches D1.
  */
 const AUTHORIZATION_PAGES = new Set([
   'GET /auth/authorize',
@@ -34,6 +35,9 @@ const AUTHORIZATION_PAGES = new Set([
   'GET /auth/consent',
   'POST /auth/consent',
   'POST /auth/logout',
+  'GET /auth/grants',
+  'POST /auth/grants/login',
+  'POST /auth/grants/revoke',
 ])
 
 /** The token service's endpoints (docs/oauth.md): OAuth client authentication, not policies. */
@@ -160,9 +164,13 @@ describe('the authorization pages refuse what names no app or pending request (R
     const watched = watchedEnv()
     const res = await app.fetch(request, watched.env)
     expect(watched.used).toEqual([])
-    // Logging out without a session is simply done; everything else is refused.
+    // Logging out without a session is simply done; the page of allowed apps asks to sign in;
+    // everything else is refused.
     if (route === 'POST /auth/logout') expect(res.status).toBe(200)
-    else expect(res.status).toBeGreaterThanOrEqual(400)
+    else if (route === 'GET /auth/grants') {
+      expect(res.status).toBe(200)
+      expect(await res.text()).toContain('action="/auth/grants/login"')
+    } else expect(res.status).toBeGreaterThanOrEqual(400)
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8')
     expect(res.headers.get('location')).toBeNull()
   })

@@ -78,6 +78,7 @@ function build(
                 { url: 'token', valueUri: urls.token },
                 { url: 'introspect', valueUri: urls.introspect },
                 { url: 'revoke', valueUri: urls.revoke },
+                { url: 'manage', valueUri: urls.management },
               ],
             },
           ],

@@ -219,6 +219,45 @@ a {
   border-radius: 0.25rem;
   font-weight: 600;
 }
+.grants {
+  margin: 0 0 1rem;
+  padding: 0;
+  list-style: none;
+}
+.grant {
+  padding: 1rem 0;
+  border-top: 1px solid #e2e2e8;
+}
+.grant h2 {
+  margin-top: 0;
+  overflow-wrap: anywhere;
+}
+.grant ul {
+  margin: 0 0 1rem;
+  padding-left: 1.25rem;
+}
+dl {
+  display: grid;
+  grid-template-columns: max-content 1fr;
+  gap: 0.25rem 1rem;
+  margin: 0 0 1rem;
+}
+dt {
+  font-weight: 600;
+}
+dd {
+  margin: 0;
+  min-width: 0;
+  overflow-wrap: anywhere;
+}
+.visually-hidden {
+  position: absolute;
+  width: 1px;
+  height: 1px;
+  overflow: hidden;
+  clip: rect(0 0 0 0);
+  white-space: nowrap;
+}
 .notice {
   padding: 0.75rem 1rem;
   background: var(--panel);
