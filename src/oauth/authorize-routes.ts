@@ -183,6 +183,25 @@ export function pageError(err: Error, c: Context<AppEnv>): Response {
   )
 }
 
+/** Answers the pending request with an error redirect to the app (once: the request is removed). */
+async function answerWithError(
+  c: Context<AppEnv>,
+  flow: Flow,
+  error: 'access_denied' | 'invalid_scope',
+  description: string
+): Promise<Response> {
+  await c.env.DB.batch(await answerRequestStatements(c.env.DB, flow.handle)).catch((err) => {
+    if (!isTokenGuardRefusal(err)) throw err
+  })
+  const location = redirectWith(flow.request.redirectUri, {
+    error,
+    error_description: description,
+    state: flow.request.state,
+    iss: issuerOf(c),
+  })
+  return flowRedirect(location, 303)
+}
+
 export function authorizeRoutes(patients: PatientDirectory): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
 
@@ -291,10 +310,12 @@ export function authorizeRoutes(patients: PatientDirectory): Hono<AppEnv> {
     const fixed = fixedPatient(request, who.user)
     const picking = fixed === undefined && needsPatient(offered)
     if (!offered.length) {
-      return problem(
-        403,
-        'Nothing to allow',
-        'This app asks only for access a patient account cannot give. Go back to the app.'
+      // Only user/ scopes, and a patient logged in: nothing this person can grant (RFC 6749 §4.1.2.1).
+      return answerWithError(
+        c,
+        flow,
+        'invalid_scope',
+        'Nothing requested can be granted by a patient'
       )
     }
     if (isFirstParty(client) && !picking && error === undefined) {
@@ -348,16 +369,7 @@ export function authorizeRoutes(patients: PatientDirectory): Hono<AppEnv> {
     const { request } = flow
     const decision = form.get('decision')
     if (decision === 'deny') {
-      await c.env.DB.batch(await answerRequestStatements(c.env.DB, flow.handle)).catch((err) => {
-        if (!isTokenGuardRefusal(err)) throw err
-      })
-      const location = redirectWith(request.redirectUri, {
-        error: 'access_denied',
-        error_description: 'The person did not allow access',
-        state: request.state,
-        iss: issuerOf(c),
-      })
-      return flowRedirect(location, 303)
+      return answerWithError(c, flow, 'access_denied', 'The person did not allow access')
     }
     if (decision !== 'allow') return problem(400, 'Bad request', 'Press Allow or Deny.')
     const scopes = chosenScopes(grantable(request, who.user), form.getAll('scope'))

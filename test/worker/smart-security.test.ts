@@ -51,6 +51,25 @@ describe('H1: a patient-user is not confined to their own record by user/ scopes
     expect((await read(`/fhir/Patient/${other}`, body.access_token)).status).not.toBe(200)
     expect(body.scope.split(' ')).not.toContain('user/*.rs')
   })
+
+  it('an app asking a patient for user/ scopes only is sent back invalid_scope, with its state', async () => {
+    const app = await registerApp()
+    const user = await person(`Patient/${await storePatient()}`)
+    const { challenge } = await pkce()
+    const browser = new Browser()
+    const query = authorizeQuery(app, challenge, { scope: 'user/*.rs', state: 'only-user' })
+    const login = (await browser.fetch(`/auth/authorize?${query}`)).headers.get('location')!
+    const handle = new URL(login).searchParams.get('request')!
+    await browser.fetch('/auth/login', {
+      form: { request: handle, username: user.email, password: user.password },
+    })
+    const res = await browser.fetch(`/auth/consent?request=${handle}`)
+    expect(res.status).toBe(303)
+    const location = new URL(res.headers.get('location')!)
+    expect(location.searchParams.get('error')).toBe('invalid_scope')
+    expect(location.searchParams.get('state')).toBe('only-user')
+    expect(location.searchParams.get('code')).toBeNull()
+  })
 })
 
 describe('M1: narrowing a Client scope reaches its refresh tokens', () => {
