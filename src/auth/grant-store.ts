@@ -7,6 +7,7 @@
 // so two concurrent redemptions cannot both succeed.
 
 import { randomBytes, sha256, toBase64Url } from '../lib/crypto.ts'
+import { sweepStatement } from './token-store.ts'
 
 /** What a person granted an app, as the code and the refresh tokens carry it. */
 export interface GrantData {
@@ -52,9 +53,6 @@ export interface RefreshRecord {
   revokedAt: number | null
 }
 
-/** Rows of expired codes and refresh tokens deleted per write. */
-const SWEEP = 50
-
 /** A random value for a cookie, handle, code or refresh token: 32 bytes, base64url (43 characters). */
 export const randomValue = () => toBase64Url(randomBytes(32))
 
@@ -93,12 +91,7 @@ export async function storeCode(
         code.expiresAt
       ),
     // Used codes are kept until they expire (plus a day), so a second use is recognised and revokes.
-    db
-      .prepare(
-        `DELETE FROM oauth_code WHERE code_hash IN
-           (SELECT code_hash FROM oauth_code WHERE expires_at < ? ORDER BY expires_at LIMIT ${SWEEP})`
-      )
-      .bind(now - 86_400),
+    sweepStatement(db, 'oauth_code', now - 86_400),
   ])
 }
 
@@ -219,12 +212,7 @@ export function rotateRefreshStatements(
       )
       .bind(tokenHash, null, now),
     db.prepare('UPDATE oauth_refresh SET used_at = ? WHERE token_hash = ?').bind(now, tokenHash),
-    db
-      .prepare(
-        `DELETE FROM oauth_refresh WHERE token_hash IN
-           (SELECT token_hash FROM oauth_refresh WHERE expires_at < ? ORDER BY expires_at LIMIT ${SWEEP})`
-      )
-      .bind(now),
+    sweepStatement(db, 'oauth_refresh', now),
   ]
 }
 

@@ -3,6 +3,7 @@
 // URL with it, and the app hands it to the authorization endpoint, which redeems it once. Random,
 // stored hashed, short-lived, single use.
 
+import { sweepStatement } from './token-store.ts'
 import { isRandomValue, randomValue, secretHash } from './grant-store.ts'
 
 /** How long a launch value may wait for the app: 5 minutes, in seconds. */
@@ -29,12 +30,7 @@ export async function createLaunch(
         'INSERT INTO oauth_launch (launch_hash, client_id, context, expires_at) VALUES (?, ?, ?, ?)'
       )
       .bind(await secretHash(value), clientId, JSON.stringify(context), now + LAUNCH_LIFETIME),
-    db
-      .prepare(
-        `DELETE FROM oauth_launch WHERE launch_hash IN (SELECT launch_hash FROM oauth_launch
-           WHERE expires_at < ? ORDER BY expires_at LIMIT 50)`
-      )
-      .bind(now),
+    sweepStatement(db, 'oauth_launch', now),
   ])
   return value
 }

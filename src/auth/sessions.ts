@@ -3,6 +3,7 @@
 // the User and the expiry. A session ends at its expiry or on logout; ending it revokes the
 // online_access grants made in it (SMART App Launch "online_access").
 
+import { sweepStatement } from './token-store.ts'
 import {
   isRandomValue,
   randomValue,
@@ -41,12 +42,7 @@ export async function openSession(
         'INSERT INTO oauth_session (session_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)'
       )
       .bind(session.hash, userId, now, session.expiresAt),
-    db
-      .prepare(
-        `DELETE FROM oauth_session WHERE session_hash IN (SELECT session_hash FROM oauth_session
-           WHERE expires_at < ? ORDER BY expires_at LIMIT 50)`
-      )
-      .bind(now - 86_400),
+    sweepStatement(db, 'oauth_session', now - 86_400),
   ])
   return { value, session }
 }

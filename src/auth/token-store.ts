@@ -23,6 +23,35 @@ export interface TokenRecord {
 /** Rows of expired tokens and assertions deleted per write, so the tables do not grow without end. */
 const SWEEP = 50
 
+/** The tables of the token service whose rows expire, with the column each is keyed by. */
+const EXPIRING = {
+  oauth_token: 'jti',
+  oauth_assertion: 'rowid',
+  oauth_code: 'code_hash',
+  oauth_refresh: 'token_hash',
+  oauth_request: 'handle_hash',
+  oauth_session: 'session_hash',
+  oauth_launch: 'launch_hash',
+} as const
+
+/**
+ * The statement that deletes a few rows of `table` that expired before `before`, for the batch of a
+ * write to it, so the tables do not grow without end (identifiers from EXPIRING only).
+ */
+export function sweepStatement(
+  db: D1Database,
+  table: keyof typeof EXPIRING,
+  before: number
+): D1PreparedStatement {
+  const key = EXPIRING[table]
+  return db
+    .prepare(
+      `DELETE FROM ${table} WHERE ${key} IN
+         (SELECT ${key} FROM ${table} WHERE expires_at < ? ORDER BY expires_at LIMIT ${SWEEP})`
+    )
+    .bind(before)
+}
+
 /** The stored form of an opaque token: base64url of its SHA-256. */
 export async function opaqueHash(token: string): Promise<string> {
   return toBase64Url(await sha256(token))
@@ -57,12 +86,7 @@ export async function recordToken(
         record.issuedAt,
         record.expiresAt
       ),
-    db
-      .prepare(
-        `DELETE FROM oauth_token WHERE jti IN
-           (SELECT jti FROM oauth_token WHERE expires_at < ? ORDER BY expires_at LIMIT ${SWEEP})`
-      )
-      .bind(record.issuedAt),
+    sweepStatement(db, 'oauth_token', record.issuedAt),
   ])
 }
 
@@ -185,12 +209,7 @@ export async function rememberAssertion(
   now: number
 ): Promise<boolean> {
   const [, inserted] = await db.batch([
-    db
-      .prepare(
-        `DELETE FROM oauth_assertion WHERE rowid IN
-           (SELECT rowid FROM oauth_assertion WHERE expires_at < ? ORDER BY expires_at LIMIT ${SWEEP})`
-      )
-      .bind(now),
+    sweepStatement(db, 'oauth_assertion', now),
     db
       .prepare(
         `INSERT INTO oauth_assertion (client_id, jti, expires_at) VALUES (?, ?, ?)

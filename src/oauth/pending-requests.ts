@@ -5,6 +5,7 @@
 // handle it is also what makes the pages' forms safe from cross-site request forgery. Stored by the
 // hash of the handle; 10 minutes to log in and consent.
 
+import { sweepStatement } from '../auth/token-store.ts'
 import type { LaunchContext } from '../auth/launches.ts'
 import { randomValue, secretHash, isRandomValue } from '../auth/grant-store.ts'
 
@@ -45,12 +46,7 @@ export async function storeRequest(
         JSON.stringify(request),
         now + REQUEST_LIFETIME
       ),
-    db
-      .prepare(
-        `DELETE FROM oauth_request WHERE handle_hash IN (SELECT handle_hash FROM oauth_request
-           WHERE expires_at < ? ORDER BY expires_at LIMIT 50)`
-      )
-      .bind(now),
+    sweepStatement(db, 'oauth_request', now),
   ])
   return handle
 }
