@@ -10,6 +10,7 @@ export type IssueCode =
   | 'required'
   | 'value'
   | 'invariant'
+  | 'code-invalid'
   | 'security'
   | 'login'
   | 'forbidden'

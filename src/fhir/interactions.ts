@@ -30,6 +30,7 @@ import {
 import * as rest from './rest/write-interactions.ts'
 import { compartmentWrites, type WriteLetter } from './rest/compartment-writes.ts'
 import { runBundle } from './bundle-processing/run-bundle.ts'
+import { validateOperation } from './rest/validate-operation.ts'
 
 const BASE = ['', '/']
 const target = (call: FhirCall) => call.params as { type: string; id: string }
@@ -99,6 +100,18 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     check: async (call) => void (await prepareSystem(call)),
   },
   {
+    name: 'validate-system',
+    method: 'POST',
+    path: '/$validate',
+    operation: 'FhirValidate',
+    // Validating asks whether a create would pass: it needs the create letter (writes nothing).
+    smart: 'c',
+    capability: [],
+    body: 'json',
+    inBundle: false,
+    handler: validateOperation,
+  },
+  {
     name: 'search-system-post',
     method: 'POST',
     path: '/_search',
@@ -141,6 +154,17 @@ export const FHIR_INTERACTIONS: readonly FhirInteraction[] = [
     capability: ['vread'],
     inBundle: true,
     handler: vread,
+  },
+  {
+    name: 'validate-type',
+    method: 'POST',
+    path: '/:type/$validate',
+    operation: 'FhirValidate',
+    smart: 'c',
+    capability: [],
+    body: 'json',
+    inBundle: false,
+    handler: validateOperation,
   },
   {
     name: 'search-type-post',

@@ -36,10 +36,12 @@ describe('the interaction table', () => {
       'history-system': 's',
       'batch-transaction': 'entries',
       'search-system': 's',
+      'validate-system': 'c',
       'search-system-post': 's',
       'history-type': 's',
       'history-instance': 'r',
       vread: 'r',
+      'validate-type': 'c',
       'search-type-post': 's',
       read: 'r',
       create: 'c',
@@ -75,6 +77,8 @@ describe('the interaction table', () => {
     expect(name('GET', '/fhir/Patient/1/Observation')).toBe('search-compartment')
     expect(name('POST', '/fhir/_search')).toBe('search-system-post')
     expect(name('POST', '/fhir/Patient/_search')).toBe('search-type-post')
+    expect(name('POST', '/fhir/Patient/$validate')).toBe('validate-type')
+    expect(name('POST', '/fhir/$validate')).toBe('validate-system')
     expect(name('POST', '/fhir/Patient')).toBe('create')
     expect(name('GET', '/fhir/')).toBe('search-system')
     expect(name('POST', '/fhir/Patient/1')).toBeUndefined()
