@@ -11,9 +11,20 @@ import { call, json, ROOT, uniqueId } from './helpers.ts'
 
 /** `depth` arrays nested in one another: `[[[...]]]`. */
 const nested = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth)
-/** A Patient whose own nesting (the resource object counted) is `depth`. */
-const deepPatient = (id: string, depth: number) =>
-  `{"resourceType":"Patient","id":"${id}","x":${nested(depth - 1)}}`
+/** `n` extensions nested in one another (2 levels each), the innermost with `value` (R4-valid). */
+const nestedExtensions = (n: number, value: string): string =>
+  n === 0
+    ? value
+    : `[{"url":"urn:x",${n === 1 ? value : `"extension":${nestedExtensions(n - 1, value)}`}}]`
+/**
+ * A valid Patient whose own nesting (the resource object counted) is `depth`: nested extensions, the
+ * innermost with a valueString (odd depths) or a valueCodeableConcept, one level more (even depths).
+ */
+const deepPatient = (id: string, depth: number) => {
+  const value = depth % 2 ? '"valueString":"x"' : '"valueCodeableConcept":{"text":"x"}'
+  const n = depth % 2 ? (depth - 1) / 2 : (depth - 2) / 2
+  return `{"resourceType":"Patient","id":"${id}","extension":${nestedExtensions(n, value)}}`
+}
 
 describe('JSON nesting (64 levels)', () => {
   it('accepts a resource nested 64 levels and refuses 65 with a 400 naming the limit', async () => {
@@ -206,14 +217,17 @@ describe('a patch builds no more than a request may carry', () => {
 
   it('patches that nest a resource deeper than 64 levels are a 422', async () => {
     const id = uniqueId('deepen')
-    await call('PUT', `/fhir/Patient/${id}`, { auth: ROOT, body: deepPatient(id, 60) })
-    // The innermost array of `x` is 60 levels down; 10 more below it make 70.
-    const innermost = `/x${'/0'.repeat(58)}/-`
-    const res = await patchOf(id, [{ op: 'add', path: innermost, value: JSON.parse(nested(10)) }])
+    const put = await call('PUT', `/fhir/Patient/${id}`, { auth: ROOT, body: deepPatient(id, 60) })
+    expect(put.status).toBe(201)
+    // The innermost extension's valueCodeableConcept is 60 levels down (29 extensions); a coding
+    // array below it is 61, a coding 62, and 5 extensions inside that coding 72.
+    const concept = `${'/extension/0'.repeat(29)}/valueCodeableConcept`
+    const deep = JSON.parse(`[{"extension":${nestedExtensions(5, '"valueString":"y"')}}]`)
+    const res = await patchOf(id, [{ op: 'add', path: `${concept}/coding`, value: deep }])
     expect(res.status).toBe(422)
     expect((await json(res)).issue[0].diagnostics).toMatch(/deeper than 64 levels/)
     const shallow = await patchOf(id, [
-      { op: 'add', path: innermost, value: JSON.parse(nested(4)) },
+      { op: 'add', path: `${concept}/coding`, value: [{ code: 'c' }] },
     ])
     expect(shallow.status).toBe(200)
   })

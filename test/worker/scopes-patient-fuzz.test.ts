@@ -39,7 +39,9 @@ beforeAll(async () => {
       code: { text: 'fuzz' },
       category: [{ coding: [{ code: o.category }] }],
       subject: { reference: `Patient/${o.subject}` },
-      performer: o.performers.map((p) => ({ reference: `Patient/${p}` })),
+      ...(o.performers.length && {
+        performer: o.performers.map((p) => ({ reference: `Patient/${p}` })),
+      }),
     }))
   )
 }, 60_000)

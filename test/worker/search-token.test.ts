@@ -32,7 +32,12 @@ beforeAll(async () => {
     obs(3, { code: { coding: [{ code: 'A' }] } }),
     obs(4, { code: { coding: [{ system: S1, code: 'B' }] } }),
     obs(5, { code: { coding: [{ system: S1, code: 'a,b|c$d\\e' }] } }),
-    obs(6, {})
+    // Every Observation has a code (R4: 1..1); this one has text only, no coding, and the only
+    // category (the others have none, for :missing).
+    obs(6, {
+      code: { text: 'Unclassified' },
+      category: [{ coding: [{ system: S2, code: 'lab' }] }],
+    })
   )
 })
 
@@ -88,8 +93,11 @@ describe('escaping (search.html#escaping)', () => {
 })
 
 describe('modifiers (search.html#modifiers)', () => {
-  it(':not returns resources without a matching code, including those with no code', async () => {
+  it(':not returns resources without a matching code, including those with no coded value', async () => {
     expect(await f.ids('Observation', 'code:not=A')).toEqual([id(4), id(5), id(6)])
+    expect(await f.ids('Observation', `category:not=${encodeURIComponent(`${S2}|lab`)}`)).toEqual(
+      [1, 2, 3, 4, 5].map(id)
+    )
     expect(await f.ids('Observation', `code:not=${encodeURIComponent(`${S1}|A`)}`)).toEqual(
       [2, 3, 4, 5, 6].map(id)
     )
@@ -100,8 +108,11 @@ describe('modifiers (search.html#modifiers)', () => {
     expect(await f.ids('Observation', 'code:text=fasting')).toEqual([])
   })
   it(':missing=true finds resources without a value, :missing=false those with one', async () => {
-    expect(await f.ids('Observation', 'code:missing=true')).toEqual([id(6)])
-    expect(await f.ids('Observation', 'code:missing=false')).toEqual([1, 2, 3, 4, 5].map(id))
+    expect(await f.ids('Observation', 'category:missing=true')).toEqual([1, 2, 3, 4, 5].map(id))
+    expect(await f.ids('Observation', 'category:missing=false')).toEqual([id(6)])
+    // A code with text only is present (R4: Observation.code is 1..1, so never missing).
+    expect(await f.ids('Observation', 'code:missing=true')).toEqual([])
+    expect(await f.ids('Observation', 'code:missing=false')).toEqual([1, 2, 3, 4, 5, 6].map(id))
   })
   it(':of-type matches an identifier by its type and value', async () => {
     expect(

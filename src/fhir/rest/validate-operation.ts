@@ -41,15 +41,26 @@ function resourceOf(body: unknown, type: string | undefined): unknown {
   return resources[0]!.resource
 }
 
-export async function validateOperation(call: FhirCall): Promise<FhirResult> {
-  const type = call.params.type
-  const resource = resourceOf(await call.body(), type) as Record<string, unknown>
-  const issues: OutcomeIssue[] = validateResource(resource).map((issue) => ({
+/** The validator's problems with `resource` as OperationOutcome issues (none when it is valid). */
+export function validationIssues(resource: unknown): OutcomeIssue[] {
+  return validateResource(resource).map((issue) => ({
     severity: issue.severity,
     code: issue.code,
     diagnostics: issue.diagnostics,
     expression: [issue.expression],
   }))
+}
+
+/** 400 with every problem of `resource` unless it is valid (every write, before anything is written). */
+export function checkValid(resource: Record<string, unknown>): void {
+  const issues = validationIssues(resource)
+  if (issues.length) throw new FhirError(400, issues)
+}
+
+export async function validateOperation(call: FhirCall): Promise<FhirResult> {
+  const type = call.params.type
+  const resource = resourceOf(await call.body(), type) as Record<string, unknown>
+  const issues = validationIssues(resource)
   if (type !== undefined && resource.resourceType !== type) {
     issues.unshift({
       severity: 'error',

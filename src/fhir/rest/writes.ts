@@ -1,5 +1,6 @@
 // Planning the write interactions (R4 http.html#create, #update, #patch, #delete) against the current
-// row of the resource: preconditions checked, write ops built as plain data (no database), nothing
+// row of the resource: preconditions checked, the resource validated against the R4 base definitions
+// (400 naming every problem, docs/validation.md), write ops built as plain data (no database), nothing
 // executed. The same plans serve a single request (interactions.ts commits one) and a transaction (all
 // in one batch).
 
@@ -12,6 +13,7 @@ import { nestsDeeperThan } from '../../lib/json-depth.ts'
 import { applyPatch, type PatchOperation } from './json-patch.ts'
 import type { RestResult } from './result.ts'
 import { checkIfMatch } from './versioning.ts'
+import { checkValid } from './validate-operation.ts'
 
 export interface Plan {
   /** The write ops to commit (storage/commit.ts); empty when there is nothing to write. */
@@ -37,6 +39,7 @@ export function planCreate(
   body: Record<string, unknown>,
   now: number
 ): Plan {
+  checkValid(body)
   const { ops, written } = planWrite(type, id, body, null, 'POST', now)
   return {
     ops,
@@ -58,6 +61,7 @@ export function planUpdate(
   method: 'PUT' | 'PATCH' = 'PUT'
 ): Plan {
   checkIfMatch(ifMatch, current, `${type}/${id}`)
+  checkValid(body)
   if (current && isUnchanged(current, body)) {
     const message = `${type}/${id} is unchanged (version ${current.version}); no new version was made`
     return { ops: [], result: { status: 200, version: currentVersion(type, id, current), message } }
