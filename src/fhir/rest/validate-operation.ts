@@ -42,7 +42,7 @@ function resourceOf(body: unknown, type: string | undefined): unknown {
 }
 
 /** The validator's problems with `resource` as OperationOutcome issues (none when it is valid). */
-export function validationIssues(resource: unknown): OutcomeIssue[] {
+function validationIssues(resource: unknown): OutcomeIssue[] {
   return validateResource(resource).map((issue) => ({
     severity: issue.severity,
     code: issue.code,
