@@ -61,11 +61,12 @@ export function planUpdate(
   method: 'PUT' | 'PATCH' = 'PUT'
 ): Plan {
   checkIfMatch(ifMatch, current, `${type}/${id}`)
-  checkValid(body)
   if (current && isUnchanged(current, body)) {
+    // Nothing is written, so nothing is validated (reloading the same data costs no validation).
     const message = `${type}/${id} is unchanged (version ${current.version}); no new version was made`
     return { ops: [], result: { status: 200, version: currentVersion(type, id, current), message } }
   }
+  checkValid(body)
   const { ops, written } = planWrite(type, id, body, current, method, now)
   const created = !current || current.deleted
   const message = `${created ? 'Created' : 'Updated'} ${type}/${id} (version ${written.version})`
