@@ -17,7 +17,7 @@ import { MAX_FORM_BYTES, mediaType, readUpTo } from '../http/body.ts'
 import { oauthUrls } from '../http/oauth-urls.ts'
 import { isId } from '../lib/ids.ts'
 import { getClient, getUser, type StoredClient, type StoredUser } from '../config/store.ts'
-import { isFirstParty } from '../config/client-oauth.ts'
+import { codeSettings, isFirstParty } from '../config/client-oauth.ts'
 import { addressKey } from '../auth/address.ts'
 import { verifyLogin } from '../auth/login.ts'
 import { endSession, openSession, openSessionOf, type Session } from '../auth/sessions.ts'
@@ -102,7 +102,15 @@ async function flowOf(c: Context<AppEnv>, handle: string | null | undefined): Pr
   const request = await pendingRequest(c.env.DB, handle, browserValue(c), now())
   if (!request) return null
   const client = await getClient(c.env, request.clientId, { log: c.get('log') })
-  if (!client || client.active === false) return null
+  // The app may have been changed since the request: it must still be allowed to receive codes there.
+  if (
+    !client ||
+    client.active === false ||
+    !client.grant_types?.includes('authorization_code') ||
+    !codeSettings(client).redirectUris.includes(request.redirectUri)
+  ) {
+    return null
+  }
   return { handle, request, client }
 }
 

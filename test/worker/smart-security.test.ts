@@ -223,3 +223,32 @@ describe('L2: an EHR launch not bound to a User does not move a patient-user to 
     expect(body.patient).not.toBe(other)
   })
 })
+
+describe('an app changed while a person is signing in', () => {
+  it('gets no code at a redirect URI it no longer registers', async () => {
+    const app = await registerApp()
+    const user = await person(`Patient/${await storePatient()}`)
+    const { challenge } = await pkce()
+    const browser = new Browser()
+    const query = authorizeQuery(app, challenge)
+    const login = (await browser.fetch(`/auth/authorize?${query}`)).headers.get('location')!
+    const handle = new URL(login).searchParams.get('request')!
+    await browser.fetch('/auth/login', {
+      form: { request: handle, username: user.email, password: user.password },
+    })
+    const changed = await call('PUT', `/Client/${app.id}`, {
+      auth: ROOT,
+      body: {
+        secret: app.secret,
+        grant_types: ['authorization_code', 'refresh_token'],
+        auth: { authorization_code: { redirect_uri: 'https://app.example/elsewhere' } },
+      },
+    })
+    expect(changed.status).toBe(200)
+    const res = await browser.fetch('/auth/consent', {
+      form: { request: handle, decision: 'allow', scope: ['openid', 'patient/*.rs'] },
+    })
+    expect(res.status).toBe(400)
+    expect(res.headers.get('location')).toBeNull()
+  })
+})
