@@ -13,202 +13,60 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../http/env.ts'
 import { baseUrl } from '../http/base-url.ts'
-import { MAX_FORM_BYTES, mediaType, readUpTo } from '../http/body.ts'
 import { oauthUrls } from '../http/oauth-urls.ts'
 import { isId } from '../lib/ids.ts'
-import { getClient, getUser, type StoredClient, type StoredUser } from '../config/store.ts'
-import { codeSettings, isFirstParty } from '../config/client-oauth.ts'
+import type { StoredUser } from '../config/store.ts'
+import { isFirstParty } from '../config/client-oauth.ts'
 import { addressKey } from '../auth/address.ts'
 import { verifyLogin } from '../auth/login.ts'
 import { endSession, openSession, openSessionOf, type Session } from '../auth/sessions.ts'
 import { isTokenGuardRefusal } from '../auth/token-store.ts'
-import { chosenScopes, needsPatient, scopesForPerson } from './app-scope.ts'
+import { chosenScopes, needsPatient } from './app-scope.ts'
 import { checkAuthorizeRequest, redirectWith } from './authorize-request.ts'
 import {
   browserBinding,
-  browserValue,
   clearSessionCookie,
   flowRedirect,
   postedHere,
   sessionCookie,
   sessionValue,
 } from './browser.ts'
-import { fhirUserOf, issueCode } from './issue-code.ts'
-import {
-  answerRequestStatements,
-  pendingRequest,
-  storeRequest,
-  type PendingRequest,
-} from './pending-requests.ts'
-import { consentPage, type PatientChoice } from './pages/consent.ts'
+import { issueCode } from './issue-code.ts'
+import { storeRequest } from './pending-requests.ts'
+import { consentPage } from './pages/consent.ts'
 import { errorPage } from './pages/error.ts'
 import { pageResponse } from './pages/headers.ts'
 import { loginPage } from './pages/login.ts'
 import { STYLESHEET } from './pages/style.ts'
-
-/** Where the consent page finds patients (src/fhir/patient-directory.ts, handed over by src/app.ts). */
-export interface PatientDirectory {
-  find(db: D1Database, text: string, limit: number): Promise<PatientChoice[]>
-  get(db: D1Database, id: string): Promise<PatientChoice | null>
-}
+import {
+  answerWithError,
+  consenter,
+  expired,
+  fixedPatient,
+  flowOf,
+  grantable,
+  issuerOf,
+  stepUrl,
+  wrongUser,
+  type Flow,
+} from './authorize-flow.ts'
+import {
+  appName,
+  ownOrigins,
+  pageError,
+  problem,
+  readForm,
+  userName,
+  type PatientDirectory,
+} from './page-kit.ts'
 
 /** How many patients the picker lists. */
 const PICKER_SIZE = 20
 
 const now = () => Math.floor(Date.now() / 1000)
 
-const problem = (status: number, title: string, message: string) =>
-  pageResponse(errorPage({ title, message }), status)
-
-const expired = () =>
-  problem(
-    400,
-    'This sign-in has expired',
-    'This sign-in page has expired, was already used, or was opened in another browser. ' +
-      'Go back to the app and start again.'
-  )
-
 const forged = () =>
   problem(403, 'Request refused', 'This form was not sent from this sign-in page. Start again.')
-
-/** The body of a form POST, or null when it is not one (or is too large). */
-export async function readForm(c: Context<AppEnv>): Promise<URLSearchParams | null> {
-  if (mediaType(c.req.header('content-type')) !== 'application/x-www-form-urlencoded') return null
-  const bytes = await readUpTo(c.req.raw, MAX_FORM_BYTES)
-  if (!bytes) return null
-  try {
-    return new URLSearchParams(
-      new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)
-    )
-  } catch {
-    return null
-  }
-}
-
-/** The origins our own pages are served from (the request's, and BASE_URL's). */
-export function ownOrigins(c: Context<AppEnv>): string[] {
-  return [...new Set([new URL(c.req.url).origin, new URL(baseUrl(c)).origin])]
-}
-
-interface Flow {
-  handle: string
-  request: PendingRequest
-  client: StoredClient
-}
-
-/** The pending request `handle` names for this browser, with its Client; null when there is none. */
-async function flowOf(c: Context<AppEnv>, handle: string | null | undefined): Promise<Flow | null> {
-  if (!handle) return null
-  const request = await pendingRequest(c.env.DB, handle, browserValue(c), now())
-  if (!request) return null
-  const client = await getClient(c.env, request.clientId, { log: c.get('log') })
-  // The app may have been changed since the request: it must still be allowed to receive codes there.
-  if (
-    !client ||
-    client.active === false ||
-    !client.grant_types?.includes('authorization_code') ||
-    !codeSettings(client).redirectUris.includes(request.redirectUri)
-  ) {
-    return null
-  }
-  return { handle, request, client }
-}
-
-export const appName = (client: StoredClient) =>
-  typeof client.name === 'string' && client.name.trim() ? client.name.trim() : client.id
-
-export const userName = (user: StoredUser) =>
-  typeof user.name === 'string' && user.name.trim()
-    ? user.name.trim()
-    : typeof user.email === 'string'
-      ? user.email
-      : user.id
-
-const issuerOf = (c: Context<AppEnv>) => oauthUrls(baseUrl(c)).issuer
-
-const stepUrl = (c: Context<AppEnv>, step: 'login' | 'consent', handle: string) =>
-  `${baseUrl(c)}/auth/${step}?request=${encodeURIComponent(handle)}`
-
-const wrongUser = () =>
-  problem(
-    403,
-    'Signed in as someone else',
-    'The app was opened for another person. Sign out, or go back to the record and start again.'
-  )
-
-/** Who consents: the open session's User, if it may; otherwise the answer to send instead. */
-async function consenter(
-  c: Context<AppEnv>,
-  flow: Flow
-): Promise<{ user: StoredUser; session: Session } | Response> {
-  const session = await openSessionOf(c.env.DB, sessionValue(c), now())
-  const user = session && (await getUser(c.env, session.userId, { log: c.get('log') }))
-  if (!session || !user || user.active === false) {
-    if (session) await endSession(c.env.DB, sessionValue(c), now())
-    return flowRedirect(stepUrl(c, 'login', flow.handle), 303, [clearSessionCookie()])
-  }
-  if (flow.request.launch?.user !== undefined && flow.request.launch.user !== user.id) {
-    return wrongUser()
-  }
-  // A patient acts only for their own record: an EHR launch for another patient is not theirs.
-  const own = ownPatient(user)
-  if (
-    own !== undefined &&
-    flow.request.launch?.patient !== undefined &&
-    flow.request.launch.patient !== own
-  ) {
-    return wrongUser()
-  }
-  return { user, session }
-}
-
-/**
- * The patient of the grant when it is settled without the person choosing: an EHR launch's, or a
- * patient's own record. Undefined when the person must pick one.
- */
-function fixedPatient(request: PendingRequest, user: StoredUser): string | undefined {
-  return request.launch?.patient ?? ownPatient(user)
-}
-
-/** The Patient id of a User whose fhirUser is a Patient (a patient), else undefined. */
-function ownPatient(user: StoredUser): string | undefined {
-  const own = fhirUserOf(user)
-  return own?.startsWith('Patient/') ? own.slice('Patient/'.length) : undefined
-}
-
-/** The scopes of the request this person may grant (scopesForPerson). */
-const grantable = (request: PendingRequest, user: StoredUser) =>
-  scopesForPerson(request.scopes, ownPatient(user) !== undefined)
-
-/** The pages answer a person: an unexpected failure is a page too (logged with a reference). */
-export function pageError(err: Error, c: Context<AppEnv>): Response {
-  const reference = crypto.randomUUID()
-  c.get('log').error('unhandled error', { reference, error: String(err), stack: err.stack })
-  return problem(
-    500,
-    'Something went wrong',
-    `Something went wrong on our side. Go back to the app and try again (reference ${reference}).`
-  )
-}
-
-/** Answers the pending request with an error redirect to the app (once: the request is removed). */
-async function answerWithError(
-  c: Context<AppEnv>,
-  flow: Flow,
-  error: 'access_denied' | 'invalid_scope',
-  description: string
-): Promise<Response> {
-  await c.env.DB.batch(await answerRequestStatements(c.env.DB, flow.handle)).catch((err) => {
-    if (!isTokenGuardRefusal(err)) throw err
-  })
-  const location = redirectWith(flow.request.redirectUri, {
-    error,
-    error_description: description,
-    state: flow.request.state,
-    iss: issuerOf(c),
-  })
-  return flowRedirect(location, 303)
-}
 
 export function authorizeRoutes(patients: PatientDirectory): Hono<AppEnv> {
   const app = new Hono<AppEnv>()

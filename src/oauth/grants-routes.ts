@@ -31,7 +31,7 @@ import {
   readForm,
   userName,
   type PatientDirectory,
-} from './authorize-routes.ts'
+} from './page-kit.ts'
 import {
   browserBinding,
   browserValue,
